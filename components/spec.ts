@@ -160,10 +160,11 @@ export interface SshSettings<S = string> {
   agent?: string;
   /**
    * The host key the server must present: an OpenSSH public key line (`ssh-ed25519 AAAA…`) or a
-   * `SHA256:` fingerprint. Required unless `insecureIgnoreHostKey` is true.
+   * `SHA256:` fingerprint. Required unless `insecureIgnoreHostKey` is true. Generic like the
+   * secrets so that a key known only at deploy time (e.g. from LocalLab) can be passed as an Input.
    * Defaults to unset.
    */
-  hostKey?: string;
+  hostKey?: S;
   /** Accept any host key. Insecure: a man in the middle could read the Weave password. Defaults to `false`. */
   insecureIgnoreHostKey?: boolean;
   /** Run remote commands through `sudo -n`. Defaults to `false`. */
@@ -185,7 +186,7 @@ export interface JumpHostSpec<S = string> {
   /** Private key for the bastion. Defaults to the lab host's key. */
   privateKey?: S;
   /** Expected host key of the bastion (same forms as `SshSettings.hostKey`). Required unless the lab host ignores host keys. */
-  hostKey?: string;
+  hostKey?: S;
 }
 
 /** One host of the lab: it runs one Weave router. */

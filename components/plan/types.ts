@@ -66,17 +66,20 @@ export interface NetworkPlan {
   fingerprint: string;
 }
 
-/** SSH settings with defaults resolved; secrets reduced to presence flags. */
+/**
+ * SSH settings with defaults resolved; secrets and host keys reduced to presence flags (the
+ * planner is generic over how they are given, e.g. as Pulumi Inputs).
+ */
 export interface SshPlan {
   host: string;
   port: number;
   user: string;
   hasPrivateKey: boolean;
   agent?: string;
-  hostKey?: string;
+  hasHostKey: boolean;
   insecureIgnoreHostKey: boolean;
   sudo: boolean;
-  jumpHost?: { host: string; port: number; user: string; hostKey?: string; hasPrivateKey: boolean };
+  jumpHost?: { host: string; port: number; user: string; hasHostKey: boolean; hasPrivateKey: boolean };
   connectTimeoutSeconds: number;
 }
 
@@ -134,6 +137,7 @@ export interface DnsRecordPlan {
   ips: string[];
 }
 
+/** A plan; generic code should not need more than this. */
 export interface LabPlan {
   name: string;
   network: NetworkPlan;
