@@ -1,0 +1,315 @@
+/**
+ * Per-host state of the Weave/Docker double, shared by the `docker` and `weave` CLI doubles and
+ * readable by the router double. Everything lives under `$WEAVE_DOUBLE_HOME` (one directory per
+ * lab host; several hosts share one filesystem, so nothing may live at a fixed host path):
+ *
+ * | path | what |
+ * |---|---|
+ * | `config.json` | knobs written by the lab, re-read on every call ({@link DoubleConfig}) |
+ * | `docker/containers/<64-hex id>.json` | one docker-inspect-like record per container ({@link ContainerRecord}) |
+ * | `docker/lock` | mutual exclusion between concurrent ssh sessions (a directory: mkdir is atomic) |
+ * | `bridge.json` | the `weave` bridge: present from a successful launch until `weave reset` ({@link BridgeRecord}) |
+ * | `weave.log` | the router's log (`docker logs weave` prints it on stderr) — written by the router |
+ * | `weavedb.json` | the router's persisted IPAM data — written by the router, deleted by `weave reset` |
+ *
+ * Contract with the router double: a container is alive when its file exists with
+ * `State.Status === "running"` ({@link isAlive}); names and ids resolve with {@link findContainer}.
+ * Files are replaced by atomic rename, so readers never need the lock.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Knobs of the double, from `$WEAVE_DOUBLE_HOME/config.json` (missing file or keys → defaults). */
+export interface DoubleConfig {
+  /** Extra latency of every real `weave` call (the weaveexec helper container). Defaults to 650. */
+  cliDelayMs: number;
+  /** `docker version` Server.Version. Defaults to `"20.10.24+dfsg1"`. */
+  dockerServerVersion: string;
+  /** Server.APIVersion. Defaults to `"1.41"`. */
+  dockerApiVersion: string;
+  /** Server.MinAPIVersion; above the API Weave speaks, docker-touching weave calls fail (G1). Defaults to `"1.12"`. */
+  dockerMinApiVersion: string;
+  /** `"weaveworks"` (2.8.1, Docker API 1.18) or `"rajch"` (2.9.x, API 1.24). Defaults to `"weaveworks"`. */
+  weaveDistribution: "weaveworks" | "rajch";
+  /** Version the router and `weave version` report. Defaults to `"2.8.1"`. */
+  weaveVersion: string;
+  /**
+   * Multiplier for emulated network waits (ping intervals and timeouts) so tests need not wait
+   * ten real seconds for a lost ping. Not part of the lab's schema; defaults to 1.
+   */
+  timeScale: number;
+}
+
+export const DEFAULT_CONFIG: DoubleConfig = {
+  cliDelayMs: 650,
+  dockerServerVersion: "20.10.24+dfsg1",
+  dockerApiVersion: "1.41",
+  dockerMinApiVersion: "1.12",
+  weaveDistribution: "weaveworks",
+  weaveVersion: "2.8.1",
+  timeScale: 1,
+};
+
+/** The weave interface (`ethwe`) of a container, as `weave attach` or the proxy made it. */
+export interface WeaveInterface {
+  /** MAC of `ethwe` inside the container. */
+  Mac: string;
+  /** Addresses with prefix length, in attach order (`172.16.16.1/24`). */
+  Cidrs: string[];
+}
+
+/** A docker-inspect-like container record (the subset the doubles and the product read). */
+export interface ContainerRecord {
+  Id: string;
+  /** With Docker's leading slash: `/web1`. */
+  Name: string;
+  /** RFC 3339 with nanoseconds, like Docker. */
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: {
+    Status: "created" | "running" | "exited";
+    Running: boolean;
+    /** Host pid: the router's for the `weave` container, 0 for others (they run nothing). */
+    Pid: number;
+    ExitCode: number;
+    StartedAt: string;
+    FinishedAt: string;
+  };
+  Image: string;
+  Config: {
+    Hostname: string;
+    Domainname: string;
+    Env: string[];
+    Cmd: string[] | null;
+    Entrypoint: string[] | null;
+    Image: string;
+    Labels: Record<string, string>;
+  };
+  HostConfig: {
+    RestartPolicy: { Name: string; MaximumRetryCount: number };
+    PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+    PublishAllPorts: boolean;
+    NetworkMode: string;
+    Dns: string[];
+    DnsSearch: string[];
+    AutoRemove: boolean;
+  };
+  /** Host port mappings shown by `docker ps` (`0.0.0.0:32768->80/tcp`). */
+  NetworkSettings: { Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
+  /** The double's record of the Weave interface; absent when not attached. */
+  Weave?: WeaveInterface;
+  /** Sequence number for Docker's list order (newest first). */
+  Seq: number;
+}
+
+/** The `weave` bridge marker: exists while the host has a bridge (launch … reset). */
+export interface BridgeRecord {
+  /** MAC of the bridge = the router's peer name. */
+  Mac: string;
+  /** Addresses added by `weave expose`. */
+  Cidrs: string[];
+}
+
+/** `$WEAVE_DOUBLE_HOME`, or an error saying the double runs only inside a lab host. */
+export function doubleHome(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.WEAVE_DOUBLE_HOME;
+  if (!home) throw new Error("WEAVE_DOUBLE_HOME is not set: the Weave double runs only on a lab host");
+  return home;
+}
+
+/** The config, re-read every call so tests can change it between commands. */
+export function readConfig(home: string): DoubleConfig {
+  let raw: Partial<DoubleConfig> = {};
+  try {
+    raw = JSON.parse(fs.readFileSync(path.join(home, "config.json"), "utf8")) as Partial<DoubleConfig>;
+  } catch {
+    // Missing or unreadable config means "all defaults", as the lab contract says.
+  }
+  return { ...DEFAULT_CONFIG, ...raw };
+}
+
+export function containersDir(home: string): string {
+  return path.join(home, "docker", "containers");
+}
+
+function containerFile(home: string, id: string): string {
+  return path.join(containersDir(home), `${id}.json`);
+}
+
+/** Write a file so that concurrent readers see either the old or the new content, never half. */
+export function writeAtomic(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+/** Every container record, newest first (Docker's list order). */
+export function listContainers(home: string): ContainerRecord[] {
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(containersDir(home)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
+  } catch {
+    return [];
+  }
+  const out: ContainerRecord[] = [];
+  for (const f of files) {
+    let c: ContainerRecord;
+    try {
+      c = JSON.parse(fs.readFileSync(path.join(containersDir(home), f), "utf8")) as ContainerRecord;
+    } catch {
+      continue; // Removed between readdir and read: not there any more.
+    }
+    out.push(followProcess(home, c));
+  }
+  return out.sort((a, b) => b.Seq - a.Seq);
+}
+
+/**
+ * A container backed by a process (the `weave` container: the router) is running only while the
+ * process lives; a killed router turns the container `exited`, as Docker would see it.
+ */
+function followProcess(home: string, c: ContainerRecord): ContainerRecord {
+  if (c.State.Running && c.State.Pid > 0 && !pidAlive(c.State.Pid)) {
+    c.State = { ...c.State, Status: "exited", Running: false, Pid: 0, ExitCode: 1, FinishedAt: dockerTime() };
+    try {
+      saveContainer(home, c);
+    } catch {
+      // Read-only observers may not be able to write; the answer is still right.
+    }
+  }
+  return c;
+}
+
+/**
+ * Resolve a container reference like Docker does: exact full id, exact name (with or without the
+ * leading slash), then a unique id prefix. Undefined when nothing (or more than one prefix) matches.
+ */
+export function findContainer(home: string, ref: string): ContainerRecord | undefined {
+  const all = listContainers(home);
+  const byId = all.find((c) => c.Id === ref);
+  if (byId) return byId;
+  const name = ref.startsWith("/") ? ref : `/${ref}`;
+  const byName = all.find((c) => c.Name === name);
+  if (byName) return byName;
+  if (/^[0-9a-f]+$/.test(ref)) {
+    const hits = all.filter((c) => c.Id.startsWith(ref));
+    if (hits.length === 1) return hits[0];
+  }
+  return undefined;
+}
+
+/** A container is alive for check-alive purposes when it exists and runs. */
+export function isAlive(home: string, id: string): boolean {
+  try {
+    const c = JSON.parse(fs.readFileSync(containerFile(home, id), "utf8")) as ContainerRecord;
+    return followProcess(home, c).State.Status === "running";
+  } catch {
+    return false;
+  }
+}
+
+export function saveContainer(home: string, c: ContainerRecord): void {
+  writeAtomic(containerFile(home, c.Id), JSON.stringify(c, null, 2) + "\n");
+}
+
+export function deleteContainer(home: string, id: string): void {
+  fs.rmSync(containerFile(home, id), { force: true });
+}
+
+/** A fresh 64-hex container id. */
+export function newContainerId(): string {
+  return crypto.randomBytes(32).toString("hex");
+}
+
+/** A locally administered unicast MAC, as the kernel gives a fresh veth. */
+export function randomMac(): string {
+  const b = crypto.randomBytes(6);
+  b[0] = (b[0] & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Next list-order number (monotonic per host). */
+export function nextSeq(home: string): number {
+  return listContainers(home).reduce((m, c) => Math.max(m, c.Seq), 0) + 1;
+}
+
+/** Docker's timestamp form: RFC 3339 with nanoseconds. */
+export function dockerTime(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
+}
+
+export function bridgeFile(home: string): string {
+  return path.join(home, "bridge.json");
+}
+
+export function readBridge(home: string): BridgeRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(bridgeFile(home), "utf8")) as BridgeRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeBridge(home: string, b: BridgeRecord): void {
+  writeAtomic(bridgeFile(home), JSON.stringify(b, null, 2) + "\n");
+}
+
+export function removeBridge(home: string): void {
+  fs.rmSync(bridgeFile(home), { force: true });
+}
+
+/** True when a process with this pid exists (signal 0 probes without touching it). */
+export function pidAlive(pid: number): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
+/** Synchronous sleep: the CLIs are short-lived and sequential, so blocking is what we want. */
+export function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepBuf, 0, 0, ms);
+}
+
+/**
+ * Run `fn` holding the host's docker lock. The lock is a directory holding the owner's pid; a
+ * lock whose owner died (a killed ssh session) is broken after a check, so it never wedges a lab.
+ */
+export function withLock<T>(home: string, fn: () => T): T {
+  const dir = path.join(home, "docker", "lock");
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, "pid"), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let owner = 0;
+      try {
+        owner = Number(fs.readFileSync(path.join(dir, "pid"), "utf8"));
+      } catch {
+        // Owner between mkdir and writing its pid: give it a moment.
+      }
+      if (owner && !pidAlive(owner)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`docker double: lock ${dir} held by pid ${owner} for 30 s`);
+      sleepSync(5);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
