@@ -1,0 +1,13 @@
+/** The range picture (SVG) and text table, pure functions of a `RangeView`. */
+export {
+  RangeView,
+  RangeViewContainer,
+  RangeViewHost,
+  ipv4ToInt,
+  intToIpv4,
+  parseCidr,
+  unownedSpans,
+} from "./model";
+export { renderRangeSvg, HOST_COLOURS, LAYOUT } from "./svg";
+export { renderRangeTable } from "./table";
+export { viewFromPlan } from "./from-plan";
