@@ -1,0 +1,310 @@
+/**
+ * `weave report` / `GET /report` with `Accept: application/json` (reference §7.1), as a typed
+ * view. Peer UIDs are uint64 and exceed Number.MAX_SAFE_INTEGER (G15), so they are turned into
+ * strings in the text before `JSON.parse` sees them.
+ */
+import { intervalToShares, ipToNumber, mergeIntervals, parseCidr } from "./ipv4";
+import { parseConnectionInfo } from "./status";
+import type {
+  ConnectionInfo,
+  ConnectionState,
+  IpamEntry,
+  IpamOwner,
+  IpamStatusKind,
+  ReportDns,
+  ReportIpam,
+  ReportPeer,
+  ReportRouter,
+  WeaveReport,
+} from "./types";
+
+/** Thrown when report text is not JSON or lacks a field we rely on; names the JSON path. */
+export class ReportParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReportParseError";
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Quote every `"UID": <digits>` so that no precision is lost. Only UIDs are that large. */
+export function quoteBigUids(text: string): string {
+  return text.replace(/("UID"\s*:\s*)(-?\d+)/g, '$1"$2"');
+}
+
+class Reader {
+  constructor(
+    readonly v: Json | undefined,
+    readonly path: string,
+  ) {}
+  private fail(want: string): never {
+    throw new ReportParseError(`report ${this.path}: expected ${want}, got ${JSON.stringify(this.v) ?? "nothing"}`);
+  }
+  get(key: string): Reader {
+    const o = this.v;
+    if (o === null || typeof o !== "object" || Array.isArray(o)) this.fail("an object");
+    return new Reader((o as Record<string, Json>)[key], `${this.path}.${key}`);
+  }
+  has(key: string): boolean {
+    const o = this.v;
+    return o !== null && typeof o === "object" && !Array.isArray(o) && o[key] !== undefined;
+  }
+  isNull(): boolean {
+    return this.v === null || this.v === undefined;
+  }
+  str(): string {
+    if (typeof this.v !== "string") this.fail("a string");
+    return this.v as string;
+  }
+  num(): number {
+    if (typeof this.v !== "number") this.fail("a number");
+    return this.v as number;
+  }
+  bool(): boolean {
+    if (typeof this.v !== "boolean") this.fail("true or false");
+    return this.v as boolean;
+  }
+  /** Go encodes empty slices as `null`; both read as `[]`. */
+  list(): Reader[] {
+    if (this.v === null || this.v === undefined) return [];
+    if (!Array.isArray(this.v)) this.fail("an array or null");
+    return (this.v as Json[]).map((x, i) => new Reader(x, `${this.path}[${i}]`));
+  }
+}
+
+const STATES: readonly ConnectionState[] = ["established", "pending", "connecting", "retrying", "failed", "waiting"];
+
+function readRouter(r: Reader): ReportRouter {
+  const peers: ReportPeer[] = r
+    .get("Peers")
+    .list()
+    .map((p) => ({
+      name: p.get("Name").str(),
+      nickname: p.get("NickName").str(),
+      uid: String(p.get("UID").v ?? ""),
+      shortId: p.get("ShortID").num(),
+      version: p.get("Version").num(),
+      connections: p
+        .get("Connections")
+        .list()
+        .map((c) => ({
+          name: c.get("Name").str(),
+          nickname: c.get("NickName").str(),
+          address: c.get("Address").str(),
+          outbound: c.get("Outbound").bool(),
+          established: c.get("Established").bool(),
+        })),
+    }));
+  const connections: ConnectionInfo[] = r
+    .get("Connections")
+    .list()
+    .map((c) => {
+      const state = c.get("State").str();
+      if (!STATES.includes(state as ConnectionState)) {
+        throw new ReportParseError(`report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`);
+      }
+      const attrs: Record<string, string | number | boolean> = {};
+      const a = c.get("Attrs");
+      if (!a.isNull()) {
+        for (const [k, v] of Object.entries(a.v as Record<string, Json>)) {
+          if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attrs[k] = v;
+        }
+      }
+      const base = {
+        direction: c.get("Outbound").bool() ? ("outbound" as const) : ("inbound" as const),
+        address: c.get("Address").str(),
+        state: state as ConnectionState,
+      };
+      const info = c.get("Info").str();
+      const parsed = parseConnectionInfo(base, info, attrs);
+      if (!parsed) throw new ReportParseError(`report ${c.path}.Info: cannot read ${JSON.stringify(info)}`);
+      return parsed;
+    });
+  return {
+    protocol: r.get("Protocol").str(),
+    protocolMinVersion: r.get("ProtocolMinVersion").num(),
+    protocolMaxVersion: r.get("ProtocolMaxVersion").num(),
+    encryption: r.get("Encryption").bool(),
+    peerDiscovery: r.get("PeerDiscovery").bool(),
+    name: r.get("Name").str(),
+    nickname: r.get("NickName").str(),
+    port: r.get("Port").num(),
+    peers,
+    connections,
+    terminationCount: r.has("TerminationCount") ? r.get("TerminationCount").num() : 0,
+    targets: r
+      .get("Targets")
+      .list()
+      .map((t) => t.str()),
+    trustedSubnets: r
+      .get("TrustedSubnets")
+      .list()
+      .map((t) => t.str()),
+    interface: r.has("Interface") ? r.get("Interface").str() : "",
+  };
+}
+
+/**
+ * Who owns what, from the ring entries. Each entry covers `size` addresses from its token;
+ * ranges of one owner are merged and cut into CIDR blocks so they compare with predictions.
+ */
+export function ownersFromEntries(entries: IpamEntry[]): IpamOwner[] {
+  const byPeer = new Map<string, { nickname: string; reachable: boolean; ivs: Array<{ start: number; size: number }> }>();
+  for (const e of entries) {
+    if (e.size === 0) continue;
+    const o = byPeer.get(e.peer) ?? { nickname: e.nickname, reachable: true, ivs: [] };
+    o.reachable = o.reachable && e.isKnownPeer;
+    if (!o.nickname) o.nickname = e.nickname;
+    o.ivs.push({ start: ipToNumber(e.token), size: e.size });
+    byPeer.set(e.peer, o);
+  }
+  return [...byPeer.entries()]
+    .map(([peer, o]) => {
+      const shares = mergeIntervals(o.ivs).flatMap(intervalToShares);
+      return { peer, nickname: o.nickname, reachable: o.reachable, size: shares.reduce((n, s) => n + s.size, 0), shares };
+    })
+    .sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+}
+
+/**
+ * The `Status:` text `weave status` would print, with the template's precedence (§6.1):
+ * all owners unreachable, then pending allocations, then ready; without a ring, consensus,
+ * priming or idle.
+ */
+export function deriveIpamStatus(ipam: Pick<ReportIpam, "entries" | "paxos" | "pendingAllocates">): IpamStatusKind {
+  if (ipam.entries && ipam.entries.length > 0) {
+    if (!ipam.entries.some((e) => e.size > 0 && e.isKnownPeer)) return "all-owners-unreachable";
+    if (ipam.pendingAllocates.length > 0) return "waiting-for-ips";
+    return "ready";
+  }
+  if (ipam.paxos) return ipam.paxos.elector ? "awaiting-consensus" : "priming";
+  return "idle";
+}
+
+function readIpam(r: Reader): ReportIpam {
+  const entriesR = r.get("Entries");
+  const entries: IpamEntry[] | null = entriesR.isNull()
+    ? null
+    : entriesR.list().map((e) => ({
+        token: e.get("Token").str(),
+        size: e.get("Size").num(),
+        peer: e.get("Peer").str(),
+        nickname: e.get("Nickname").str(),
+        isKnownPeer: e.get("IsKnownPeer").bool(),
+        version: e.get("Version").num(),
+      }));
+  const px = r.get("Paxos");
+  const paxos = px.isNull()
+    ? null
+    : {
+        elector: px.get("Elector").bool(),
+        knownNodes: px.has("KnownNodes") ? px.get("KnownNodes").num() : 0,
+        quorum: px.has("Quorum") ? px.get("Quorum").num() : 0,
+      };
+  const range = r.get("Range").str();
+  parseCidrOrThrow(range, `${r.path}.Range`);
+  const pendingClaims = r
+    .get("PendingClaims")
+    .list()
+    .map((c) => ({
+      ident: c.get("Ident").str(),
+      cidr: `${c.get("CIDR").get("Addr").str()}/${c.get("CIDR").get("PrefixLen").num()}`,
+    }));
+  const pendingAllocates = r
+    .get("PendingAllocates")
+    .list()
+    .map((p) => p.str());
+  const base = {
+    paxos,
+    range,
+    rangeNumIPs: r.get("RangeNumIPs").num(),
+    activeIPs: r.get("ActiveIPs").num(),
+    defaultSubnet: r.get("DefaultSubnet").str(),
+    entries,
+    owners: entries ? ownersFromEntries(entries) : [],
+    pendingClaims,
+    pendingAllocates,
+  };
+  return { ...base, status: deriveIpamStatus(base) };
+}
+
+function parseCidrOrThrow(cidr: string, path: string): void {
+  try {
+    parseCidr(cidr);
+  } catch (e) {
+    throw new ReportParseError(`report ${path}: ${(e as Error).message}`);
+  }
+}
+
+function readDns(r: Reader): ReportDns {
+  return {
+    domain: r.get("Domain").str(),
+    upstream: r
+      .get("Upstream")
+      .list()
+      .map((u) => u.str()),
+    address: r.has("Address") ? r.get("Address").str() : "",
+    ttl: r.get("TTL").num(),
+    entries: r
+      .get("Entries")
+      .list()
+      .map((e) => ({
+        hostname: e.get("Hostname").str(),
+        origin: e.get("Origin").str(),
+        containerId: e.get("ContainerID").str(),
+        address: e.get("Address").str(),
+        version: e.get("Version").num(),
+        tombstone: e.get("Tombstone").num(),
+      })),
+  };
+}
+
+/** Parse report JSON text. Throws `ReportParseError` naming the missing or mistyped field. */
+export function parseReport(text: string): WeaveReport {
+  let raw: Json;
+  try {
+    raw = JSON.parse(quoteBigUids(text)) as Json;
+  } catch (e) {
+    const head = text.slice(0, 80).replace(/\s+/g, " ");
+    throw new ReportParseError(`report is not JSON (${(e as Error).message}); it starts with ${JSON.stringify(head)}`);
+  }
+  const r = new Reader(raw, "$");
+  const vc = r.get("VersionCheck");
+  const report: WeaveReport = {
+    // `Ready` is absent from builds before 2.6; treat absence as ready since /report answered.
+    ready: r.has("Ready") ? r.get("Ready").bool() : true,
+    version: r.get("Version").str(),
+    versionCheck: vc.isNull()
+      ? { enabled: false, success: false, newVersion: "", nextCheckAt: "" }
+      : {
+          enabled: vc.get("Enabled").bool(),
+          success: vc.get("Success").bool(),
+          newVersion: vc.get("NewVersion").str(),
+          nextCheckAt: vc.get("NextCheckAt").str(),
+        },
+    router: readRouter(r.get("Router")),
+  };
+  if (r.has("IPAM")) report.ipam = readIpam(r.get("IPAM"));
+  if (r.has("DNS")) report.dns = readDns(r.get("DNS"));
+  if (r.has("Proxy")) {
+    report.proxy = {
+      addresses: r
+        .get("Proxy")
+        .get("Addresses")
+        .list()
+        .map((a) => a.str()),
+    };
+  }
+  if (r.has("Plugin")) {
+    const p = r.get("Plugin");
+    const cfg = p.get("Config");
+    report.plugin = {
+      driverName: p.has("DriverName") ? p.get("DriverName").str() : "",
+      enabled: cfg.has("Enable") ? cfg.get("Enable").bool() : false,
+      enabledV2: cfg.has("EnableV2") ? cfg.get("EnableV2").bool() : false,
+    };
+    if (p.has("MeshDriverName")) report.plugin.meshDriverName = p.get("MeshDriverName").str();
+  }
+  return report;
+}
