@@ -26,7 +26,10 @@ export function parseDnsLookup(text: string): Parsed<string[]> {
 export function parseDnsArgs(text: string): Parsed<{ dns?: string; search?: string }> {
   const value: { dns?: string; search?: string } = {};
   const unparsed: string[] = [];
-  for (const tok of text.trim().split(/\s+/).filter((t) => t)) {
+  for (const tok of text
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t)) {
     const m = /^--(dns|dns-search)=(\S+)$/.exec(tok);
     if (m && m[1] === "dns" && isIpv4(m[2])) value.dns = m[2];
     else if (m && m[1] === "dns-search") value.search = m[2];

@@ -105,29 +105,36 @@ const RULES: Rule[] = [
     ours: m[2],
     advice: `Every router must be launched with the same --ipalloc-range: one side has ${m[2]}, the other ${m[1]}. Relaunch the odd one out with the lab's range (weave reset, then weave launch).`,
   })),
-  match(/IP allocation was seeded by different peers \(received: \[([^\]]*)\], ours: \[([^\]]*)\]\)/, (m) => ({
-    kind: "seeded-by-different-peers",
-    received: peerList(m[1]),
-    ours: peerList(m[2]),
-    advice:
-      "Two IPAM rings were formed independently (split brain). Reset one side with `weave reset` and relaunch it with the full peer list or the lab's seed, so it joins the other ring.",
-  })),
+  match(
+    /IP allocation was seeded by different peers \(received: \[([^\]]*)\], ours: \[([^\]]*)\]\)/,
+    (m) => ({
+      kind: "seeded-by-different-peers",
+      received: peerList(m[1]),
+      ours: peerList(m[2]),
+      advice:
+        "Two IPAM rings were formed independently (split brain). Reset one side with `weave reset` and relaunch it with the full peer list or the lab's seed, so it joins the other ring.",
+    }),
+  ),
   match(/weave is already running; you can stop it with 'weave stop'/, () => ({
     kind: "already-running",
-    advice: "A router is already running on this host; compare its arguments with the plan and stop it (weave stop) only if they differ.",
+    advice:
+      "A router is already running on this host; compare its arguments with the plan and stop it (weave stop) only if they differ.",
   })),
   match(/weave is created, paused, or restarting/, () => ({
     kind: "not-startable-state",
-    advice: "The weave container exists in a created/paused/restarting state; run `weave stop` (or `weave reset --force`) before launching.",
+    advice:
+      "The weave container exists in a created/paused/restarting state; run `weave stop` (or `weave reset --force`) before launching.",
   })),
   match(/Found another (running )?container named '[^']*'\. Aborting\./, (m) => ({
     kind: "container-name-clash",
     running: m[1] !== undefined,
-    advice: "A container named 'weave' from another image exists on this host; remove or rename it, or set WEAVE_CONTAINER_NAME.",
+    advice:
+      "A container named 'weave' from another image exists on this host; remove or rename it, or set WEAVE_CONTAINER_NAME.",
   })),
   match(/^Weave Net is already running/, () => ({
     kind: "other-weave-running",
-    advice: "Something already answers on 127.0.0.1:6784 (e.g. weave-kube); remove it before launching a Docker-mode router.",
+    advice:
+      "Something already answers on 127.0.0.1:6784 (e.g. weave-kube); remove it before launching a Docker-mode router.",
   })),
   match(/The 'weave (\S+)' command has been removed as of Weave Net version 2\.0/, (m) => ({
     kind: "command-removed",
@@ -140,7 +147,8 @@ const RULES: Rule[] = [
   })),
   match(/weave container is not running\./, () => ({
     kind: "router-not-running",
-    advice: "The weave router on this host is stopped or crashed; read `docker logs weave` for the reason, then relaunch it.",
+    advice:
+      "The weave router on this host is stopped or crashed; read `docker logs weave` for the reason, then relaunch it.",
   })),
   match(/Weave is not running \(ignore on Kubernetes\)\./, () => ({
     kind: "router-stopped-already",
@@ -148,19 +156,23 @@ const RULES: Rule[] = [
   })),
   match(/weave container is restarting\./, () => ({
     kind: "router-restarting",
-    advice: "The weave router keeps restarting; read `docker logs weave` for the fatal error, fix it and relaunch.",
+    advice:
+      "The weave router keeps restarting; read `docker logs weave` for the fatal error, fix it and relaunch.",
   })),
   match(/The weave container has died\. Consult the container logs/, () => ({
     kind: "router-died",
-    advice: "The router exited during launch; the reason is in `docker logs weave` (bad flag, unresolvable peer, port 53 in use, IPAM assertion after a seeded relaunch…).",
+    advice:
+      "The router exited during launch; the reason is in `docker logs weave` (bad flag, unresolvable peer, port 53 in use, IPAM assertion after a seeded relaunch…).",
   })),
   match(/no password specificed, but peer requested an encrypted connection/, () => ({
     kind: "password-missing-here",
-    advice: "This router has no password but its peer encrypts: launch every router with the same WEAVE_PASSWORD.",
+    advice:
+      "This router has no password but its peer encrypts: launch every router with the same WEAVE_PASSWORD.",
   })),
   match(/password specified, but peer requested an unencrypted connection/, () => ({
     kind: "password-missing-on-peer",
-    advice: "This router encrypts but the peer has no password: launch every router with the same WEAVE_PASSWORD.",
+    advice:
+      "This router encrypts but the peer has no password: launch every router with the same WEAVE_PASSWORD.",
   })),
   match(/Unable to decrypt TCP msg/, () => ({
     kind: "password-mismatch",
@@ -180,13 +192,15 @@ const RULES: Rule[] = [
   })),
   match(/weave is not running; unable to remove from cluster/, () => ({
     kind: "reset-refused-not-running",
-    advice: "The router is not running, so `weave reset` cannot hand its addresses to a peer: use `weave reset --force`, then `weave rmpeer` on one surviving host.",
+    advice:
+      "The router is not running, so `weave reset` cannot hand its addresses to a peer: use `weave reset --force`, then `weave rmpeer` on one surviving host.",
   })),
   match(/local "([^"]*)" and remote "([^"]*)" peer names collision/, (m) => ({
     kind: "peer-name-collision",
     local: parsePeerRef(m[1]),
     remotePeer: parsePeerRef(m[2]),
-    advice: "Two hosts have the same peer name (cloned machine-id); give each host a distinct peerName (--name).",
+    advice:
+      "Two hosts have the same peer name (cloned machine-id); give each host a distinct peerName (--name).",
   })),
   match(/cannot connect to ourself/, () => ({
     kind: "connect-to-self",
@@ -218,7 +232,8 @@ const RULES: Rule[] = [
   })),
   match(/^Link not found$/, () => ({
     kind: "link-not-found",
-    advice: "The weave bridge does not exist on this host (never launched, or reset); launch the router first.",
+    advice:
+      "The weave bridge does not exist on this host (never launched, or reset); launch the router first.",
   })),
   match(/(?:Network|Address) (\S+) overlaps with existing route (\S+) on host/, (m) => ({
     kind: "range-overlaps-route",
@@ -233,10 +248,14 @@ const RULES: Rule[] = [
     fatal: true,
     advice: `Weave's default range ${m[1]} overlaps a host route; set network.allocRange to a range no host routes to.`,
   })),
-  match(/Existing bridge type "[^"]*" is different than requested|Please do 'weave reset' to remove the bridge first/, () => ({
-    kind: "bridge-type-mismatch",
-    advice: "The existing weave bridge has another type (fastdp vs sleeve); run `weave reset --force` before relaunching, or set WEAVE_NO_FASTDP=1 consistently.",
-  })),
+  match(
+    /Existing bridge type "[^"]*" is different than requested|Please do 'weave reset' to remove the bridge first/,
+    () => ({
+      kind: "bridge-type-mismatch",
+      advice:
+        "The existing weave bridge has another type (fastdp vs sleeve); run `weave reset --force` before relaunching, or set WEAVE_NO_FASTDP=1 consistently.",
+    }),
+  ),
   match(/IP address allocation default subnet (\S+) does not overlap with allocation range (\S+)/, (m) => ({
     kind: "default-subnet-outside-range",
     subnet: m[1],
@@ -245,12 +264,14 @@ const RULES: Rule[] = [
   })),
   match(/^panic: Assertion failure/, () => ({
     kind: "ipam-assertion-panic",
-    advice: "The router crashed merging its seeded ring into an existing one: relaunch this host with the same --name but without --ipalloc-init (after weave reset --force).",
+    advice:
+      "The router crashed merging its seeded ring into an existing one: relaunch this host with the same --name but without --ipalloc-init (after weave reset --force).",
   })),
   match(/Unable to start dns server: (.*)/, (m) => ({
     kind: "dns-port-in-use",
     detail: m[1],
-    advice: "weaveDNS could not bind port 53 (another DNS server such as dnsmasq listens there); stop it, or set --dns-listen-address, or disable DNS.",
+    advice:
+      "weaveDNS could not bind port 53 (another DNS server such as dnsmasq listens there); stop it, or set --dns-listen-address, or disable DNS.",
   })),
   match(/lookup (\S+?)(?: on \S+)?: no such host/, (m) => ({
     kind: "unresolvable-peer",
@@ -264,7 +285,8 @@ const RULES: Rule[] = [
   })),
   match(/connection reset by peer/, () => ({
     kind: "connection-reset",
-    advice: "The peer dropped the connection; its own status or log says why (often a password or range mismatch on that side).",
+    advice:
+      "The peer dropped the connection; its own status or log says why (often a password or range mismatch on that side).",
   })),
   match(/Connection limit reached \((\d+)\)/, (m) => ({
     kind: "connection-limit",
@@ -295,8 +317,8 @@ export function classifyLine(rawLine: string): WeaveError | undefined {
 }
 
 /**
- * Classify every line of some output, most recent last, dropping repeats of the same kind and
- * facts (logs repeat a failing handshake every few seconds).
+ * Classify every line of some output, in order, dropping repeats of the same kind, facts and
+ * remote peer (logs repeat a failing handshake every few seconds).
  */
 export function classifyOutput(text: string): WeaveError[] {
   const out: WeaveError[] = [];
@@ -304,7 +326,13 @@ export function classifyOutput(text: string): WeaveError[] {
   for (const line of text.split("\n")) {
     const e = classifyLine(line);
     if (!e) continue;
-    const key = JSON.stringify({ ...e, line: undefined, advice: undefined });
+    // Inbound connections come from a new ephemeral port each retry: the peer identifies them.
+    const key = JSON.stringify({
+      ...e,
+      line: undefined,
+      advice: undefined,
+      remote: e.remote?.peer?.name ?? e.remote?.address,
+    });
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(e);

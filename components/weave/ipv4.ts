@@ -74,7 +74,12 @@ export function intervalToShares(iv: Interval): RangeShare[] {
     let size = 1;
     while (size * 2 <= left && start % (size * 2) === 0) size *= 2;
     const prefix = 32 - Math.log2(size);
-    out.push({ cidr: `${numberToIp(start)}/${prefix}`, start: numberToIp(start), end: numberToIp(start + size - 1), size });
+    out.push({
+      cidr: `${numberToIp(start)}/${prefix}`,
+      start: numberToIp(start),
+      end: numberToIp(start + size - 1),
+      size,
+    });
     start += size;
     left -= size;
   }
@@ -83,7 +88,9 @@ export function intervalToShares(iv: Interval): RangeShare[] {
 
 /** Canonical form of a set of shares: merged, then cut into aligned blocks. Makes comparisons order-free. */
 export function normaliseShares(shares: Array<{ start: string; size: number }>): RangeShare[] {
-  return mergeIntervals(shares.map((s) => ({ start: ipToNumber(s.start), size: s.size }))).flatMap(intervalToShares);
+  return mergeIntervals(shares.map((s) => ({ start: ipToNumber(s.start), size: s.size }))).flatMap(
+    intervalToShares,
+  );
 }
 
 /** Total number of addresses in some shares. */

@@ -39,7 +39,9 @@ class Reader {
     readonly path: string,
   ) {}
   private fail(want: string): never {
-    throw new ReportParseError(`report ${this.path}: expected ${want}, got ${JSON.stringify(this.v) ?? "nothing"}`);
+    throw new ReportParseError(
+      `report ${this.path}: expected ${want}, got ${JSON.stringify(this.v) ?? "nothing"}`,
+    );
   }
   get(key: string): Reader {
     const o = this.v;
@@ -73,7 +75,14 @@ class Reader {
   }
 }
 
-const STATES: readonly ConnectionState[] = ["established", "pending", "connecting", "retrying", "failed", "waiting"];
+const STATES: readonly ConnectionState[] = [
+  "established",
+  "pending",
+  "connecting",
+  "retrying",
+  "failed",
+  "waiting",
+];
 
 function readRouter(r: Reader): ReportRouter {
   const peers: ReportPeer[] = r
@@ -102,7 +111,9 @@ function readRouter(r: Reader): ReportRouter {
     .map((c) => {
       const state = c.get("State").str();
       if (!STATES.includes(state as ConnectionState)) {
-        throw new ReportParseError(`report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`);
+        throw new ReportParseError(
+          `report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`,
+        );
       }
       const attrs: Record<string, string | number | boolean> = {};
       const a = c.get("Attrs");
@@ -150,7 +161,10 @@ function readRouter(r: Reader): ReportRouter {
  * ranges of one owner are merged and cut into CIDR blocks so they compare with predictions.
  */
 export function ownersFromEntries(entries: IpamEntry[]): IpamOwner[] {
-  const byPeer = new Map<string, { nickname: string; reachable: boolean; ivs: Array<{ start: number; size: number }> }>();
+  const byPeer = new Map<
+    string,
+    { nickname: string; reachable: boolean; ivs: Array<{ start: number; size: number }> }
+  >();
   for (const e of entries) {
     if (e.size === 0) continue;
     const o = byPeer.get(e.peer) ?? { nickname: e.nickname, reachable: true, ivs: [] };
@@ -162,7 +176,13 @@ export function ownersFromEntries(entries: IpamEntry[]): IpamOwner[] {
   return [...byPeer.entries()]
     .map(([peer, o]) => {
       const shares = mergeIntervals(o.ivs).flatMap(intervalToShares);
-      return { peer, nickname: o.nickname, reachable: o.reachable, size: shares.reduce((n, s) => n + s.size, 0), shares };
+      return {
+        peer,
+        nickname: o.nickname,
+        reachable: o.reachable,
+        size: shares.reduce((n, s) => n + s.size, 0),
+        shares,
+      };
     })
     .sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
 }
@@ -172,7 +192,9 @@ export function ownersFromEntries(entries: IpamEntry[]): IpamOwner[] {
  * all owners unreachable, then pending allocations, then ready; without a ring, consensus,
  * priming or idle.
  */
-export function deriveIpamStatus(ipam: Pick<ReportIpam, "entries" | "paxos" | "pendingAllocates">): IpamStatusKind {
+export function deriveIpamStatus(
+  ipam: Pick<ReportIpam, "entries" | "paxos" | "pendingAllocates">,
+): IpamStatusKind {
   if (ipam.entries && ipam.entries.length > 0) {
     if (!ipam.entries.some((e) => e.size > 0 && e.isKnownPeer)) return "all-owners-unreachable";
     if (ipam.pendingAllocates.length > 0) return "waiting-for-ips";
@@ -267,7 +289,9 @@ export function parseReport(text: string): WeaveReport {
     raw = JSON.parse(quoteBigUids(text)) as Json;
   } catch (e) {
     const head = text.slice(0, 80).replace(/\s+/g, " ");
-    throw new ReportParseError(`report is not JSON (${(e as Error).message}); it starts with ${JSON.stringify(head)}`);
+    throw new ReportParseError(
+      `report is not JSON (${(e as Error).message}); it starts with ${JSON.stringify(head)}`,
+    );
   }
   const r = new Reader(raw, "$");
   const vc = r.get("VersionCheck");

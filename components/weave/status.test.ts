@@ -30,7 +30,12 @@ describe("weave status (plain)", () => {
       pendingPeerConnections: 0,
       trustedSubnets: [],
     });
-    expect(s.ipam).toEqual({ status: "idle", kind: "idle", range: "172.16.16.0/24", defaultSubnet: "172.16.16.0/24" });
+    expect(s.ipam).toEqual({
+      status: "idle",
+      kind: "idle",
+      range: "172.16.16.0/24",
+      defaultSubnet: "172.16.16.0/24",
+    });
     expect(s.dns).toEqual({ domain: "weave.local.", upstream: ["127.0.0.11"], ttl: 1, entries: 0 });
     expect(s.proxy).toEqual({ addresses: ["unix:///var/run/weave/weave.sock"] });
     expect(s.plugin).toEqual({ kind: "legacy", driverName: "weave" });
@@ -147,8 +152,12 @@ describe("weave status (plain)", () => {
   });
 
   test("unknown lines and fields are collected, not dropped", () => {
-    const s = parseStatus("        Service: router\n       Frobnicate: 7\nrandom text\n        Service: gizmo\n");
-    expect(s.unparsed).toEqual(expect.arrayContaining(["random text", "router: Frobnicate: 7", "Service: gizmo"]));
+    const s = parseStatus(
+      "        Service: router\n       Frobnicate: 7\nrandom text\n        Service: gizmo\n",
+    );
+    expect(s.unparsed).toEqual(
+      expect.arrayContaining(["random text", "router: Frobnicate: 7", "Service: gizmo"]),
+    );
   });
 });
 
@@ -162,8 +171,21 @@ describe("weave status ipam", () => {
     const { value, unparsed } = parseStatusIpam(out("03-docker2-weave-status-ipam.txt"));
     expect(unparsed).toEqual([]);
     expect(value).toEqual([
-      { peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" }, size: 128, percent: 50, local: true, active: 1, unreachable: false },
-      { peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" }, size: 128, percent: 50, local: false, unreachable: false },
+      {
+        peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" },
+        size: 128,
+        percent: 50,
+        local: true,
+        active: 1,
+        unreachable: false,
+      },
+      {
+        peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" },
+        size: 128,
+        percent: 50,
+        local: false,
+        unreachable: false,
+      },
     ]);
   });
 
@@ -204,7 +226,14 @@ describe("weave status ipam", () => {
   test("17: each split-brain host owns 100% of its own ring", () => {
     const { value } = parseStatusIpam(out("17-docker1-weave-status-ipam-before-connect.txt"));
     expect(value).toEqual([
-      { peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" }, size: 256, percent: 100, local: true, active: 1, unreachable: false },
+      {
+        peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" },
+        size: 256,
+        percent: 100,
+        local: true,
+        active: 1,
+        unreachable: false,
+      },
     ]);
   });
 });
@@ -216,11 +245,25 @@ describe("weave status peers", () => {
     expect(value).toEqual([
       {
         peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" },
-        connections: [{ direction: "outbound", address: "10.10.10.101:6783", peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" }, state: "established" }],
+        connections: [
+          {
+            direction: "outbound",
+            address: "10.10.10.101:6783",
+            peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" },
+            state: "established",
+          },
+        ],
       },
       {
         peer: { name: "3e:a2:4a:17:e0:d9", nickname: "docker1" },
-        connections: [{ direction: "inbound", address: "10.10.10.102:38285", peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" }, state: "established" }],
+        connections: [
+          {
+            direction: "inbound",
+            address: "10.10.10.102:38285",
+            peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" },
+            state: "established",
+          },
+        ],
       },
     ]);
   });
@@ -263,7 +306,9 @@ describe("weave status connections", () => {
   test("06: a failed connection carries the range error and the retry time separately", () => {
     const [c] = parseStatusConnections(out("06-docker4-weave-status-connections.txt")).value;
     expect(c.state).toBe("failed");
-    expect(c.error).toBe("Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)");
+    expect(c.error).toBe(
+      "Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)",
+    );
     expect(c.retry).toMatch(/^2026-11-28 03:04:01\.340346409 \+0000 UTC m=\+13\.158510197$/);
   });
 
@@ -275,7 +320,13 @@ describe("weave status connections", () => {
 
   test("15: encrypted connections, with `encrypted=truemtu=1414` split into two attrs", () => {
     const [c] = parseStatusConnections(out("15-docker1-weave-status-connections-encrypted.txt")).value;
-    expect(c).toMatchObject({ state: "established", encrypted: true, overlay: "sleeve", mtu: 1414, attrs: { encrypted: true, mtu: 1414 } });
+    expect(c).toMatchObject({
+      state: "established",
+      encrypted: true,
+      overlay: "sleeve",
+      mtu: 1414,
+      attrs: { encrypted: true, mtu: 1414 },
+    });
     expect(c.peer?.nickname).toBe("docker2");
   });
 
@@ -284,7 +335,9 @@ describe("weave status connections", () => {
     expect(c.error).toBe(
       "IP allocation was seeded by different peers (received: [56:ff:8d:9e:da:f9(docker2)], ours: [3e:a2:4a:17:e0:d9(docker1)])",
     );
-    expect(parseStatusConnections(out("17-docker2-weave-status-connections-after-connect.txt")).value).toEqual([]);
+    expect(
+      parseStatusConnections(out("17-docker2-weave-status-connections-after-connect.txt")).value,
+    ).toEqual([]);
   });
 
   test("rendered samples: pending unencrypted, retrying, connecting, fastdp and retry: never", () => {
@@ -316,19 +369,33 @@ describe("weave status dns and targets", () => {
     const { value, unparsed } = parseStatusDns(out("08-docker1-weave-status-dns-after-add.txt"));
     expect(unparsed).toEqual([]);
     expect(value).toHaveLength(9);
-    expect(value[0]).toEqual({ hostname: "docker1", address: "10.10.10.101", containerId: "weave:extern", origin: "3e:a2:4a:17:e0:d9" });
-    expect(value.filter((e) => e.hostname === "web1").map((e) => e.address)).toEqual(["172.16.16.1", "172.16.16.224"]);
+    expect(value[0]).toEqual({
+      hostname: "docker1",
+      address: "10.10.10.101",
+      containerId: "weave:extern",
+      origin: "3e:a2:4a:17:e0:d9",
+    });
+    expect(value.filter((e) => e.hostname === "web1").map((e) => e.address)).toEqual([
+      "172.16.16.1",
+      "172.16.16.224",
+    ]);
     expect(value.find((e) => e.hostname === "wrongip")?.address).toBe("1.1.1.1");
   });
 
   test("02: targets list the launch peer", () => {
-    expect(parseStatusTargets(out("02-docker2-weave-status-targets.txt"))).toEqual({ value: ["10.10.10.101"], unparsed: [] });
+    expect(parseStatusTargets(out("02-docker2-weave-status-targets.txt"))).toEqual({
+      value: ["10.10.10.101"],
+      unparsed: [],
+    });
   });
 });
 
 describe("peer references", () => {
   test("name(nick) splits; other text is refused", () => {
-    expect(parsePeerRef("02:00:00:00:00:03(docker1)")).toEqual({ name: "02:00:00:00:00:03", nickname: "docker1" });
+    expect(parsePeerRef("02:00:00:00:00:03(docker1)")).toEqual({
+      name: "02:00:00:00:00:03",
+      nickname: "docker1",
+    });
     expect(parsePeerRef("docker1")).toBeUndefined();
   });
 });
@@ -346,7 +413,12 @@ describe("every status-like fixture", () => {
   const files = listFixtures().filter((f) => f.endsWith(".txt"));
   const cases = files
     .map((f) => ({ f, fx: readFixture(f) }))
-    .filter(({ fx }) => !fx.command.includes("-si ") && !fx.command.includes(" -i ") && parsers.some(([re]) => re.test(fx.command)));
+    .filter(
+      ({ fx }) =>
+        !fx.command.includes("-si ") &&
+        !fx.command.includes(" -i ") &&
+        parsers.some(([re]) => re.test(fx.command)),
+    );
 
   test("there are many of them (guards the filter)", () => {
     expect(cases.length).toBeGreaterThan(80);

@@ -18,7 +18,14 @@ import type {
 } from "./types";
 
 const PEER_RE = /^([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})\(([^()]*)\)$/;
-const STATES: readonly ConnectionState[] = ["established", "pending", "connecting", "retrying", "failed", "waiting"];
+const STATES: readonly ConnectionState[] = [
+  "established",
+  "pending",
+  "connecting",
+  "retrying",
+  "failed",
+  "waiting",
+];
 
 /** `3e:a2:4a:17:e0:d9(docker1)` → `{ name, nickname }`; undefined if it is not that shape. */
 export function parsePeerRef(text: string): PeerRef | undefined {
@@ -40,7 +47,8 @@ export function ipamStatusKind(status: string): { kind: IpamStatusKind; quorum?:
   if (status === "idle") return { kind: "idle" };
   if (status === "priming") return { kind: "priming" };
   if (status === "waiting for IP(s) to become available") return { kind: "waiting-for-ips" };
-  if (status.startsWith("all IP ranges owned by unreachable peers")) return { kind: "all-owners-unreachable" };
+  if (status.startsWith("all IP ranges owned by unreachable peers"))
+    return { kind: "all-owners-unreachable" };
   const m = /^awaiting consensus \(quorum: (\d+), known: (\d+)\)$/.exec(status);
   if (m) return { kind: "awaiting-consensus", quorum: Number(m[1]), known: Number(m[2]) };
   return { kind: "unknown" };
@@ -226,7 +234,12 @@ export function parseStatusPeers(text: string): Parsed<PeerTreeEntry[]> {
       unparsed.push(line);
       continue;
     }
-    owner.connections.push({ direction: m[1] === "->" ? "outbound" : "inbound", address: m[2], peer, state: m[4] });
+    owner.connections.push({
+      direction: m[1] === "->" ? "outbound" : "inbound",
+      address: m[2],
+      peer,
+      state: m[4],
+    });
   }
   return { value, unparsed };
 }

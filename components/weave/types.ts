@@ -185,7 +185,13 @@ export interface ReportPeer {
   uid: string;
   shortId: number;
   version: number;
-  connections: Array<{ name: string; nickname: string; address: string; outbound: boolean; established: boolean }>;
+  connections: Array<{
+    name: string;
+    nickname: string;
+    address: string;
+    outbound: boolean;
+    established: boolean;
+  }>;
 }
 
 export interface ReportRouter {
