@@ -1,0 +1,303 @@
+/**
+ * Stack configuration → lab spec. Pure: it reads raw config values through a `ConfigSource` and
+ * wraps secret values with the caller's `secret` function, so tests run without the Pulumi
+ * runtime and the program passes `pulumi.secret`.
+ *
+ * Keys (namespace `weave-lab`), all optional:
+ *
+ * | key | what |
+ * |---|---|
+ * | `weave-lab:name` | lab name (string) |
+ * | `weave-lab:specFile` | a YAML/JSON lab spec (the `weave-lab plan` format); the keys below override its parts |
+ * | `weave-lab:network` | `NetworkSpec` object, without `password` |
+ * | `weave-lab:hosts` | array of `HostSpec`, without private keys or passphrases. **Empty or absent → a local lab** |
+ * | `weave-lab:containers` | array of `ContainerSpec` |
+ * | `weave-lab:dnsRecords` | array of `DnsRecordSpec` |
+ * | `weave-lab:password` | secret: the Weave encryption password |
+ * | `weave-lab:sshPrivateKey` | secret: the private key for every host |
+ * | `weave-lab:sshPassphrase` | secret: its passphrase |
+ * | `weave-lab:sshPrivateKeys` | secret object: per-host private keys, `{ "<host>": "<key>" }` |
+ * | `weave-lab:local` | `LocalLabSettings` object for the local lab |
+ * | `weave-lab:outputDir` | where the program writes the range picture; defaults to the project directory |
+ */
+import type {
+  ContainerSpec,
+  DnsRecordSpec,
+  HostSpec,
+  LabSpec,
+  NetworkSpec,
+  SshSettings,
+  WeaveDistribution,
+} from "./spec";
+import type { SpecIssue } from "./plan/types";
+
+/** How the program reads raw config; `pulumi.runtime.getConfig` / `isConfigSecret` in production. */
+export interface ConfigSource {
+  /** Raw value of a full key (`weave-lab:hosts`), JSON text for objects; undefined when unset. */
+  get(fullKey: string): string | undefined;
+  /** Whether the key was set with `--secret` (or has a secret leaf). */
+  isSecret(fullKey: string): boolean;
+  /** Reads a spec file named by `weave-lab:specFile` (relative to the project directory). */
+  readFile?(path: string): string;
+  /** Parses YAML (a superset of JSON); only needed for `specFile`. */
+  parseYaml?(text: string): unknown;
+}
+
+/** The config namespace. */
+export const NAMESPACE = "weave-lab";
+
+/**
+ * Settings of the local Docker-in-Docker lab (`weave-lab:local`), used when no hosts are configured.
+ */
+export interface LocalLabSettings {
+  /** Number of hosts, 1–20. Defaults to `3`. */
+  hosts?: number;
+  /** Host name prefix: hosts are `<prefix>1` … `<prefix>N`. Defaults to `"docker"`. */
+  namePrefix?: string;
+  /** The Docker network the hosts share (a /24 or larger). Defaults to `"10.10.10.0/24"`. */
+  subnet?: string;
+  /** Last octet (offset into `subnet`) of the first host; the textbook's `.101`. Defaults to `101`. */
+  firstHostOffset?: number;
+  /** Port on 127.0.0.1 published for the first host's sshd; host i gets `sshPortBase + i - 1`. Defaults to `2201`. */
+  sshPortBase?: number;
+  /**
+   * Base image of the host (a Docker-in-Docker engine). Defaults to `"docker:24-dind"` for Weave
+   * 2.8.1 (Engine ≤ 24, see the compatibility table) and `"docker:28-dind"` for rajch.
+   */
+  engineImage?: string;
+  /** Docker daemon of the user (`unix:///var/run/docker.sock`, `ssh://…`). Defaults to `DOCKER_HOST` or the local socket. */
+  dockerHost?: string;
+  /** Expected SHA-256 of the downloaded weave script, checked when the host image is built. Defaults to unset (checksum printed and recorded in an image label, not enforced). */
+  scriptSha256?: string;
+  /** Registry mirror for the hosts' engines (`--registry-mirror`), e.g. a local pull-through cache. Defaults to unset (Docker Hub). */
+  registryMirror?: string;
+}
+
+/** Everything the program needs from config. */
+export interface LabConfig<S> {
+  /** The lab spec; `hosts` is empty when the local lab should provide them. */
+  spec: LabSpec<S>;
+  /** True when no hosts were configured: the program builds a LocalLab. */
+  local: boolean;
+  localSettings: LocalLabSettings;
+  /** Directory for the range picture. Defaults to `"."`. */
+  outputDir: string;
+}
+
+/** Thrown when config cannot be read; the message lists every problem as `key: message`. */
+export class ConfigError extends Error {
+  constructor(readonly issues: SpecIssue[]) {
+    super(
+      `weave-lab: the stack configuration has ${issues.length} problem${issues.length === 1 ? "" : "s"}:\n` +
+        issues.map((i) => `  ${i.path}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
+
+/** Reads and checks the shape of the config (the planner checks the content). */
+export function readLabConfig<S>(source: ConfigSource, secret: (value: string) => S): LabConfig<S> {
+  const issues: SpecIssue[] = [];
+  const key = (k: string): string => `${NAMESPACE}:${k}`;
+
+  const raw = (k: string): string | undefined => source.get(key(k));
+  const json = (k: string): unknown => {
+    const text = raw(k);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      // A plain string set without --path: only valid where a string is expected.
+      return text;
+    }
+  };
+  const secretOnly = (k: string, what: string): string | undefined => {
+    const v = raw(k);
+    if (v !== undefined && !source.isSecret(key(k))) {
+      issues.push({
+        path: key(k),
+        message: `${what} is stored in plain text; set it with 'pulumi config set --secret ${key(k)} …' (the value is not shown here)`,
+      });
+    }
+    return v;
+  };
+
+  // Base spec: the spec file if any, then the individual keys on top.
+  let base: Partial<LabSpec> = {};
+  const specFile = raw("specFile");
+  if (specFile !== undefined) {
+    if (!source.readFile || !source.parseYaml) {
+      issues.push({ path: key("specFile"), message: "reading spec files is not available in this program" });
+    } else {
+      try {
+        const parsed = source.parseYaml(source.readFile(specFile));
+        if (isObject(parsed)) base = parsed as Partial<LabSpec>;
+        else
+          issues.push({
+            path: key("specFile"),
+            message: `${show(specFile)} does not contain a spec object (got ${show(parsed)})`,
+          });
+      } catch (e) {
+        issues.push({
+          path: key("specFile"),
+          message: `cannot read ${show(specFile)}: ${(e as Error).message}`,
+        });
+      }
+    }
+  }
+
+  const name = json("name") ?? base.name;
+  if (name !== undefined && typeof name !== "string")
+    issues.push({ path: key("name"), message: `must be a string, got ${show(name)}` });
+
+  const network = json("network") ?? base.network;
+  if (network !== undefined && !isObject(network)) {
+    issues.push({
+      path: key("network"),
+      message: `must be an object (set it with --path, e.g. 'weave-lab:network.allocRange'), got ${show(network)}`,
+    });
+  }
+  if (isObject(network) && "password" in network) {
+    issues.push({
+      path: `${key("network")}.password`,
+      message:
+        "a password in plain config is stored unencrypted; remove it and use 'pulumi config set --secret weave-lab:password' (the value is not shown here)",
+    });
+  }
+
+  const list = <T>(k: "hosts" | "containers" | "dnsRecords"): T[] => {
+    const v = json(k) ?? base[k];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) {
+      issues.push({
+        path: key(k),
+        message: `must be a list (e.g. --path '${key(k)}[0].name'), got ${show(v)}`,
+      });
+      return [];
+    }
+    v.forEach((item, i) => {
+      if (!isObject(item))
+        issues.push({ path: `${key(k)}[${i}]`, message: `must be an object, got ${show(item)}` });
+    });
+    return v.filter(isObject) as T[];
+  };
+  const hosts = list<HostSpec>("hosts");
+  const containers = list<ContainerSpec>("containers");
+  const dnsRecords = list<DnsRecordSpec>("dnsRecords");
+
+  const password = secretOnly("password", "the Weave password");
+  const defaultKey = secretOnly("sshPrivateKey", "the SSH private key");
+  const passphrase = secretOnly("sshPassphrase", "the SSH key passphrase");
+  const perHostText = secretOnly("sshPrivateKeys", "the per-host SSH private keys");
+  let perHost: Record<string, unknown> = {};
+  if (perHostText !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(perHostText);
+      if (isObject(parsed)) perHost = parsed;
+      else
+        issues.push({
+          path: key("sshPrivateKeys"),
+          message:
+            "must be an object of host name → private key (set with --path --secret 'weave-lab:sshPrivateKeys.<host>')",
+        });
+    } catch {
+      issues.push({
+        path: key("sshPrivateKeys"),
+        message:
+          "must be an object of host name → private key (set with --path --secret 'weave-lab:sshPrivateKeys.<host>')",
+      });
+    }
+  }
+  const hostNames = new Set(hosts.map((h) => h.name));
+  for (const [h, v] of Object.entries(perHost)) {
+    if (!hostNames.has(h)) {
+      issues.push({
+        path: `${key("sshPrivateKeys")}.${h}`,
+        message: `names no configured host; hosts are ${[...hostNames].map(show).join(", ") || "none"}`,
+      });
+    } else if (typeof v !== "string") {
+      issues.push({ path: `${key("sshPrivateKeys")}.${h}`, message: "must be the private key text" });
+    }
+  }
+
+  const specHosts: HostSpec<S>[] = hosts.map((h, i) => {
+    const ssh = isObject(h.ssh) ? (h.ssh as Record<string, unknown>) : undefined;
+    if (h.ssh !== undefined && !ssh)
+      issues.push({ path: `${key("hosts")}[${i}].ssh`, message: `must be an object, got ${show(h.ssh)}` });
+    for (const f of ["privateKey", "passphrase"]) {
+      if (ssh && f in ssh) {
+        issues.push({
+          path: `${key("hosts")}[${i}].ssh.${f}`,
+          message: `a ${f === "privateKey" ? "private key" : "passphrase"} in plain config is stored unencrypted; use 'pulumi config set --secret --path weave-lab:${f === "privateKey" ? `sshPrivateKeys.${h.name}` : "sshPassphrase"}' (the value is not shown here)`,
+        });
+      }
+    }
+    const jump = ssh && isObject(ssh.jumpHost) ? (ssh.jumpHost as Record<string, unknown>) : undefined;
+    if (jump && "privateKey" in jump) {
+      issues.push({
+        path: `${key("hosts")}[${i}].ssh.jumpHost.privateKey`,
+        message:
+          "a private key in plain config is stored unencrypted; the bastion uses the host's key from weave-lab:sshPrivateKey(s)",
+      });
+    }
+    const own = perHost[h.name];
+    const pk = typeof own === "string" ? own : defaultKey;
+    const out: HostSpec<S> = { ...(h as HostSpec<never>) };
+    if (ssh || pk !== undefined || passphrase !== undefined) {
+      // Host keys are public and may stay in plain config; private keys come only from secrets.
+      const { privateKey: _pk, passphrase: _pp, jumpHost: _jh, ...rest } = ssh ?? {};
+      const sshOut: Record<string, unknown> = { ...rest };
+      if (jump) {
+        const { privateKey: _jpk, ...jumpRest } = jump;
+        sshOut.jumpHost = jumpRest;
+      }
+      if (pk !== undefined) sshOut.privateKey = secret(pk);
+      if (passphrase !== undefined) sshOut.passphrase = secret(passphrase);
+      out.ssh = sshOut as SshSettings<S>;
+    }
+    return out;
+  });
+
+  const localRaw = json("local");
+  let localSettings: LocalLabSettings = {};
+  if (localRaw !== undefined) {
+    if (!isObject(localRaw))
+      issues.push({
+        path: key("local"),
+        message: `must be an object (e.g. --path 'weave-lab:local.hosts' 4), got ${show(localRaw)}`,
+      });
+    else localSettings = localRaw as LocalLabSettings;
+  }
+  const outputDir = json("outputDir");
+  if (outputDir !== undefined && typeof outputDir !== "string")
+    issues.push({ path: key("outputDir"), message: `must be a directory path, got ${show(outputDir)}` });
+
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const net = network as NetworkSpec<never> | undefined;
+  const spec: LabSpec<S> = {
+    ...(name !== undefined ? { name: name as string } : {}),
+    network: {
+      ...(net ?? {}),
+      ...(password !== undefined ? { password: secret(password) } : {}),
+    } as NetworkSpec<S>,
+    hosts: specHosts,
+    ...(containers.length > 0 ? { containers } : {}),
+    ...(dnsRecords.length > 0 ? { dnsRecords } : {}),
+  };
+  return {
+    spec,
+    local: specHosts.length === 0,
+    localSettings,
+    outputDir: (outputDir as string | undefined) ?? ".",
+  };
+}
+
+/** Default engine image for a distribution: Weave 2.8.1 needs Engine ≤ 24 (Docker API 1.18). */
+export function defaultEngineImage(distribution: WeaveDistribution | undefined): string {
+  return distribution === "rajch" ? "docker:28-dind" : "docker:24-dind";
+}
