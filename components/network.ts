@@ -1,0 +1,179 @@
+/**
+ * `WeaveNetwork`: a planned Weave network on a set of hosts. It plans the lab at construction
+ * (a bad spec fails the preview listing every problem, before anything is touched), declares one
+ * Router per host and a ConsensusGate that passes only when every host agrees on one ring.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { planLab, SpecError } from "./plan";
+import type { LabPlan, RangeShare } from "./plan/types";
+import type { ConnectParams } from "./remote/types";
+import type { DnsRecordSpec, HostSpec, LabSpec, NetworkSpec } from "./spec";
+import { ConsensusGate } from "./providers/gate";
+import { connectParamsFor, gateInputs, type HostSecrets, type NetworkTimeouts, routerInputs } from "./providers/inputs";
+import { Router } from "./providers/router";
+import type { GateHostResult, RouterInputs } from "./providers/types";
+
+/** Pulumi type token of the component (part of users' state: chosen once; alias if it ever moves). */
+export const NETWORK_TYPE = "weave-lab:index:Network";
+
+/** Arguments of {@link WeaveNetwork}: a lab spec without containers, secrets as Pulumi Inputs. */
+export interface WeaveNetworkArgs {
+  /**
+   * Name of the lab. Peer names in `seed` mode are derived from it and the host names.
+   * Defaults to `"weave-lab"`.
+   */
+  name?: string;
+  /**
+   * Router-wide settings shared by every host (range, default subnet, bootstrap, password, DNS,
+   * Weave distribution…; see `NetworkSpec` for each field's default). `password` is a secret.
+   * Defaults to all of `NetworkSpec`'s defaults (range `10.32.0.0/12`, seed bootstrap, no encryption).
+   */
+  network?: NetworkSpec<pulumi.Input<string>>;
+  /**
+   * The hosts that run a router, reached over SSH. At least one. SSH private keys, passphrases
+   * and host keys may be Inputs (e.g. from `LocalLab`); keys and passphrases are kept secret.
+   */
+  hosts: HostSpec<pulumi.Input<string>>[];
+  /**
+   * Extra weaveDNS records. Planned (validated) here; registered by the DNS-record resources of
+   * the containers layer. Defaults to none.
+   */
+  dnsRecords?: DnsRecordSpec[];
+  /**
+   * On destroy (or when a host is removed), a host that cannot be reached is forgotten: exactly
+   * one surviving host takes its ranges over with `weave rmpeer`, all survivors `weave forget`
+   * it. Without it, an unreachable host fails the destroy with a message naming it.
+   * Defaults to `false`.
+   */
+  forgetUnreachableOnDestroy?: boolean;
+  /**
+   * Deadlines of the blocking Weave calls, in ms: `launchMs` (300 000), `resetMs` (120 000),
+   * `commandMs` (60 000), `primeMs` (120 000).
+   * Defaults to those values.
+   */
+  timeouts?: Partial<NetworkTimeouts>;
+}
+
+/** What the network reports per host. */
+export interface NetworkHostOutput {
+  peerName: string;
+  nickname: string;
+  address: string;
+  /** The ranges the host owns, as verified by the gate. */
+  shares: RangeShare[];
+  /** The planner's prediction (`seed` mode only; `[]` otherwise). */
+  predictedShares: RangeShare[];
+  /** Router status as last observed (`running`, `stopped`, `missing`, `reconfigured`). */
+  status: string;
+}
+
+/** The spec as the planner reads it: secrets only for their presence. */
+function planSpec(args: WeaveNetworkArgs): LabSpec<pulumi.Input<string>> {
+  return {
+    ...(args.name !== undefined ? { name: args.name } : {}),
+    ...(args.network !== undefined ? { network: args.network } : {}),
+    hosts: args.hosts,
+    ...(args.dnsRecords !== undefined ? { dnsRecords: args.dnsRecords } : {}),
+  };
+}
+
+/**
+ * A Weave network spanning `hosts`. Children: `Router` per host (`<name>-<host>`) and one
+ * `ConsensusGate` (`<name>-consensus`) depending on all routers.
+ */
+export class WeaveNetwork extends pulumi.ComponentResource {
+  /** The plan: every derived fact (no secrets). */
+  readonly plan: LabPlan;
+  /** Routers by host name. */
+  readonly routers: Record<string, Router>;
+  /** Passes when every host agrees on one ring: make containers depend on it. */
+  readonly gate: ConsensusGate;
+  /** Per host: peer name, nickname, address, verified and predicted shares, status. */
+  readonly hosts: pulumi.Output<Record<string, NetworkHostOutput>>;
+  /** True once the gate passed. */
+  readonly healthy: pulumi.Output<boolean>;
+  private readonly connections: Record<string, pulumi.Output<ConnectParams>>;
+
+  constructor(name: string, args: WeaveNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(NETWORK_TYPE, name, {}, opts);
+    try {
+      this.plan = planLab(planSpec(args));
+    } catch (e) {
+      if (e instanceof SpecError) throw new pulumi.ResourceError(e.message, this);
+      throw e;
+    }
+    const plan = this.plan;
+    const specHost = new Map(args.hosts.map((h) => [h.name, h]));
+    this.connections = {};
+    for (const h of plan.hosts) {
+      const ssh = specHost.get(h.name)?.ssh ?? {};
+      const secrets = pulumi
+        .all([ssh.privateKey, ssh.passphrase, ssh.hostKey, ssh.jumpHost?.privateKey, ssh.jumpHost?.hostKey])
+        .apply(([privateKey, passphrase, hostKey, jumpKey, jumpHostKey]): HostSecrets => ({
+          privateKey,
+          passphrase,
+          hostKey,
+          jumpHost: ssh.jumpHost ? { privateKey: jumpKey, hostKey: jumpHostKey } : undefined,
+        }));
+      this.connections[h.name] = pulumi.secret(secrets.apply((s) => connectParamsFor(h, s)));
+    }
+    const allConnections = pulumi.secret(pulumi.all(this.connections));
+    const password = args.network?.password === undefined ? undefined : pulumi.secret(pulumi.output(args.network.password));
+    const opt = { forgetUnreachableOnDestroy: args.forgetUnreachableOnDestroy, timeouts: args.timeouts };
+
+    this.routers = {};
+    for (const h of plan.hosts) {
+      // Plain fields stay plain (readable in the preview); only the secret-bearing ones are Outputs.
+      const plain = routerInputs(plan, h.name, {}, undefined, opt);
+      const routerArgs: { [K in keyof RouterInputs]?: pulumi.Input<RouterInputs[K]> } = {
+        ...plain,
+        connection: this.connections[h.name],
+        peers: allConnections.apply((c) => routerInputs(plan, h.name, c, undefined, opt).peers),
+      };
+      if (password) routerArgs.password = password;
+      this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs as never, { parent: this });
+    }
+    const routerIds = pulumi.all(Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.containerId])));
+    const plainGate = gateInputs(plan, {}, {}, opt);
+    this.gate = new ConsensusGate(
+      `${name}-consensus`,
+      {
+        ...plainGate,
+        hosts: allConnections.apply((c) => gateInputs(plan, c, {}, opt).hosts),
+        routerIds,
+      },
+      { parent: this, dependsOn: Object.values(this.routers) },
+    );
+
+    const statuses = pulumi.all(Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.status])));
+    this.hosts = pulumi.all([this.gate.results, statuses]).apply(([results, st]) => {
+      const out: Record<string, NetworkHostOutput> = {};
+      for (const h of plan.hosts) {
+        const r: GateHostResult | undefined = results?.[h.name];
+        out[h.name] = {
+          peerName: h.peerName,
+          nickname: h.nickname,
+          address: h.address,
+          shares: r?.shares ?? [],
+          predictedShares: h.predictedShare ?? [],
+          status: st[h.name] ?? "unknown",
+        };
+      }
+      return out;
+    });
+    this.healthy = this.gate.healthy;
+    this.registerOutputs({ plan: this.plan, hosts: this.hosts, healthy: this.healthy });
+  }
+
+  /** Resolved SSH parameters of a host (a secret Output), for resources acting on that host. */
+  connectionFor(hostName: string): pulumi.Output<ConnectParams> {
+    const c = this.connections[hostName];
+    if (!c) {
+      throw new pulumi.ResourceError(
+        `connectionFor: no host named ${JSON.stringify(hostName)}; hosts are ${Object.keys(this.connections).join(", ")}`,
+        this,
+      );
+    }
+    return c;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The commands the providers run besides the planned `weave launch`: the builders of
+ * `components/weave/commands.ts` bound to the lab's script and environment, plus the two Docker
+ * reads whose output format the providers choose.
+ */
+import type { CommandPlan } from "../plan/types";
+import { dockerVersion, weaveCommands } from "../weave/commands";
+
+/** The router facts providers act on (script path, API override). */
+export interface CliTarget {
+  scriptPath: string;
+  dockerApiVersionOverride?: string;
+}
+
+/** The weave command builders for a lab's script. */
+export function weaveCli(t: CliTarget): ReturnType<typeof weaveCommands> {
+  return weaveCommands({
+    weave: { scriptPath: t.scriptPath, ...(t.dockerApiVersionOverride !== undefined ? { dockerApiVersionOverride: t.dockerApiVersionOverride } : {}) },
+  });
+}
+
+/** `docker version --format …` (server version, API, minimum API). */
+export function dockerVersionCmd(): CommandPlan {
+  return dockerVersion();
+}
+
+/** `docker inspect --format <tmpl> weave`: the router container's id, state and args (fails if absent). */
+export function inspectRouter(): string[] {
+  return ["docker", "inspect", "--format", "{{.Id}} {{.State.Status}} {{json .Args}}", "weave"];
+}
+
+/** `docker ps -a --format {{.Names}}`: every container name, to prove a reset left nothing. */
+export function listContainerNames(): string[] {
+  return ["docker", "ps", "-a", "--format", "{{.Names}}"];
+}

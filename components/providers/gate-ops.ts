@@ -1,0 +1,117 @@
+/**
+ * What the ConsensusGate does, as plain functions over `OpsEnv`: prime the ring on one host,
+ * then read every host's `/report` concurrently through the API forwards until the consensus
+ * verdict is healthy or the deadline passes, in which case the error says per host what is
+ * missing.
+ */
+import type { RangeShare } from "../plan/types";
+import { RemoteError } from "../remote/errors";
+import type { HostConnection } from "../remote/types";
+
+import { weaveCli } from "./cli";
+import type { OpsEnv } from "./ops-env";
+import { fetchReport } from "./router-ops";
+import { expectedFromGate, judge, type Observation } from "./verdict-adapter";
+import type { GateHostResult, GateInputs, GateOutputs } from "./types";
+
+/** One round of observation: every host's report (or why there is none), read concurrently. */
+export async function observeAll(env: OpsEnv, inputs: GateInputs, perHostMs = 5_000): Promise<Observation[]> {
+  return Promise.all(
+    inputs.hosts.map(async (h): Promise<Observation> => {
+      let conn: HostConnection;
+      try {
+        conn = env.connect(h.connection);
+        const report = await fetchReport(conn, perHostMs);
+        if (!report) return { host: h.host, error: "the router does not answer on 127.0.0.1:6784 (not running?)" };
+        return { host: h.host, report };
+      } catch (e) {
+        return { host: h.host, error: e instanceof RemoteError ? e.message : String((e as Error).message ?? e) };
+      }
+    }),
+  );
+}
+
+/** Sum of share sizes. */
+function sizeOf(shares: RangeShare[]): number {
+  return shares.reduce((a, s) => a + s.size, 0);
+}
+
+export interface GateRunOptions {
+  /** Poll interval, ms. */
+  pollMs?: number;
+  /** Progress log interval, ms. */
+  logEveryMs?: number;
+  /**
+   * Peer names of hosts being removed in this update: still running until their routers are
+   * deleted (after the gate), so their ownership is expected and not a problem.
+   */
+  leaving?: Array<{ host: string; peerName: string; nickname: string }>;
+  /** True when the ring was formed with another seed list (hosts joined later): no prediction to check. */
+  membershipChanged?: boolean;
+}
+
+/** Prime, then wait for a healthy verdict. */
+export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOptions = {}): Promise<GateOutputs> {
+  if (inputs.hosts.length === 0) throw new Error("consensus gate: the lab has no hosts");
+  const pollMs = opts.pollMs ?? 250;
+  const logEvery = opts.logEveryMs ?? 5_000;
+  const first = inputs.hosts[0];
+  const started = Date.now();
+  const prime = weaveCli({ scriptPath: inputs.scriptPath }).prime();
+  env.log(`consensus: weave prime on ${first.host}`);
+  await env.connect(first.connection).exec(prime.argv, {
+    env: { ...inputs.weaveEnv, ...prime.env },
+    timeoutMs: inputs.primeTimeoutMs,
+    what: "weave prime: the IPAM ring to form (needs a quorum of connected peers)",
+  });
+  const expected = expectedFromGate(inputs, { checkPrediction: !opts.membershipChanged });
+  const deadline = started + inputs.timeoutSeconds * 1000;
+  let lastLog = started;
+  for (;;) {
+    const observations = await observeAll(env, inputs);
+    const v = judge(expected, observations);
+    const leaving = opts.leaving ?? [];
+    const problems = v.problems.filter((p) => !leaving.some((l) => p.message.includes(l.peerName) || p.host === l.host));
+    if (v.ready && problems.length === 0) {
+      const results: Record<string, GateHostResult> = {};
+      for (const h of inputs.hosts) {
+        const shares = v.shares[h.host] ?? [];
+        results[h.host] = { peerName: h.peerName, nickname: h.nickname, address: h.address, shares, size: sizeOf(shares) };
+      }
+      const ms = Date.now() - started;
+      env.log(`consensus: all ${inputs.hosts.length} hosts agree on one ring for ${inputs.allocRange} (${ms} ms)`);
+      return {
+        ...inputs,
+        healthy: true,
+        summary: v.summary,
+        results,
+        ringSeed: inputs.seedNames,
+        convergedMs: ms,
+      };
+    }
+    const now = Date.now();
+    if (now >= deadline) {
+      const lines = problems.map((p) => `  ${p.host}: ${p.message}`);
+      throw new Error(
+        `consensus not reached on ${inputs.allocRange} within ${inputs.timeoutSeconds} s (network.consensusTimeoutSeconds):\n` +
+          (lines.length > 0 ? lines.join("\n") : `  ${v.summary}`),
+      );
+    }
+    if (now - lastLog >= logEvery) {
+      lastLog = now;
+      env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${problems.map((p) => `${p.host}: ${p.message}`).join("; ") || v.summary}`);
+    }
+    await env.sleep(pollMs);
+  }
+}
+
+/** Update: hosts removed since last time are "leaving"; a changed membership voids the seed prediction. */
+export async function updateGate(env: OpsEnv, olds: GateOutputs, news: GateInputs, opts: GateRunOptions = {}): Promise<GateOutputs> {
+  const now = new Set(news.hosts.map((h) => h.host));
+  const leaving = olds.hosts.filter((h) => !now.has(h.host)).map((h) => ({ host: h.host, peerName: h.peerName, nickname: h.nickname }));
+  const ringSeed = olds.ringSeed ?? olds.seedNames;
+  const membershipChanged = JSON.stringify(ringSeed) !== JSON.stringify(news.seedNames);
+  const out = await runGate(env, news, { ...opts, leaving, membershipChanged });
+  // The ring keeps the seed list it was formed with until every router is relaunched.
+  return { ...out, ringSeed: membershipChanged ? ringSeed : news.seedNames };
+}

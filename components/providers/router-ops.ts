@@ -1,0 +1,478 @@
+/**
+ * What the Router provider does on a host, as plain async functions over `OpsEnv` (no Pulumi):
+ * preflight, launch or adopt, observe, reconcile peers, and reset on delete.
+ *
+ * The CLI acts (launch, reset, connect, forget, rmpeer); the router API observes (`/report`
+ * through the SSH port forward, milliseconds instead of a helper container per call).
+ */
+import type { HostConnection } from "../remote/types";
+import { RemoteConnectError, RemoteError } from "../remote/errors";
+import { checkCompat } from "./compat-adapter";
+import { parseReport } from "../weave/report";
+import type { WeaveReport } from "../weave/types";
+import { parseDockerVersionLine, parseLaunchContainerId, parseWeaveVersion } from "../weave/ps";
+import { dockerVersionCmd, inspectRouter, listContainerNames, weaveCli } from "./cli";
+import type { OpsEnv } from "./ops-env";
+import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
+
+/** Router container state as `docker inspect` shows it. */
+export interface RouterContainer {
+  state: "absent" | "running" | "stopped";
+  id?: string;
+  /** The router's command line (script-injected flags, then the user's). */
+  args?: string[];
+}
+
+/** A failure on a host: the message names the host and what was being done. */
+export class RouterError extends Error {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(`${host}: ${message}`);
+    this.name = "RouterError";
+  }
+}
+
+const REPORT_HEADERS = { Accept: "application/json" };
+
+/** `GET /report` as JSON through the forward; undefined when the router does not answer. */
+export async function fetchReport(conn: HostConnection, timeoutMs = 10_000): Promise<WeaveReport | undefined> {
+  let res;
+  try {
+    res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
+  } catch (e) {
+    // The SSH session itself failing is not "router absent": let the caller see it.
+    if (e instanceof RemoteConnectError) throw e;
+    return undefined;
+  }
+  if (res.status !== 200) return undefined;
+  return parseReport(res.body);
+}
+
+/** `docker inspect weave`: absent, running or stopped, with its id and args. */
+export async function inspectRouterContainer(conn: HostConnection, timeoutMs: number): Promise<RouterContainer> {
+  const r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+  if (r.code !== 0) {
+    if (/No such (object|container)/i.test(r.stderr)) return { state: "absent" };
+    throw new RouterError(conn.hostName, `\`docker inspect weave\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+  }
+  const m = /^(\S+) (\S+) (.*)$/.exec(r.stdout.trim());
+  if (!m) throw new RouterError(conn.hostName, `unexpected \`docker inspect weave\` output: ${r.stdout.trim()}`);
+  let args: string[] | undefined;
+  try {
+    const parsed: unknown = JSON.parse(m[3]);
+    if (Array.isArray(parsed)) args = parsed.map(String);
+  } catch {
+    args = undefined;
+  }
+  return { state: m[2] === "running" ? "running" : "stopped", id: m[1], args };
+}
+
+/** The value of the last `--flag value` (or `--flag=value`) in an argv: Go flags, last one wins. */
+export function flagValue(argv: string[], flag: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag && i + 1 < argv.length) v = argv[i + 1];
+    else if (argv[i].startsWith(`${flag}=`)) v = argv[i].slice(flag.length + 1);
+  }
+  return v;
+}
+
+/** The launch argv for this host: the plan's, at the planned script, without `--ipalloc-init` when rejoining. */
+export function launchArgv(inputs: RouterInputs, rejoin: boolean): string[] {
+  const argv = [...inputs.launch.argv];
+  if (argv[0] === "weave") argv[0] = inputs.weave.scriptPath;
+  if (!rejoin) return argv;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--ipalloc-init") {
+      i++;
+      continue;
+    }
+    if (argv[i].startsWith("--ipalloc-init=")) continue;
+    out.push(argv[i]);
+  }
+  return out;
+}
+
+function weaveEnv(inputs: RouterInputs): Record<string, string> {
+  return { ...inputs.launch.env };
+}
+
+/**
+ * Preflight: nothing is changed on the host until Docker and the weave script are known to fit.
+ * Installs the pinned script when `install: download` (checksum verified before it is moved
+ * into place).
+ */
+export async function preflight(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
+  const host = inputs.host;
+  const t = inputs.timeouts.commandMs;
+  const dv = dockerVersionCmd();
+  const d = await conn.exec(dv.argv, { env: dv.env, allowFailure: true, timeoutMs: t, what: "docker version" });
+  if (d.code !== 0) {
+    throw new RouterError(
+      host,
+      `Docker is not usable: \`docker version\` exited ${d.code}: ${(d.stderr || d.stdout).trim()}. Install Docker Engine (≤ 24 for weaveworks 2.8.1) and make sure user ${inputs.connection.user} can use it.`,
+    );
+  }
+  const docker = parseDockerVersionLine(d.stdout);
+  const compat = checkCompat({ distribution: inputs.weave.distribution, version: inputs.weave.version }, docker);
+  if (!compat.ok) {
+    throw new RouterError(host, `Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
+  }
+  const script = inputs.weave.scriptPath;
+  if (inputs.weave.install === "download") {
+    await installScript(env, conn, inputs);
+  }
+  const vc = weaveCli(inputs.weave).version();
+  const v = await conn.exec(vc.argv, { env: { ...weaveEnv(inputs), ...vc.env }, allowFailure: true, timeoutMs: t, what: "weave version" });
+  if (v.code !== 0) {
+    throw new RouterError(
+      host,
+      `the weave script is not usable at ${script}: \`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}. ` +
+        (inputs.weave.install === "present" ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".` : ""),
+    );
+  }
+  const version = parseWeaveVersion(v.stdout).value;
+  if (version.script !== inputs.weave.version) {
+    throw new RouterError(
+      host,
+      `${script} is weave script ${version.script}, but the lab wants ${inputs.weave.distribution} ${inputs.weave.version}. Install that version (or change network.weave.version).`,
+    );
+  }
+}
+
+async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
+  const { scriptPath, scriptUrl, scriptSha256 } = inputs.weave;
+  if (!scriptUrl || !scriptSha256) {
+    throw new RouterError(inputs.host, "install is download but scriptUrl or scriptSha256 is missing");
+  }
+  const t = inputs.timeouts.commandMs;
+  const have = await conn.exec(["sha256sum", scriptPath], { allowFailure: true, timeoutMs: t, what: "sha256sum of the weave script" });
+  if (have.code === 0 && have.stdout.split(/\s+/)[0] === scriptSha256.toLowerCase()) return;
+  env.log(`${inputs.host}: installing weave ${inputs.weave.version} from ${scriptUrl}`);
+  const tmp = `${scriptPath}.weave-lab-download`;
+  await conn.exec(["curl", "-fsSL", "--retry", "3", "-o", tmp, scriptUrl], { timeoutMs: Math.max(t, 120_000), what: `download of ${scriptUrl}` });
+  const sum = await conn.exec(["sha256sum", tmp], { timeoutMs: t, what: "sha256sum of the downloaded script" });
+  const got = sum.stdout.split(/\s+/)[0];
+  if (got !== scriptSha256.toLowerCase()) {
+    await conn.exec(["rm", "-f", tmp], { allowFailure: true, timeoutMs: t });
+    throw new RouterError(inputs.host, `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`);
+  }
+  await conn.exec(["chmod", "0755", tmp], { timeoutMs: t });
+  await conn.exec(["mv", "-f", tmp, scriptPath], { timeoutMs: t });
+}
+
+/** Is the router on the host this lab's? Compares what it reports and how it was launched. */
+export function describeForeign(inputs: RouterInputs, report: WeaveReport | undefined, c: RouterContainer): string | undefined {
+  const name = report?.router.name ?? (c.args ? flagValue(c.args, "--name") : undefined);
+  const range = report ? report.ipam?.range ?? "" : c.args ? flagValue(c.args, "--ipalloc-range") : undefined;
+  const problems: string[] = [];
+  if (name !== undefined && name !== inputs.peerName) problems.push(`peer name ${name} (this lab: ${inputs.peerName})`);
+  if (range !== undefined && range !== inputs.allocRange) problems.push(`range ${range || "none (IPAM off)"} (this lab: ${inputs.allocRange})`);
+  return problems.length > 0 ? problems.join(", ") : undefined;
+}
+
+/** The lab's own flags that a running router lacks (drift that needs a relaunch, not a reset). */
+export function missingFlags(inputs: RouterInputs, args: string[] | undefined, rejoined: boolean): string[] {
+  if (!args) return [];
+  const want = launchArgv(inputs, rejoined).slice(2);
+  const peers = new Set(inputs.peers.map((p) => p.address));
+  const missing: string[] = [];
+  for (let i = 0; i < want.length; i++) {
+    const a = want[i];
+    if (peers.has(a) || a === "--ipalloc-init") {
+      if (a === "--ipalloc-init") i++;
+      continue;
+    }
+    if (a.startsWith("--") && i + 1 < want.length && !want[i + 1].startsWith("--") && !peers.has(want[i + 1])) {
+      if (flagValue(args, a) !== want[i + 1]) missing.push(`${a} ${want[i + 1]}`);
+      i++;
+    } else if (!args.includes(a)) {
+      missing.push(a);
+    }
+  }
+  return missing;
+}
+
+/**
+ * Should this host launch without `--ipalloc-init`? Yes when a peer already has a ring for this
+ * range in which this host owns nothing: it joins a ring formed without it (a host added later,
+ * or one that was reset). Relaunching such a host with `seed=` crashes Weave (fixture 16).
+ * Peers that do not answer in time are skipped: on a first `up` they have no ring yet.
+ */
+export async function shouldRejoin(env: OpsEnv, inputs: RouterInputs, probeMs = 8_000): Promise<{ rejoin: boolean; evidence?: string }> {
+  const probes = await Promise.all(
+    inputs.peers.map(async (p: RouterPeer) => {
+      try {
+        const conn = env.connect(p.connection);
+        return await withTimeout(fetchReport(conn, probeMs), probeMs);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  for (let i = 0; i < probes.length; i++) {
+    const r = probes[i];
+    const entries = r?.ipam?.entries;
+    if (!r || !r.ipam || !entries || entries.length === 0 || r.ipam.range !== inputs.allocRange) continue;
+    const owns = r.ipam.owners.some((o) => o.peer === inputs.peerName && o.size > 0);
+    if (!owns) return { rejoin: true, evidence: `${inputs.peers[i].host} already has a ring for ${inputs.allocRange} without ${inputs.host}` };
+  }
+  return { rejoin: false };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
+function outputs(inputs: RouterInputs, extra: Partial<RouterOutputs>): RouterOutputs {
+  return {
+    ...inputs,
+    containerId: "",
+    adopted: false,
+    rejoined: false,
+    status: "running",
+    observedPeerName: inputs.peerName,
+    observedRange: inputs.allocRange,
+    statusDetail: "running",
+    ...extra,
+  };
+}
+
+/** Reset the host's router (hand-over when running, `--force` when stopped). */
+async function resetRouter(env: OpsEnv, conn: HostConnection, inputs: RouterInputs, running: boolean): Promise<void> {
+  const c = weaveCli(inputs.weave).reset({ force: !running });
+  await conn.exec(c.argv, {
+    env: { ...weaveEnv(inputs), ...c.env },
+    timeoutMs: inputs.timeouts.resetMs,
+    what: running ? "weave reset to hand the router's ranges to a peer" : "weave reset --force of a stopped router",
+  });
+}
+
+/** Create: preflight, then adopt a running router of this lab or launch one. */
+export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<RouterOutputs> {
+  const conn = env.connect(inputs.connection);
+  await preflight(env, conn, inputs);
+  const t = inputs.timeouts.commandMs;
+  const existing = await inspectRouterContainer(conn, t);
+  if (existing.state !== "absent") {
+    const report = existing.state === "running" ? await fetchReport(conn) : undefined;
+    const foreign = describeForeign(inputs, report, existing);
+    if (foreign) {
+      if (!inputs.resetForeignRouters) {
+        throw new RouterError(
+          inputs.host,
+          `a ${existing.state} Weave router that is not this lab's is on this host: ${foreign}. ` +
+            `weave-lab changed nothing. Reset it yourself (\`weave reset${existing.state === "running" ? "" : " --force"}\`), or set network.resetForeignRouters to true to let weave-lab reset it (its IPAM data is lost).`,
+        );
+      }
+      env.log(`${inputs.host}: resetting a foreign router (${foreign}) because resetForeignRouters is set`);
+      await resetRouter(env, conn, inputs, existing.state === "running");
+    } else if (existing.state === "running" && report) {
+      const rejoined = !existing.args?.some((a) => a === "--ipalloc-init" || a.startsWith("--ipalloc-init="));
+      const drift = missingFlags(inputs, existing.args, rejoined);
+      if (drift.length === 0) {
+        env.log(`${inputs.host}: adopting the running router ${inputs.peerName} (same name, range and flags): not relaunched`);
+        return outputs(inputs, { containerId: existing.id ?? "", adopted: true, rejoined });
+      }
+      // Same identity and range: a stop/launch keeps the persisted ring, so no reset.
+      env.log(`${inputs.host}: the running router lacks ${drift.join(", ")}: stopping it to relaunch (IPAM data kept)`);
+      const stop = weaveCli(inputs.weave).stop();
+      await conn.exec(stop.argv, { env: { ...weaveEnv(inputs), ...stop.env }, timeoutMs: t, what: "weave stop" });
+    }
+  }
+  return launch(env, conn, inputs);
+}
+
+async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<RouterOutputs> {
+  const { rejoin, evidence } = await shouldRejoin(env, inputs);
+  if (rejoin) env.log(`${inputs.host}: ${evidence}: launching without --ipalloc-init to join it`);
+  const argv = launchArgv(inputs, rejoin);
+  const secretEnv: Record<string, string> = {};
+  if (inputs.launch.secretEnv.includes("WEAVE_PASSWORD")) {
+    if (!inputs.password) throw new RouterError(inputs.host, "the launch needs WEAVE_PASSWORD but no password was given");
+    secretEnv.WEAVE_PASSWORD = inputs.password;
+  }
+  env.log(`${inputs.host}: launching Weave router ${inputs.peerName} (${inputs.nickname})`);
+  let r;
+  try {
+    r = await conn.exec(argv, {
+      env: weaveEnv(inputs),
+      secretEnv,
+      timeoutMs: inputs.timeouts.launchMs,
+      what: "weave launch (the router to answer on 127.0.0.1:6784)",
+    });
+  } catch (e) {
+    throw await explainLaunchFailure(conn, inputs, e as Error);
+  }
+  const containerId = parseLaunchContainerId(r.stdout) ?? "";
+  const report = await fetchReport(conn);
+  if (!report) throw new RouterError(inputs.host, "weave launch succeeded but the router does not answer GET /report");
+  if (report.router.name !== inputs.peerName) {
+    throw new RouterError(inputs.host, `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`);
+  }
+  return outputs(inputs, { containerId, rejoined: rejoin, observedPeerName: report.router.name, observedRange: report.ipam?.range ?? "" });
+}
+
+/** Add the router's own log tail to a failed launch: Weave only says "has died" on stderr. */
+async function explainLaunchFailure(conn: HostConnection, inputs: RouterInputs, err: Error): Promise<Error> {
+  if (!/has died/.test(err.message)) return err;
+  try {
+    const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], { allowFailure: true, timeoutMs: inputs.timeouts.commandMs });
+    const tail = (logs.stderr + logs.stdout).trim();
+    return new RouterError(inputs.host, `${err.message}\nlast lines of \`docker logs weave\`:\n${tail}`);
+  } catch {
+    return err;
+  }
+}
+
+/** Refresh: observe the router. Undefined when the router container is gone. */
+export async function readRouter(env: OpsEnv, olds: RouterOutputs): Promise<RouterOutputs | undefined> {
+  const conn = env.connect(olds.connection);
+  const report = await fetchReport(conn);
+  if (report) {
+    const drift = describeForeign(olds, report, { state: "running" });
+    return {
+      ...olds,
+      status: drift ? "reconfigured" : "running",
+      statusDetail: drift ? `running with ${drift}` : "running",
+      observedPeerName: report.router.name,
+      observedRange: report.ipam?.range ?? "",
+    };
+  }
+  const c = await inspectRouterContainer(conn, olds.timeouts.commandMs);
+  if (c.state === "absent") return undefined;
+  return {
+    ...olds,
+    containerId: c.id ?? olds.containerId,
+    status: "stopped",
+    statusDetail: `the weave container is ${c.state === "running" ? "running but its API does not answer" : "not running"}`,
+  };
+}
+
+/** Update: relaunch a stopped router, then apply membership changes with connect/forget. */
+export async function updateRouter(env: OpsEnv, olds: RouterOutputs, news: RouterInputs): Promise<RouterOutputs> {
+  const conn = env.connect(news.connection);
+  let out: RouterOutputs = { ...olds, ...news };
+  if (olds.status !== "running") {
+    out = await createRouter(env, news);
+  }
+  const oldAddrs = new Set(olds.peers.map((p) => p.address));
+  const newAddrs = new Set(news.peers.map((p) => p.address));
+  const added = [...newAddrs].filter((a) => !oldAddrs.has(a));
+  const removed = [...oldAddrs].filter((a) => !newAddrs.has(a));
+  const t = news.timeouts.commandMs;
+  if (added.length > 0 && olds.status === "running") {
+    env.log(`${news.host}: weave connect ${added.join(" ")}`);
+    const c = weaveCli(news.weave).connect(added);
+    await conn.exec(c.argv, { env: { ...weaveEnv(news), ...c.env }, timeoutMs: t, what: "weave connect" });
+  }
+  if (removed.length > 0) {
+    env.log(`${news.host}: weave forget ${removed.join(" ")}`);
+    const c = weaveCli(news.weave).forget(removed);
+    await conn.exec(c.argv, { env: { ...weaveEnv(news), ...c.env }, timeoutMs: t, what: "weave forget" });
+  }
+  return out;
+}
+
+/**
+ * Delete: `weave reset` (hands the ranges to a peer) or `reset --force` when stopped, then prove
+ * nothing is left. An unreachable host fails the destroy, unless `forgetUnreachableOnDestroy`:
+ * then exactly one reachable survivor takes its ranges over (`weave rmpeer`) and all forget it.
+ */
+export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<void> {
+  const conn = env.connect(olds.connection);
+  const t = olds.timeouts.commandMs;
+  let c: RouterContainer;
+  try {
+    c = await inspectRouterContainer(conn, t);
+  } catch (e) {
+    if (!(e instanceof RemoteConnectError) || e.kind === "host-key" || e.kind === "auth") throw e;
+    if (!olds.forgetUnreachableOnDestroy) {
+      throw new RouterError(
+        olds.host,
+        `cannot reach the host to reset its router (${e.message}). Its address space would stay owned by an unreachable peer. ` +
+          `Bring the host back and retry, or set forgetUnreachableOnDestroy: true to let one surviving host take its ranges over (weave rmpeer).`,
+      );
+    }
+    await forgetOnSurvivor(env, olds);
+    return;
+  }
+  if (c.state !== "absent") {
+    env.log(`${olds.host}: weave reset${c.state === "running" ? "" : " --force"}`);
+    await resetRouter(env, conn, olds, c.state === "running");
+  }
+  const names = await conn.exec(listContainerNames(), { timeoutMs: t, what: "docker ps -a" });
+  const left = names.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((n) => n === "weave" || n === "weavedb" || n.startsWith("weavevolumes") || n === "weaveproxy" || n === "weaveplugin");
+  if (left.length > 0) {
+    throw new RouterError(olds.host, `weave reset left containers behind: ${left.join(", ")}`);
+  }
+  if (c.state === "running") await waitHandedOver(env, olds);
+}
+
+/** After a reset with peers running: wait until no survivor's ring lists this peer as an owner. */
+async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const reports = await Promise.all(
+      olds.peers.map(async (p) => {
+        try {
+          return await withTimeout(fetchReport(env.connect(p.connection), 3_000), 3_000);
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    const stillOwner = reports.filter((r) => r?.ipam?.owners.some((o) => o.peer === olds.peerName && o.size > 0));
+    if (stillOwner.length === 0) return;
+    await env.sleep(300);
+  }
+  env.log(`${olds.host}: peers still list ${olds.peerName} as an owner ${Math.round(maxMs / 1000)} s after its reset`);
+}
+
+async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void> {
+  const reachable: RouterPeer[] = [];
+  for (const p of olds.peers) {
+    try {
+      const r = await withTimeout(fetchReport(env.connect(p.connection), 5_000), 5_000);
+      if (r) reachable.push(p);
+    } catch {
+      // Not a survivor.
+    }
+  }
+  if (reachable.length === 0) {
+    env.log(`${olds.host}: unreachable and no surviving peer answers: nothing to take over`);
+    return;
+  }
+  const survivor = reachable[0];
+  const conn = env.connect(survivor.connection);
+  const t = olds.timeouts.commandMs;
+  const rm = weaveCli(olds.weave).rmpeer([olds.peerName]);
+  const r = await conn.exec(rm.argv, { env: { ...weaveEnv(olds), ...rm.env }, timeoutMs: t, what: `weave rmpeer ${olds.peerName}` });
+  env.log(`${olds.host}: unreachable; ${survivor.host} took its ranges over: ${r.stdout.trim()}`);
+  await Promise.all(
+    reachable.map(async (p) => {
+      const f = weaveCli(olds.weave).forget([olds.address]);
+      await env.connect(p.connection).exec(f.argv, { env: { ...weaveEnv(olds), ...f.env }, timeoutMs: t, what: "weave forget", allowFailure: true });
+    }),
+  );
+}
+
+export { RemoteError };
