@@ -1,0 +1,179 @@
+/**
+ * The namespace lab itself: real sshd per namespace host, pinned host keys, the session
+ * environment the double relies on, cross-namespace TCP, faults, teardown and stale cleanup.
+ */
+import { Client } from "ssh2";
+import { spawn } from "child_process";
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { createLab, leftoversOf, TestLab, DOUBLE_PATH_DIR, cleanupStaleLabs, readDoubleConfig, writeDoubleConfig, REPO_ROOT } from "../lab";
+
+jest.setTimeout(60_000);
+
+/** Run a command over ssh2 (the library the transport uses), verifying the pinned host key. */
+function ssh2Exec(lab: TestLab, host: string, command: string): Promise<{ code: number; stdout: string }> {
+  const h = lab.hosts.find((x) => x.name === host);
+  if (!h) throw new Error(`no host ${host}`);
+  const pinned = Buffer.from(h.hostKey.split(" ")[1], "base64");
+  return new Promise((resolve, reject) => {
+    const c = new Client();
+    c.on("ready", () => {
+      c.exec(command, (err, ch) => {
+        if (err) return reject(err);
+        let stdout = "";
+        ch.on("data", (b: Buffer) => (stdout += b.toString()));
+        ch.stderr.on("data", () => undefined);
+        ch.on("close", (code: number) => {
+          c.end();
+          resolve({ code, stdout });
+        });
+      });
+    });
+    c.on("error", reject);
+    c.connect({ host: h.sshHost, port: h.sshPort, username: h.user, privateKey: h.privateKey, hostVerifier: (key: Buffer) => key.equals(pinned) });
+  });
+}
+
+describe("namespace lab with 3 hosts", () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 3 });
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  test("hosts get textbook addresses, their own namespaces and distinct host keys", () => {
+    expect(lab.real).toBe(false);
+    expect(lab.hosts.map((h) => h.name)).toEqual(["host1", "host2", "host3"]);
+    const third = lab.hosts[0].address.split(".").slice(0, 3).join(".");
+    expect(lab.hosts.map((h) => h.address)).toEqual([`${third}.101`, `${third}.102`, `${third}.103`]);
+    expect(new Set(lab.hosts.map((h) => h.netns)).size).toBe(3);
+    expect(new Set(lab.hosts.map((h) => h.hostKey)).size).toBe(3);
+    for (const h of lab.hosts) expect(h.hostKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+$/);
+  });
+
+  test("every host answers real ssh on its own address with the pinned key and runs as root in its namespace", async () => {
+    for (const h of lab.hosts) {
+      const r = await lab.ssh(h.name, "id -u; ip -4 -o addr show dev eth0; hostname -I || true");
+      expect({ host: h.name, code: r.code, stderr: r.stderr }).toEqual({ host: h.name, code: 0, stderr: "" });
+      const [uid, addrLine] = r.stdout.split("\n");
+      expect(uid).toBe("0");
+      expect(addrLine).toContain(`inet ${h.address}/24`);
+    }
+  });
+
+  test("ssh sessions get the double's PATH first and WEAVE_DOUBLE_HOME/HOST of their host", async () => {
+    for (const h of lab.hosts) {
+      const r = await lab.ssh(h.name, 'printf "%s\\n" "$PATH" "$WEAVE_DOUBLE_HOME" "$WEAVE_DOUBLE_HOST" "$CHECKPOINT_DISABLE"');
+      expect(r.stdout.split("\n").slice(0, 4)).toEqual([
+        `${DOUBLE_PATH_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        h.home,
+        h.name,
+        "1",
+      ]);
+    }
+    expect(DOUBLE_PATH_DIR).toBe(path.join(REPO_ROOT, "test", "double", "path"));
+  });
+
+  test("ssh2 exec sessions see the same environment", async () => {
+    const h = lab.hosts[1];
+    const r = await ssh2Exec(lab, h.name, 'printf "%s\\n" "$PATH" "$WEAVE_DOUBLE_HOST"');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${DOUBLE_PATH_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${h.name}\n`);
+  });
+
+  test("ssh with a known_hosts holding another key is refused", async () => {
+    const kh = path.join(lab.hosts[0].home as string, "wrong_known_hosts");
+    // host1's address with host2's key: exactly what a replaced or spoofed host looks like.
+    await fsp.writeFile(kh, `${lab.hosts[0].sshHost} ${lab.hosts[1].hostKey}\n`);
+    const r = await runSshArgs([...lab.sshArgs("host1", kh), "--", "true"]);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  test("each host's double config.json holds the defaults and can be rewritten mid-test", async () => {
+    const home = lab.hosts[2].home as string;
+    expect((await readDoubleConfig(home)).cliDelayMs).toBe(650);
+    await writeDoubleConfig(home, { cliDelayMs: 5 });
+    const onHost = await lab.ssh("host3", 'cat "$WEAVE_DOUBLE_HOME/config.json"');
+    expect(JSON.parse(onHost.stdout)).toMatchObject({ cliDelayMs: 5, weaveVersion: "2.8.1", dockerApiVersion: "1.41" });
+  });
+
+  test("hosts reach each other's TCP ports across namespaces (router port 6783)", async () => {
+    const [h1, h2] = lab.hosts;
+    const listen = await lab.ssh(
+      h2.name,
+      `socat -T5 TCP-LISTEN:6783,bind=${h2.address},reuseaddr SYSTEM:'echo hello-from-$WEAVE_DOUBLE_HOST' </dev/null >/dev/null 2>&1 &`,
+    );
+    expect(listen.code).toBe(0);
+    const r = await lab.nsExec(h1.name, ["socat", "-T3", "-", `TCP:${h2.address}:6783,retry=50,interval=0.1`]);
+    expect(r.stdout).toBe("hello-from-host2\n");
+  });
+
+  test("nsExec runs inside the host's namespace with the session environment", async () => {
+    const r = await lab.nsExec("host2", ["sh", "-c", 'ip -4 -o addr show dev eth0; echo "$WEAVE_DOUBLE_HOST"']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`inet ${lab.hosts[1].address}/24`);
+    expect(r.stdout.trim().split("\n").pop()).toBe("host2");
+  });
+});
+
+describe("lab teardown", () => {
+  test("destroy leaves no namespace, link, process or state dir behind, even with a stray process in a namespace", async () => {
+    const lab = await createLab({ hosts: 2, names: ["alpha", "beta"] });
+    // A process the lab did not start (like a double router) must go too.
+    const r = await lab.ssh("beta", "nohup sleep 300 >/dev/null 2>&1 &");
+    expect(r.code).toBe(0);
+    const before = leftoversOf(lab.id);
+    expect(before.netns.sort()).toEqual([`wl-${lab.id}-alpha`, `wl-${lab.id}-beta`]);
+    expect(before.links.length).toBe(3);
+    expect(before.pids.length).toBeGreaterThanOrEqual(5);
+    expect(before.dir).toBe(true);
+    await lab.destroy();
+    expect(leftoversOf(lab.id)).toEqual({ netns: [], links: [], pids: [], dir: false });
+    await lab.destroy(); // idempotent
+  });
+
+  test("cleanupStaleLabs removes the lab of a process that was killed", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "-e",
+        `require(${JSON.stringify(path.join(REPO_ROOT, "test", "lab"))}).createLab({ hosts: 2 }).then((l) => { console.log("LAB " + l.id); setInterval(() => {}, 1000); })`,
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } },
+    );
+    const id = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+        const m = /LAB ([a-z0-9]{6})/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`lab child exited ${code} before creating a lab: ${out}`)));
+    });
+    const alive = leftoversOf(id);
+    expect(alive.netns.length).toBe(2);
+    child.removeAllListeners("exit");
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    // The orphan is still there until someone cleans up.
+    expect(leftoversOf(id).netns.length).toBe(2);
+    const removed = await cleanupStaleLabs();
+    expect(removed).toContain(id);
+    expect(leftoversOf(id)).toEqual({ netns: [], links: [], pids: [], dir: false });
+  });
+});
+
+function runSshArgs(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn("ssh", args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    c.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    c.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
