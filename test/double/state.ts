@@ -97,7 +97,12 @@ export interface ContainerRecord {
     AutoRemove: boolean;
   };
   /** Host port mappings shown by `docker ps` (`0.0.0.0:32768->80/tcp`). */
-  NetworkSettings: { Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> };
+  NetworkSettings: {
+    Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+    /** docker0 address (`172.17.0.2`), empty when not on the default bridge or not running. */
+    IPAddress: string;
+    MacAddress: string;
+  };
   /** The double's record of the Weave interface; absent when not attached. */
   Weave?: WeaveInterface;
   /** Sequence number for Docker's list order (newest first). */
