@@ -466,7 +466,8 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
   },
   {
     path: ({ h }) => `hosts[${h.i}].peerName`,
-    when: ({ h }) => h.dupPeerName !== undefined,
+    // A derived name repeats only because the host name does; that is reported on the name.
+    when: ({ h }) => h.dupPeerName !== undefined && (h.peerNameGiven || h.dupName === undefined),
     message: ({ h, c }) =>
       `${h.peerNameGiven ? describe(h.raw.peerName) : `derived name ${quote(h.peerName!)}`} is the same peer name as hosts[${h.dupPeerName}] (${c.hosts[h.dupPeerName!].name}); Weave refuses peers with colliding names: give each host a distinct peerName`,
   },
