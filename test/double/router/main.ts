@@ -1,0 +1,46 @@
+/**
+ * Entry of the router double: `node bin/test/double/router/main.js <weaver args…>`, started by
+ * the double's `weave launch` inside the host's network namespace. A start-up failure logs a
+ * FATA line and exits 1, which `weave launch` reports as "The weave container has died".
+ */
+import * as path from "path";
+import { parseRouterArgs } from "./args";
+import { startHttp } from "./http";
+import { Logger } from "./log";
+import { Router } from "./router";
+import { isAlive, readBridge, readConfig } from "../state";
+
+async function main(): Promise<void> {
+  const home = process.env.WEAVE_DOUBLE_HOME;
+  const log = new Logger(home ? path.join(home, "weave.log") : undefined);
+  const cfg = parseRouterArgs(process.argv.slice(2), process.env);
+  if ("fatal" in cfg) {
+    log.line("FATA", cfg.fatal);
+    process.exit(1);
+  }
+  const version = home ? readConfig(home).weaveVersion : "2.8.1";
+  const router = new Router(cfg, {
+    home,
+    hostLabel: process.env.WEAVE_DOUBLE_HOST,
+    checkpointDisabled: !!process.env.CHECKPOINT_DISABLE && process.env.CHECKPOINT_DISABLE !== "0",
+    version,
+    isAlive: (id) => (home ? isAlive(home, id) : false),
+    bridgeMac: home ? readBridge(home)?.Mac : undefined,
+    deadGraceMs: Number(process.env.WEAVE_DOUBLE_DEAD_GRACE_MS ?? 30_000),
+  });
+  router.onFatal = (code) => process.exit(code);
+  try {
+    await router.start();
+    await startHttp(router);
+  } catch (e) {
+    log.line("FATA", (e as Error).message);
+    process.exit(1);
+  }
+  const bye = (): void => {
+    void router.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", bye);
+  process.on("SIGINT", bye);
+}
+
+void main();
