@@ -177,3 +177,153 @@ function runSshArgs(args: string[]): Promise<{ code: number; stderr: string }> {
     c.on("close", (code) => resolve({ code: code ?? -1, stderr }));
   });
 }
+
+/** An open ssh2 session running `cat`: each `rtt()` sends a line and times its echo (one round trip). */
+async function catSession(lab: TestLab, host: string): Promise<{ rtt(): Promise<number>; close(): void; exec(cmd: string): Promise<string> }> {
+  const h = lab.hosts.find((x) => x.name === host);
+  if (!h) throw new Error(`no host ${host}`);
+  const c = new Client();
+  await new Promise<void>((resolve, reject) => {
+    c.on("ready", resolve).on("error", reject);
+    c.connect({ host: h.sshHost, port: h.sshPort, username: h.user, privateKey: h.privateKey, hostVerifier: () => true });
+  });
+  const ch = await new Promise<import("ssh2").ClientChannel>((resolve, reject) => c.exec("cat", (e, s) => (e ? reject(e) : resolve(s))));
+  let waiting: ((t: number) => void) | undefined;
+  let buf = "";
+  ch.on("data", (b: Buffer) => {
+    buf += b.toString();
+    if (buf.endsWith("\n") && waiting) {
+      buf = "";
+      const w = waiting;
+      waiting = undefined;
+      w(performance.now());
+    }
+  });
+  return {
+    rtt: () =>
+      new Promise((resolve) => {
+        const t0 = performance.now();
+        waiting = (t1) => resolve(t1 - t0);
+        ch.write("ping\n");
+      }),
+    exec: (cmd) =>
+      new Promise((resolve, reject) =>
+        c.exec(cmd, (e, s) => {
+          if (e) return reject(e);
+          let out = "";
+          s.on("data", (b: Buffer) => (out += b.toString())).on("close", () => resolve(out));
+          s.stderr.resume();
+        }),
+      ),
+    close: () => c.end(),
+  };
+}
+
+async function median(n: number, f: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(await f());
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(n / 2)];
+}
+
+describe("lab faults", () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 2 });
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  test("cutLink makes ssh fail within its connect timeout and hosts unreachable to each other; restoreLink brings both back", async () => {
+    await lab.faults.cutLink("host1");
+    try {
+      const r = await lab.ssh("host1", "true", { timeoutMs: 15_000 });
+      expect(r.code).toBe(255);
+      expect(r.durationMs).toBeLessThan(8_000);
+      const peer = await lab.nsExec("host2", ["socat", "-T1", "-", `TCP:${lab.hosts[0].address}:22,connect-timeout=1`]);
+      expect(peer.code).not.toBe(0);
+    } finally {
+      await lab.faults.restoreLink("host1");
+    }
+    const back = await lab.ssh("host1", "echo back");
+    expect(back.stdout).toBe("back\n");
+  });
+
+  test("stopSshd refuses new connections at once while an open session keeps working; startSshd restores service", async () => {
+    const open = await catSession(lab, "host2");
+    try {
+      await lab.faults.stopSshd("host2");
+      const r = await lab.ssh("host2", "true");
+      expect(r.code).toBe(255);
+      expect(r.stderr).toMatch(/Connection refused/);
+      expect(r.durationMs).toBeLessThan(2_000);
+      expect(await open.rtt()).toBeLessThan(1_000);
+      await lab.faults.startSshd("host2");
+      expect((await lab.ssh("host2", "echo up")).stdout).toBe("up\n");
+    } finally {
+      open.close();
+      await lab.faults.startSshd("host2");
+    }
+  });
+
+  test("replaceHostKey makes ssh with the old known_hosts fail verification; the new key is pinned and works", async () => {
+    const oldKh = path.join(lab.hosts[0].home as string, "old_known_hosts");
+    await fsp.copyFile(lab.knownHostsFile, oldKh);
+    const oldKey = lab.hosts[0].hostKey;
+    const newKey = await lab.faults.replaceHostKey("host1");
+    expect(newKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+$/);
+    expect(newKey).not.toBe(oldKey);
+    expect(lab.hosts[0].hostKey).toBe(newKey);
+    const refused = await runSshArgs([...lab.sshArgs("host1", oldKh), "--", "true"]);
+    expect(refused.code).toBe(255);
+    expect(refused.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+    expect((await lab.ssh("host1", "echo new")).stdout).toBe("new\n");
+    expect((await ssh2Exec(lab, "host1", "echo pinned")).stdout).toBe("pinned\n");
+  });
+
+  test("setLatency adds about the set delay to each round trip, changes at run time, and 0 turns it off", async () => {
+    const s = await catSession(lab, "host2");
+    try {
+      const base = await median(7, s.rtt);
+      await lab.faults.setLatency("host2", 120);
+      const slow = await median(7, s.rtt);
+      await lab.faults.setLatency("host2", 40);
+      const medium = await median(7, s.rtt);
+      await lab.faults.setLatency("host2", 0);
+      const off = await median(7, s.rtt);
+      expect(slow - base).toBeGreaterThanOrEqual(115);
+      expect(slow - base).toBeLessThan(170);
+      expect(medium - base).toBeGreaterThanOrEqual(37);
+      expect(medium - base).toBeLessThan(80);
+      expect(off).toBeLessThan(base + 20);
+      // Ordering survives a delay change in the middle of a stream.
+      await lab.faults.setLatency("host2", 30);
+      const big = s.exec("seq 1 20000");
+      await lab.faults.setLatency("host2", 0);
+      const lines = (await big).trim().split("\n");
+      expect(lines.length).toBe(20000);
+      expect(lines.every((l, i) => l === String(i + 1))).toBe(true);
+    } finally {
+      s.close();
+      await lab.faults.setLatency("host2", 0);
+    }
+  });
+
+  test("killRouter kills the host's router processes and nothing else; with no router it says so", async () => {
+    await lab.ssh("host1", "(exec -a weave-router sleep 300) >/dev/null 2>&1 & (exec -a bystander sleep 300) >/dev/null 2>&1 &");
+    const ps = async (): Promise<string> => (await lab.nsExec("host1", ["ps", "-eo", "args="])).stdout;
+    expect(await ps()).toMatch(/^weave-router 300$/m);
+    await lab.faults.killRouter("host1");
+    await new Promise((r) => setTimeout(r, 100));
+    const after = (await lab.nsExec("host1", ["sh", "-c", `ps -eo pid=,args= | while read p a; do [ "$(ip netns identify $p)" = "${lab.hosts[0].netns}" ] && echo "$a"; done`])).stdout;
+    expect(after).not.toMatch(/weave-router/);
+    expect(after).toMatch(/bystander 300/);
+    await expect(lab.faults.killRouter("host2")).rejects.toThrow(/host2: no router process runs/);
+  });
+
+  test("faults name the host when it does not exist and reject bad latency", async () => {
+    await expect(lab.faults.cutLink("nope")).rejects.toThrow(/no host "nope"; hosts are host1, host2/);
+    await expect(lab.faults.setLatency("host1", -5)).rejects.toThrow(/ms -5 is not allowed/);
+  });
+});

@@ -87,7 +87,10 @@ export interface Faults {
   /** Stop sshd and its port-22 listener: new connections are refused; established sessions survive. */
   stopSshd(host: string): Promise<void>;
   startSshd(host: string): Promise<void>;
-  /** SIGKILL every process in the host's namespace whose command line names a router (`router`). Throws if none runs. */
+  /**
+   * SIGKILL every router process in the host's namespace (the double's `…/router/main.js`, or a
+   * real `weaver`; see {@link isRouterCommand}). Throws naming the host if none runs.
+   */
   killRouter(host: string): Promise<void>;
   /** Give the host a new ed25519 host key and restart sshd; returns the new `ssh-ed25519 …` line. */
   replaceHostKey(host: string): Promise<string>;
@@ -401,7 +404,7 @@ async function buildLab(
     },
     async killRouter(host) {
       const r = get(host);
-      const pids = (pidsInNetns([r.layout.netns]).get(r.layout.netns) ?? []).filter((p) => /router/.test(cmdline(p) ?? ""));
+      const pids = (pidsInNetns([r.layout.netns]).get(r.layout.netns) ?? []).filter((p) => isRouterCommand(cmdline(p) ?? ""));
       if (pids.length === 0) throw new Error(`${host}: no router process runs in namespace ${r.layout.netns}`);
       for (const p of pids) {
         try {
@@ -450,6 +453,16 @@ async function buildLab(
     },
   };
   return lab;
+}
+
+/**
+ * Whether a process command line is a Weave router: the double's router (`node …/double/router/main.js`)
+ * or Weave's own `weaver`; any other command whose argv[0] ends in `router` (handy for tests).
+ * The `weave` CLI itself (`weave-main.js launch`) is not a router.
+ */
+export function isRouterCommand(cmd: string): boolean {
+  const argv = cmd.split(" ");
+  return argv.slice(1, 4).some((a) => /\/router\/main\.(js|ts)$/.test(a)) || /(^|\/)(weaver|[\w.-]*router)$/.test(argv[0] ?? "");
 }
 
 /** OpenSSH client arguments for a host (everything before the remote command). */
