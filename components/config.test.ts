@@ -1,4 +1,4 @@
-import { ConfigError, ConfigSource, defaultEngineImage, readLabConfig } from "./config";
+import { ConfigError, ConfigSource, readLabConfig } from "./config";
 
 /** A config source from a plain map; keys listed in `secrets` count as set with --secret. */
 function source(
@@ -139,13 +139,5 @@ describe("readLabConfig", () => {
   it("passes local lab settings through", () => {
     const c = readLabConfig(source({ "weave-lab:local": { hosts: 2, sshPortBase: 2300 } }), secret);
     expect(c.localSettings).toEqual({ hosts: 2, sshPortBase: 2300 });
-  });
-});
-
-describe("defaultEngineImage", () => {
-  it("keeps Weave 2.8.1 on Engine 24 and lets rajch use a current engine", () => {
-    expect(defaultEngineImage(undefined)).toBe("docker:24-dind");
-    expect(defaultEngineImage("weaveworks")).toBe("docker:24-dind");
-    expect(defaultEngineImage("rajch")).toBe("docker:28-dind");
   });
 });

@@ -20,15 +20,7 @@
  * | `weave-lab:local` | `LocalLabSettings` object for the local lab |
  * | `weave-lab:outputDir` | where the program writes the range picture; defaults to the project directory |
  */
-import type {
-  ContainerSpec,
-  DnsRecordSpec,
-  HostSpec,
-  LabSpec,
-  NetworkSpec,
-  SshSettings,
-  WeaveDistribution,
-} from "./spec";
+import type { ContainerSpec, DnsRecordSpec, HostSpec, LabSpec, NetworkSpec, SshSettings } from "./spec";
 import type { SpecIssue } from "./plan/types";
 
 /** How the program reads raw config; `pulumi.runtime.getConfig` / `isConfigSecret` in production. */
@@ -295,9 +287,4 @@ export function readLabConfig<S>(source: ConfigSource, secret: (value: string) =
     localSettings,
     outputDir: (outputDir as string | undefined) ?? ".",
   };
-}
-
-/** Default engine image for a distribution: Weave 2.8.1 needs Engine ≤ 24 (Docker API 1.18). */
-export function defaultEngineImage(distribution: WeaveDistribution | undefined): string {
-  return distribution === "rajch" ? "docker:28-dind" : "docker:24-dind";
 }
