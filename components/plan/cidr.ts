@@ -32,10 +32,14 @@ const IPV6_HINT = /:/;
 export function parseIPv4(text: unknown): ParseResult<number> {
   if (typeof text !== "string") return { ok: false, reason: `must be a string, got ${describe(text)}` };
   if (IPV6_HINT.test(text)) {
-    return { ok: false, reason: `${quote(text)} is IPv6; Weave's IPAM is IPv4 only: use a dotted quad like 10.0.0.1` };
+    return {
+      ok: false,
+      reason: `${quote(text)} is IPv6; Weave's IPAM is IPv4 only: use a dotted quad like 10.0.0.1`,
+    };
   }
   const [valid] = Validator.isValidIPv4String(text);
-  if (!valid) return { ok: false, reason: `${quote(text)} is not an IPv4 address; use a dotted quad like 10.0.0.1` };
+  if (!valid)
+    return { ok: false, reason: `${quote(text)} is not an IPv4 address; use a dotted quad like 10.0.0.1` };
   return { ok: true, value: Number(IPv4.fromDecimalDottedString(text).value) };
 }
 
@@ -67,7 +71,15 @@ export function parseCidr(text: unknown): ParseResult<Cidr> {
   const size = 2 ** (32 - prefix);
   return {
     ok: true,
-    value: { text, addr: addr.value, prefix, network, size, last: network + size - 1, hostBitsSet: addr.value !== network },
+    value: {
+      text,
+      addr: addr.value,
+      prefix,
+      network,
+      size,
+      last: network + size - 1,
+      hostBitsSet: addr.value !== network,
+    },
   };
 }
 
@@ -109,7 +121,12 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 /** A RangeShare for the block [start, start+size), which must be CIDR-aligned. */
 export function toRangeShare(start: number, size: number): RangeShare {
   const prefix = 32 - Math.log2(size);
-  return { cidr: cidrString(start, prefix), start: ipToString(start), end: ipToString(start + size - 1), size };
+  return {
+    cidr: cidrString(start, prefix),
+    start: ipToString(start),
+    end: ipToString(start + size - 1),
+    size,
+  };
 }
 
 /** Format any user value for an error message: strings quoted, others as JSON. */

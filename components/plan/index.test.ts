@@ -15,7 +15,13 @@ export function seedLab(): LabSpec {
     })),
     containers: [
       { name: "web1", host: "docker1", image: "lab/web:1" },
-      { name: "web2", host: "docker2", image: "lab/web:1", subnet: "172.16.16.0/25", dnsNames: ["www", "api.weave.local"] },
+      {
+        name: "web2",
+        host: "docker2",
+        image: "lab/web:1",
+        subnet: "172.16.16.0/25",
+        dnsNames: ["www", "api.weave.local"],
+      },
       { name: "web1", host: "docker3", image: "lab/web:1", address: "172.16.16.200/24" },
       { name: "ext", host: "docker4", image: "lab/web:1", address: "1.1.1.1/24" },
     ],
@@ -35,7 +41,9 @@ describe("planLab", () => {
   });
 
   test("resolves every default from DEFAULTS", () => {
-    const plan = planLab({ hosts: [{ name: "h1", address: "192.168.56.11", ssh: { insecureIgnoreHostKey: true } }] });
+    const plan = planLab({
+      hosts: [{ name: "h1", address: "192.168.56.11", ssh: { insecureIgnoreHostKey: true } }],
+    });
     expect(plan.name).toBe("weave-lab");
     expect(plan.network).toMatchObject({
       allocRange: "10.32.0.0/12",
@@ -44,7 +52,13 @@ describe("planLab", () => {
       encrypted: false,
       trustedSubnets: [],
       dns: { domain: "weave.local", ttl: 1, disabled: false },
-      weave: { distribution: "weaveworks", version: "2.8.1", dockerApiVersion: "1.18", install: "present", scriptPath: "/usr/local/bin/weave" },
+      weave: {
+        distribution: "weaveworks",
+        version: "2.8.1",
+        dockerApiVersion: "1.18",
+        install: "present",
+        scriptPath: "/usr/local/bin/weave",
+      },
       proxy: false,
       plugin: false,
       resetForeignRouters: false,
@@ -53,7 +67,15 @@ describe("planLab", () => {
     expect(plan.hosts[0]).toMatchObject({
       nickname: "h1",
       peers: [],
-      ssh: { host: "192.168.56.11", port: 22, user: "root", hasPrivateKey: false, hasHostKey: false, sudo: false, connectTimeoutSeconds: 60 },
+      ssh: {
+        host: "192.168.56.11",
+        port: 22,
+        user: "root",
+        hasPrivateKey: false,
+        hasHostKey: false,
+        sudo: false,
+        connectTimeoutSeconds: 60,
+      },
       predictedShare: [{ cidr: "10.32.0.0/12", size: 1048576 }],
     });
   });
@@ -83,16 +105,35 @@ describe("planLab", () => {
     const plan = planLab(seedLab());
     expect(plan.containers.map((c) => [c.key, c.addressing, c.fqdn, c.extraFqdns])).toEqual([
       ["docker1/web1", { kind: "dynamic", subnet: "172.16.16.0/24" }, "web1.weave.local", []],
-      ["docker2/web2", { kind: "subnet", subnet: "172.16.16.0/25" }, "web2.weave.local", ["www.weave.local", "api.weave.local"]],
-      ["docker3/web1", { kind: "static", cidr: "172.16.16.200/24", insideRange: true }, "web1.weave.local", []],
+      [
+        "docker2/web2",
+        { kind: "subnet", subnet: "172.16.16.0/25" },
+        "web2.weave.local",
+        ["www.weave.local", "api.weave.local"],
+      ],
+      [
+        "docker3/web1",
+        { kind: "static", cidr: "172.16.16.200/24", insideRange: true },
+        "web1.weave.local",
+        [],
+      ],
       ["docker4/ext", { kind: "static", cidr: "1.1.1.1/24", insideRange: false }, "ext.weave.local", []],
     ]);
-    expect(plan.containers[0]).toMatchObject({ hostname: "web1", restart: "no", publishAll: false, command: [], env: {}, ports: [] });
+    expect(plan.containers[0]).toMatchObject({
+      hostname: "web1",
+      restart: "no",
+      publishAll: false,
+      command: [],
+      env: {},
+      ports: [],
+    });
     expect(plan.warnings.map((w) => w.path)).toEqual(["containers[3].address"]);
   });
 
   test("DNS records default to the first host and are qualified with the domain", () => {
-    expect(planLab(seedLab()).dnsRecords).toEqual([{ key: "docker1/gw.weave.local", host: "docker1", fqdn: "gw.weave.local", ips: ["10.10.10.1"] }]);
+    expect(planLab(seedLab()).dnsRecords).toEqual([
+      { key: "docker1/gw.weave.local", host: "docker1", fqdn: "gw.weave.local", ips: ["10.10.10.1"] },
+    ]);
   });
 
   test("with DNS disabled containers have no names", () => {

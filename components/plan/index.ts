@@ -29,7 +29,9 @@ export { validateSpec } from "./validate";
 export class SpecError extends Error {
   readonly issues: SpecIssue[];
   constructor(issues: SpecIssue[], header = "Invalid weave-lab spec") {
-    super(`${header} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+    super(
+      `${header} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+    );
     this.name = "SpecError";
     this.issues = issues;
   }
@@ -66,7 +68,9 @@ function buildNetwork(n: NetworkSpec<unknown>, c: SpecContext, hosts: { peerName
       dockerApiVersion: release.dockerApiVersion,
       install: w.install ?? "present",
       scriptPath: w.scriptPath ?? DEFAULTS.scriptPath,
-      ...(w.install === "download" ? { scriptUrl: w.scriptUrl ?? release.scriptUrl, scriptSha256: w.scriptSha256!.toLowerCase() } : {}),
+      ...(w.install === "download"
+        ? { scriptUrl: w.scriptUrl ?? release.scriptUrl, scriptSha256: w.scriptSha256!.toLowerCase() }
+        : {}),
       ...(w.dockerApiVersion !== undefined ? { dockerApiVersionOverride: w.dockerApiVersion } : {}),
     },
     proxy: n.proxy ?? false,
@@ -74,7 +78,13 @@ function buildNetwork(n: NetworkSpec<unknown>, c: SpecContext, hosts: { peerName
     resetForeignRouters: n.resetForeignRouters ?? false,
     consensusTimeoutSeconds: n.consensusTimeoutSeconds ?? DEFAULTS.consensusTimeoutSeconds,
   };
-  return { ...network, fingerprint: networkFingerprint(network, hosts.map((h) => h.peerName)) };
+  return {
+    ...network,
+    fingerprint: networkFingerprint(
+      network,
+      hosts.map((h) => h.peerName),
+    ),
+  };
 }
 
 /**
@@ -123,7 +133,13 @@ function buildSsh(h: HostSpec<unknown>): SshPlan {
   };
 }
 
-function addressing(k: ContainerSpec, defaultSubnet: string, range: Cidr, c: SpecContext, i: number): AddressingPlan {
+function addressing(
+  k: ContainerSpec,
+  defaultSubnet: string,
+  range: Cidr,
+  c: SpecContext,
+  i: number,
+): AddressingPlan {
   if (k.address !== undefined) {
     const a = c.containers[i].address;
     const ip = a && a.ok ? a.value.addr : 0;
@@ -175,7 +191,9 @@ function buildPlan(spec: LabSpec<unknown>, c: SpecContext, warnings: SpecIssue[]
       hostname,
       addressing: addressing(k, network.defaultSubnet, range, c, i),
       ...(dns.disabled ? {} : { fqdn: `${k.name}.${dns.domain}` }),
-      extraFqdns: dns.disabled ? [] : [...new Set((k.dnsNames ?? []).map((d) => qualifyDnsName(d, dns.domain)!))],
+      extraFqdns: dns.disabled
+        ? []
+        : [...new Set((k.dnsNames ?? []).map((d) => qualifyDnsName(d, dns.domain)!))],
     };
   });
 

@@ -15,12 +15,19 @@ describe("peer names", () => {
     expect(normalizePeerName(given)).toBe(canonical);
   });
 
-  test.each([["docker1"], [""], ["::"], ["1::2:3:4:5"], ["1::2::3"], ["02:00:00:00:00"], ["02:00:00:00:00:01:02"], ["002:00:00:00:00:01"], ["0g:00:00:00:00:01"]])(
-    "rejects %p (Weave would refuse it too)",
-    (bad) => {
-      expect(normalizePeerName(bad)).toBeUndefined();
-    },
-  );
+  test.each([
+    ["docker1"],
+    [""],
+    ["::"],
+    ["1::2:3:4:5"],
+    ["1::2::3"],
+    ["02:00:00:00:00"],
+    ["02:00:00:00:00:01:02"],
+    ["002:00:00:00:00:01"],
+    ["0g:00:00:00:00:01"],
+  ])("rejects %p (Weave would refuse it too)", (bad) => {
+    expect(normalizePeerName(bad)).toBeUndefined();
+  });
 
   test("derived names are deterministic, locally administered, unicast and differ by lab", () => {
     const a = derivePeerName("textbook", "docker1");
@@ -38,6 +45,11 @@ describe("peer names", () => {
 
   test("sorting is numeric over the whole 48 bits", () => {
     const names = ["0a:00:00:00:00:00", "02:00:00:00:00:10", "02:00:00:00:00:02", "ff:ff:ff:ff:ff:ff"];
-    expect([...names].sort(comparePeerNames)).toEqual(["02:00:00:00:00:02", "02:00:00:00:00:10", "0a:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"]);
+    expect([...names].sort(comparePeerNames)).toEqual([
+      "02:00:00:00:00:02",
+      "02:00:00:00:00:10",
+      "0a:00:00:00:00:00",
+      "ff:ff:ff:ff:ff:ff",
+    ]);
   });
 });

@@ -32,7 +32,11 @@ describe("ring prediction (Weave's recursive halving)", () => {
   });
 
   test("three peers on a /12: the first gets a /13, the other two a /14 each", () => {
-    const shares = predictShares(cidr("10.32.0.0/12"), ["0a:00:00:00:00:03", "0a:00:00:00:00:01", "0a:00:00:00:00:02"]);
+    const shares = predictShares(cidr("10.32.0.0/12"), [
+      "0a:00:00:00:00:03",
+      "0a:00:00:00:00:01",
+      "0a:00:00:00:00:02",
+    ]);
     expect(shares.get("0a:00:00:00:00:01")!.map((s) => s.cidr)).toEqual(["10.32.0.0/13"]);
     expect(shares.get("0a:00:00:00:00:02")!.map((s) => s.cidr)).toEqual(["10.40.0.0/14"]);
     expect(shares.get("0a:00:00:00:00:03")!.map((s) => s.cidr)).toEqual(["10.44.0.0/14"]);
@@ -46,7 +50,13 @@ describe("ring prediction (Weave's recursive halving)", () => {
   });
 
   test("more peers than addresses: five peers on a /30 leave the highest-sorted peer without space", () => {
-    const names = ["00:00:00:00:00:01", "00:00:00:00:00:02", "00:00:00:00:00:03", "00:00:00:00:00:04", "00:00:00:00:00:05"];
+    const names = [
+      "00:00:00:00:00:01",
+      "00:00:00:00:00:02",
+      "00:00:00:00:00:03",
+      "00:00:00:00:00:04",
+      "00:00:00:00:00:05",
+    ];
     const shares = predictShares(cidr("10.0.0.0/30"), names);
     expect(names.map((n) => shares.get(n)!.map((s) => s.cidr))).toEqual([
       ["10.0.0.0/32"],
@@ -65,7 +75,9 @@ describe("ring prediction (Weave's recursive halving)", () => {
     .map(([addr, prefix]) => {
       const size = 2 ** (32 - prefix);
       const net = Math.floor(addr / size) * size;
-      return cidr(`${Math.floor(net / 16777216)}.${Math.floor(net / 65536) % 256}.${Math.floor(net / 256) % 256}.${net % 256}/${prefix}`);
+      return cidr(
+        `${Math.floor(net / 16777216)}.${Math.floor(net / 65536) % 256}.${Math.floor(net / 256) % 256}.${net % 256}/${prefix}`,
+      );
     });
 
   test("property: shares are disjoint, CIDR-aligned, at most one per peer, and cover the range exactly", () => {
@@ -90,10 +102,17 @@ describe("ring prediction (Weave's recursive halving)", () => {
 
   test("property: the prediction does not depend on the order (or repetition) of the seed list", () => {
     fc.assert(
-      fc.property(rangeArb, fc.uniqueArray(nameArb, { minLength: 1, maxLength: 20 }), fc.nat(), (range, names, seed) => {
-        const shuffled = [...names, ...names.slice(0, 2)].sort((a, b) => ((a + seed).localeCompare(b) > 0 ? 1 : -1));
-        expect(predictShares(range, shuffled)).toEqual(predictShares(range, names));
-      }),
+      fc.property(
+        rangeArb,
+        fc.uniqueArray(nameArb, { minLength: 1, maxLength: 20 }),
+        fc.nat(),
+        (range, names, seed) => {
+          const shuffled = [...names, ...names.slice(0, 2)].sort((a, b) =>
+            (a + seed).localeCompare(b) > 0 ? 1 : -1,
+          );
+          expect(predictShares(range, shuffled)).toEqual(predictShares(range, names));
+        },
+      ),
     );
   });
 

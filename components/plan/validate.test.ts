@@ -9,7 +9,11 @@ function base(): LabSpec {
     name: "t",
     network: { allocRange: "172.16.16.0/24" },
     hosts: [
-      { name: "docker1", address: "10.10.10.101", ssh: { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" } },
+      {
+        name: "docker1",
+        address: "10.10.10.101",
+        ssh: { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
+      },
       { name: "docker2", address: "10.10.10.102", ssh: { insecureIgnoreHostKey: true } },
     ],
     containers: [{ name: "web1", host: "docker1", image: "lab/web:1" }],
@@ -43,13 +47,29 @@ describe("a valid spec", () => {
 
 describe("network rules", () => {
   test("malformed range names the value and the allowed form", () => {
-    expectOne(errorsOf((s) => (s.network!.allocRange = "172.16.16/24")), "network.allocRange", '"172.16.16/24"', "IPv4", "CIDR");
+    expectOne(
+      errorsOf((s) => (s.network!.allocRange = "172.16.16/24")),
+      "network.allocRange",
+      '"172.16.16/24"',
+      "IPv4",
+      "CIDR",
+    );
   });
   test("IPv6 range is rejected because Weave IPAM is IPv4 only", () => {
-    expectOne(errorsOf((s) => (s.network!.allocRange = "fd00::/64")), "network.allocRange", '"fd00::/64"', "IPv6", "IPv4 only");
+    expectOne(
+      errorsOf((s) => (s.network!.allocRange = "fd00::/64")),
+      "network.allocRange",
+      '"fd00::/64"',
+      "IPv6",
+      "IPv4 only",
+    );
   });
   test("range without prefix length", () => {
-    expectOne(errorsOf((s) => (s.network!.allocRange = "10.0.0.0")), "network.allocRange", "no prefix length");
+    expectOne(
+      errorsOf((s) => (s.network!.allocRange = "10.0.0.0")),
+      "network.allocRange",
+      "no prefix length",
+    );
   });
   test("range with host bits says which bits and what the network address would be", () => {
     expectOne(
@@ -61,7 +81,13 @@ describe("network rules", () => {
     );
   });
   test("range longer than /30 is too small for Weave", () => {
-    expectOne(errorsOf((s) => (s.network!.allocRange = "10.0.0.0/31")), "network.allocRange", '"10.0.0.0/31"', "only 2 addresses", "/30 or shorter");
+    expectOne(
+      errorsOf((s) => (s.network!.allocRange = "10.0.0.0/31")),
+      "network.allocRange",
+      '"10.0.0.0/31"',
+      "only 2 addresses",
+      "/30 or shorter",
+    );
   });
   test("/30 range is the smallest allowed", () => {
     expect(errorsOf((s) => (s.network!.allocRange = "10.0.0.0/30"))).toEqual([]);
@@ -76,13 +102,26 @@ describe("network rules", () => {
     );
   });
   test("default subnet with host bits", () => {
-    expectOne(errorsOf((s) => (s.network!.defaultSubnet = "172.16.16.1/25")), "network.defaultSubnet", "use 172.16.16.0/25");
+    expectOne(
+      errorsOf((s) => (s.network!.defaultSubnet = "172.16.16.1/25")),
+      "network.defaultSubnet",
+      "use 172.16.16.0/25",
+    );
   });
   test("unknown bootstrap mode", () => {
-    expectOne(errorsOf((s) => (s.network!.bootstrap = "seeds" as never)), "network.bootstrap", '"seeds"', '"seed" or "consensus"');
+    expectOne(
+      errorsOf((s) => (s.network!.bootstrap = "seeds" as never)),
+      "network.bootstrap",
+      '"seeds"',
+      '"seed" or "consensus"',
+    );
   });
   test("empty password", () => {
-    expectOne(errorsOf((s) => (s.network!.password = "")), "network.password", "empty");
+    expectOne(
+      errorsOf((s) => (s.network!.password = "")),
+      "network.password",
+      "empty",
+    );
   });
   test("trusted subnet malformed and with host bits", () => {
     const e = errorsOf((s) => (s.network!.trustedSubnets = ["10.0.0.0/8", "nope", "192.168.1.1/24"]));
@@ -91,80 +130,178 @@ describe("network rules", () => {
     expect(e[1].message).toContain("192.168.1.0/24");
   });
   test("invalid DNS domain", () => {
-    expectOne(errorsOf((s) => (s.network!.dns = { domain: "weave_local" })), "network.dns.domain", '"weave_local"', "DNS labels");
+    expectOne(
+      errorsOf((s) => (s.network!.dns = { domain: "weave_local" })),
+      "network.dns.domain",
+      '"weave_local"',
+      "DNS labels",
+    );
   });
   test("a trailing dot on the domain is accepted and dropped", () => {
-    expect(planLab({ ...base(), network: { allocRange: "172.16.16.0/24", dns: { domain: "lab.example." } } }).network.dns.domain).toBe("lab.example");
+    expect(
+      planLab({ ...base(), network: { allocRange: "172.16.16.0/24", dns: { domain: "lab.example." } } })
+        .network.dns.domain,
+    ).toBe("lab.example");
   });
   test.each([[-1], [1.5], [2147483648], ["30"]])("TTL %p is rejected with the allowed range", (ttl) => {
-    expectOne(errorsOf((s) => (s.network!.dns = { ttl: ttl as number })), "network.dns.ttl", "0 to 2147483647");
+    expectOne(
+      errorsOf((s) => (s.network!.dns = { ttl: ttl as number })),
+      "network.dns.ttl",
+      "0 to 2147483647",
+    );
   });
   test("TTL bounds 0 and 2147483647 are legal", () => {
     expect(errorsOf((s) => (s.network!.dns = { ttl: 0 }))).toEqual([]);
     expect(errorsOf((s) => (s.network!.dns = { ttl: 2147483647 }))).toEqual([]);
   });
   test("unknown distribution", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { distribution: "weavenet" as never })), "network.weave.distribution", '"weavenet"', '"weaveworks"', '"rajch"');
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { distribution: "weavenet" as never })),
+      "network.weave.distribution",
+      '"weavenet"',
+      '"weaveworks"',
+      '"rajch"',
+    );
   });
   test("weaveworks only has 2.8.1", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { version: "2.8.2" })), "network.weave.version", '"2.8.2"', '"2.8.1"');
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { version: "2.8.2" })),
+      "network.weave.version",
+      '"2.8.2"',
+      '"2.8.1"',
+    );
   });
   test("rajch only has 2.9.0 in the 2.9 line", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { distribution: "rajch", version: "2.9.1" })), "network.weave.version", '"2.9.1"', '"2.9.0"');
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { distribution: "rajch", version: "2.9.1" })),
+      "network.weave.version",
+      '"2.9.1"',
+      '"2.9.0"',
+    );
     expect(errorsOf((s) => (s.network!.weave = { distribution: "rajch" }))).toEqual([]);
   });
   test("download without sha256", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { install: "download" })), "network.weave.scriptSha256", "missing", "64 hex");
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { install: "download" })),
+      "network.weave.scriptSha256",
+      "missing",
+      "64 hex",
+    );
   });
   test("sha256 of the wrong length", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { install: "download", scriptSha256: "abc" })), "network.weave.scriptSha256", '"abc"', "64 hexadecimal");
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { install: "download", scriptSha256: "abc" })),
+      "network.weave.scriptSha256",
+      '"abc"',
+      "64 hexadecimal",
+    );
   });
   test("relative script path", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { scriptPath: "bin/weave" })), "network.weave.scriptPath", '"bin/weave"', "absolute path");
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { scriptPath: "bin/weave" })),
+      "network.weave.scriptPath",
+      '"bin/weave"',
+      "absolute path",
+    );
   });
   test("docker API override must look like 1.N", () => {
-    expectOne(errorsOf((s) => (s.network!.weave = { distribution: "rajch", dockerApiVersion: "v24" })), "network.weave.dockerApiVersion", '"v24"', '"1.N"');
+    expectOne(
+      errorsOf((s) => (s.network!.weave = { distribution: "rajch", dockerApiVersion: "v24" })),
+      "network.weave.dockerApiVersion",
+      '"v24"',
+      '"1.N"',
+    );
   });
   test("docker API override on weaveworks 2.8.1 warns that its helpers ignore it", () => {
     const w = warningsOf((s) => (s.network!.weave = { dockerApiVersion: "1.24" }));
     expectOne(w, "network.weave.dockerApiVersion", "1.18", "rajch");
   });
   test("consensus timeout must be positive", () => {
-    expectOne(errorsOf((s) => (s.network!.consensusTimeoutSeconds = 0)), "network.consensusTimeoutSeconds", "0", "greater than 0");
+    expectOne(
+      errorsOf((s) => (s.network!.consensusTimeoutSeconds = 0)),
+      "network.consensusTimeoutSeconds",
+      "0",
+      "greater than 0",
+    );
   });
   test("boolean settings reject strings", () => {
-    expectOne(errorsOf((s) => (s.network!.proxy = "yes" as never)), "network.proxy", '"yes"', "true or false");
+    expectOne(
+      errorsOf((s) => (s.network!.proxy = "yes" as never)),
+      "network.proxy",
+      '"yes"',
+      "true or false",
+    );
   });
 });
 
 describe("host rules", () => {
   test("empty hosts list", () => {
-    expectOne(errorsOf((s) => ((s.hosts = []), (s.containers = []))), "hosts", "empty", "at least one host");
+    expectOne(
+      errorsOf((s) => ((s.hosts = []), (s.containers = []))),
+      "hosts",
+      "empty",
+      "at least one host",
+    );
   });
   test("hosts that is not a list", () => {
-    expectOne(errorsOf((s) => ((s.hosts = "docker1" as never), (s.containers = []))), "hosts", '"docker1"', "list");
+    expectOne(
+      errorsOf((s) => ((s.hosts = "docker1" as never), (s.containers = []))),
+      "hosts",
+      '"docker1"',
+      "list",
+    );
   });
   test("invalid host name", () => {
     const e = errorsOf((s) => (s.hosts[0].name = "Docker_1"));
-    expect(e[0]).toEqual({ path: "hosts[0].name", message: expect.stringContaining('"Docker_1" is not a valid host name') });
+    expect(e[0]).toEqual({
+      path: "hosts[0].name",
+      message: expect.stringContaining('"Docker_1" is not a valid host name'),
+    });
     expect(e[0].message).toContain("DNS label");
   });
   test("duplicate host name names the first holder", () => {
     const e = errorsOf((s) => (s.hosts[1].name = "docker1"));
-    expect(e[0]).toEqual({ path: "hosts[1].name", message: expect.stringContaining('"docker1" is already the name of hosts[0]') });
+    expect(e[0]).toEqual({
+      path: "hosts[1].name",
+      message: expect.stringContaining('"docker1" is already the name of hosts[0]'),
+    });
   });
   test("malformed and IPv6 host addresses", () => {
-    expectOne(errorsOf((s) => (s.hosts[0].address = "10.10.10.300")), "hosts[0].address", '"10.10.10.300"', "dotted quad");
-    expectOne(errorsOf((s) => (s.hosts[0].address = "fe80::1")), "hosts[0].address", "IPv6");
+    expectOne(
+      errorsOf((s) => (s.hosts[0].address = "10.10.10.300")),
+      "hosts[0].address",
+      '"10.10.10.300"',
+      "dotted quad",
+    );
+    expectOne(
+      errorsOf((s) => (s.hosts[0].address = "fe80::1")),
+      "hosts[0].address",
+      "IPv6",
+    );
   });
   test("duplicate host address", () => {
-    expectOne(errorsOf((s) => (s.hosts[1].address = "10.10.10.101")), "hosts[1].address", '"10.10.10.101"', "hosts[0] (docker1)");
+    expectOne(
+      errorsOf((s) => (s.hosts[1].address = "10.10.10.101")),
+      "hosts[1].address",
+      '"10.10.10.101"',
+      "hosts[0] (docker1)",
+    );
   });
   test("host address inside the allocation range warns", () => {
-    expectOne(warningsOf((s) => (s.hosts[1].address = "172.16.16.9")), "hosts[1].address", '"172.16.16.9"', "172.16.16.0/24");
+    expectOne(
+      warningsOf((s) => (s.hosts[1].address = "172.16.16.9")),
+      "hosts[1].address",
+      '"172.16.16.9"',
+      "172.16.16.0/24",
+    );
   });
   test("peer name not in MAC form", () => {
-    expectOne(errorsOf((s) => (s.hosts[0].peerName = "docker1")), "hosts[0].peerName", '"docker1"', "02:00:00:00:00:01");
+    expectOne(
+      errorsOf((s) => (s.hosts[0].peerName = "docker1")),
+      "hosts[0].peerName",
+      '"docker1"',
+      "02:00:00:00:00:01",
+    );
   });
   test("peer names equal after normalisation collide", () => {
     const e = errorsOf((s) => {
@@ -174,29 +311,65 @@ describe("host rules", () => {
     expectOne(e, "hosts[1].peerName", '"2::1"', "hosts[0] (docker1)", "distinct");
   });
   test("the all-zero peer name is reserved", () => {
-    expectOne(errorsOf((s) => (s.hosts[0].peerName = "00:00:00:00:00:00")), "hosts[0].peerName", "reserved");
+    expectOne(
+      errorsOf((s) => (s.hosts[0].peerName = "00:00:00:00:00:00")),
+      "hosts[0].peerName",
+      "reserved",
+    );
   });
   test("nickname with whitespace", () => {
-    expectOne(errorsOf((s) => (s.hosts[0].nickname = "my host")), "hosts[0].nickname", '"my host"', "whitespace");
+    expectOne(
+      errorsOf((s) => (s.hosts[0].nickname = "my host")),
+      "hosts[0].nickname",
+      '"my host"',
+      "whitespace",
+    );
   });
   test.each([[0], [65536], [22.5]])("SSH port %p", (port) => {
-    expectOne(errorsOf((s) => (s.hosts[1].ssh = { insecureIgnoreHostKey: true, port })), "hosts[1].ssh.port", String(port), "1 to 65535");
+    expectOne(
+      errorsOf((s) => (s.hosts[1].ssh = { insecureIgnoreHostKey: true, port })),
+      "hosts[1].ssh.port",
+      String(port),
+      "1 to 65535",
+    );
   });
   test("missing host key without insecureIgnoreHostKey", () => {
-    expectOne(errorsOf((s) => (s.hosts[1].ssh = {})), "hosts[1].ssh.hostKey", "missing", "docker2", "insecureIgnoreHostKey: true");
-    expectOne(errorsOf((s) => delete s.hosts[1].ssh), "hosts[1].ssh.hostKey", "missing");
+    expectOne(
+      errorsOf((s) => (s.hosts[1].ssh = {})),
+      "hosts[1].ssh.hostKey",
+      "missing",
+      "docker2",
+      "insecureIgnoreHostKey: true",
+    );
+    expectOne(
+      errorsOf((s) => delete s.hosts[1].ssh),
+      "hosts[1].ssh.hostKey",
+      "missing",
+    );
   });
   test("host key in neither accepted form", () => {
-    expectOne(errorsOf((s) => (s.hosts[0].ssh = { hostKey: "AAAAC3Nza" })), "hosts[0].ssh.hostKey", "SHA256:");
+    expectOne(
+      errorsOf((s) => (s.hosts[0].ssh = { hostKey: "AAAAC3Nza" })),
+      "hosts[0].ssh.hostKey",
+      "SHA256:",
+    );
   });
   test("jump host needs an address and a pinned key", () => {
     const e = errorsOf((s) => (s.hosts[0].ssh = { hostKey: "SHA256:x", jumpHost: { host: "", port: 0 } }));
-    expect(e.map((i) => i.path)).toEqual(["hosts[0].ssh.jumpHost.host", "hosts[0].ssh.jumpHost.port", "hosts[0].ssh.jumpHost.hostKey"]);
+    expect(e.map((i) => i.path)).toEqual([
+      "hosts[0].ssh.jumpHost.host",
+      "hosts[0].ssh.jumpHost.port",
+      "hosts[0].ssh.jumpHost.hostKey",
+    ]);
   });
   test("more hosts than addresses in seed mode warns", () => {
     const w = warningsOf((s) => {
       s.network!.allocRange = "10.0.0.0/30";
-      s.hosts = ["a", "b", "c", "d", "e"].map((n, i) => ({ name: n, address: `10.9.0.${i + 1}`, ssh: { insecureIgnoreHostKey: true } }));
+      s.hosts = ["a", "b", "c", "d", "e"].map((n, i) => ({
+        name: n,
+        address: `10.9.0.${i + 1}`,
+        ssh: { insecureIgnoreHostKey: true },
+      }));
       s.containers = [];
     });
     expectOne(w, "hosts", "5 hosts", "only 4 addresses");
@@ -242,7 +415,12 @@ describe("extraLaunchArgs rules", () => {
     expectOne(withArgs(["10.10.10.200"]), "hosts[1].extraLaunchArgs[0]", '"10.10.10.200"', "peer", "hosts");
   });
   test("removed 1.x commands are named as removed", () => {
-    expectOne(withArgs(["launch-router"]), "hosts[1].extraLaunchArgs[0]", '"launch-router"', "removed in Weave 2.0");
+    expectOne(
+      withArgs(["launch-router"]),
+      "hosts[1].extraLaunchArgs[0]",
+      '"launch-router"',
+      "removed in Weave 2.0",
+    );
     expectOne(withArgs(["run"]), "hosts[1].extraLaunchArgs[0]", '"run"', "removed");
   });
   test("arguments with whitespace are rejected because the script re-splits them", () => {
@@ -278,13 +456,24 @@ describe("container rules", () => {
     expectOne(c0({ image: "" }), "containers[0].image", '""', "non-empty");
   });
   test("address and subnet together", () => {
-    expectOne(c0({ address: "172.16.16.9/24", subnet: "172.16.16.0/25" }), "containers[0].address", '"172.16.16.9/24"', '"172.16.16.0/25"', "not both");
+    expectOne(
+      c0({ address: "172.16.16.9/24", subnet: "172.16.16.0/25" }),
+      "containers[0].address",
+      '"172.16.16.9/24"',
+      '"172.16.16.0/25"',
+      "not both",
+    );
   });
   test("malformed static address", () => {
     expectOne(c0({ address: "172.16.16.9" }), "containers[0].address", "no prefix length");
   });
   test("static address equal to the network or broadcast address", () => {
-    expectOne(c0({ address: "172.16.16.0/24" }), "containers[0].address", "network address of 172.16.16.0/24", "172.16.16.1 to 172.16.16.254");
+    expectOne(
+      c0({ address: "172.16.16.0/24" }),
+      "containers[0].address",
+      "network address of 172.16.16.0/24",
+      "172.16.16.1 to 172.16.16.254",
+    );
     expectOne(c0({ address: "172.16.16.255/24" }), "containers[0].address", "broadcast address");
   });
   test("two containers with the same static IP", () => {
@@ -302,7 +491,12 @@ describe("container rules", () => {
     expectOne(r.warnings, "containers[0].address", '"1.1.1.1/24"', "does not track");
   });
   test("subnet outside the range", () => {
-    expectOne(c0({ subnet: "172.16.17.0/25" }), "containers[0].subnet", '"172.16.17.0/25"', "not inside network.allocRange 172.16.16.0/24");
+    expectOne(
+      c0({ subnet: "172.16.17.0/25" }),
+      "containers[0].subnet",
+      '"172.16.17.0/25"',
+      "not inside network.allocRange 172.16.16.0/24",
+    );
   });
   test("subnet with host bits and too small", () => {
     expectOne(c0({ subnet: "172.16.16.4/25" }), "containers[0].subnet", "use 172.16.16.0/25");
@@ -312,7 +506,11 @@ describe("container rules", () => {
     const s = base();
     s.network!.defaultSubnet = "172.16.16.0/25";
     s.containers![0].subnet = "172.16.16.0/26";
-    expectOne(validateSpec(s).warnings, "containers[0].subnet", "overlaps network.defaultSubnet 172.16.16.0/25");
+    expectOne(
+      validateSpec(s).warnings,
+      "containers[0].subnet",
+      "overlaps network.defaultSubnet 172.16.16.0/25",
+    );
   });
   test("restart policy", () => {
     expectOne(c0({ restart: "sometimes" }), "containers[0].restart", '"sometimes"', '"unless-stopped"');
@@ -344,14 +542,24 @@ describe("container rules", () => {
 describe("DNS record rules", () => {
   const rec = (r: Record<string, unknown>) => errorsOf((s) => (s.dnsRecords = [r as never]));
   test("name outside the domain", () => {
-    expectOne(rec({ name: "gw.example.com", ips: ["192.168.56.1"] }), "dnsRecords[0].name", '"gw.example.com"', ".weave.local");
+    expectOne(
+      rec({ name: "gw.example.com", ips: ["192.168.56.1"] }),
+      "dnsRecords[0].name",
+      '"gw.example.com"',
+      ".weave.local",
+    );
   });
   test("no ips, and non-IPv4 ips", () => {
     expectOne(rec({ name: "gw", ips: [] }), "dnsRecords[0].ips", "one or more");
     expectOne(rec({ name: "gw", ips: ["192.168.56.1", "gw"] }), "dnsRecords[0].ips", '"gw"');
   });
   test("unknown host", () => {
-    expectOne(rec({ name: "gw", ips: ["192.168.56.1"], host: "docker7" }), "dnsRecords[0].host", '"docker7"', '"docker1"');
+    expectOne(
+      rec({ name: "gw", ips: ["192.168.56.1"], host: "docker7" }),
+      "dnsRecords[0].host",
+      '"docker7"',
+      '"docker1"',
+    );
   });
   test("records with DNS disabled", () => {
     const e = errorsOf((s) => {
@@ -361,7 +569,13 @@ describe("DNS record rules", () => {
     expectOne(e, "dnsRecords[0]", "disabled");
   });
   test("the same name twice from one host", () => {
-    const e = errorsOf((s) => (s.dnsRecords = [{ name: "gw", ips: ["192.168.56.1"] }, { name: "gw.weave.local", ips: ["192.168.56.2"] }]));
+    const e = errorsOf(
+      (s) =>
+        (s.dnsRecords = [
+          { name: "gw", ips: ["192.168.56.1"] },
+          { name: "gw.weave.local", ips: ["192.168.56.2"] },
+        ]),
+    );
     expectOne(e, "dnsRecords[1].name", '"gw.weave.local"', "dnsRecords[0]");
   });
 });
@@ -380,7 +594,12 @@ describe("every problem at once", () => {
       network: { allocRange: "172.16.16.0/24", defaultSubnet: "10.0.0.0/24", dns: { ttl: -1 } },
       hosts: [
         { name: "docker1", address: "10.10.10.101" },
-        { name: "docker1", address: "10.10.10.300", ssh: { insecureIgnoreHostKey: true }, extraLaunchArgs: ["--ipalloc-range", "172.64.65.0/24"] },
+        {
+          name: "docker1",
+          address: "10.10.10.300",
+          ssh: { insecureIgnoreHostKey: true },
+          extraLaunchArgs: ["--ipalloc-range", "172.64.65.0/24"],
+        },
       ],
       containers: [
         { name: "web1", host: "docker3", image: "" },
@@ -412,7 +631,10 @@ describe("every problem at once", () => {
   });
 
   test("input of the wrong shape (e.g. from YAML) is reported, not crashed on", () => {
-    const r = validateSpec({ hosts: [42, { name: "a", address: "10.0.0.1", ssh: { insecureIgnoreHostKey: true } }], containers: "none" });
+    const r = validateSpec({
+      hosts: [42, { name: "a", address: "10.0.0.1", ssh: { insecureIgnoreHostKey: true } }],
+      containers: "none",
+    });
     expect(r.errors.map((i) => i.path)).toEqual(["containers", "hosts[0]"]);
     expect(validateSpec("hosts: []").errors[0].path).toBe("(spec)");
   });

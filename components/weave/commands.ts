@@ -45,7 +45,8 @@ export interface LaunchOptions {
 /** Environment of every `weave` call: no version-check phone-home, and the API override if set. */
 export function weaveEnv(target: WeaveTarget): Record<string, string> {
   const env: Record<string, string> = { CHECKPOINT_DISABLE: "1" };
-  if (target.weave.dockerApiVersionOverride !== undefined) env.DOCKER_API_VERSION = target.weave.dockerApiVersionOverride;
+  if (target.weave.dockerApiVersionOverride !== undefined)
+    env.DOCKER_API_VERSION = target.weave.dockerApiVersionOverride;
   return env;
 }
 
@@ -72,13 +73,26 @@ export function launchCommand(
   seedNames: readonly string[],
   opts: LaunchOptions = {},
 ): CommandPlan {
-  const args = ["launch", "--name", host.peerName, "--nickname", host.nickname, "--ipalloc-range", network.allocRange];
-  if (network.defaultSubnet !== network.allocRange) args.push("--ipalloc-default-subnet", network.defaultSubnet);
+  const args = [
+    "launch",
+    "--name",
+    host.peerName,
+    "--nickname",
+    host.nickname,
+    "--ipalloc-range",
+    network.allocRange,
+  ];
+  if (network.defaultSubnet !== network.allocRange)
+    args.push("--ipalloc-default-subnet", network.defaultSubnet);
   if (!opts.rejoin) {
     if (network.bootstrap === "seed") {
-      const seeds = [...new Set(seedNames)].sort((a, b) => parseInt(a.replace(/:/g, ""), 16) - parseInt(b.replace(/:/g, ""), 16));
+      const seeds = [...new Set(seedNames)].sort(
+        (a, b) => parseInt(a.replace(/:/g, ""), 16) - parseInt(b.replace(/:/g, ""), 16),
+      );
       if (!seeds.includes(host.peerName)) {
-        throw new Error(`launch ${host.nickname}: its peer name ${host.peerName} is not in the seed list ${seeds.join(",")}`);
+        throw new Error(
+          `launch ${host.nickname}: its peer name ${host.peerName} is not in the seed list ${seeds.join(",")}`,
+        );
       }
       args.push("--ipalloc-init", `seed=${seeds.join(",")}`);
     } else {
@@ -117,7 +131,11 @@ export function addressArgs(addressing: AddressingPlan): string[] {
 export const DEFAULT_TARGET: WeaveTarget = { weave: { scriptPath: "weave" } };
 
 /** `weave connect [--replace] <peer>…` */
-export function connect(peers: readonly string[], opts: { replace?: boolean } = {}, target = DEFAULT_TARGET): CommandPlan {
+export function connect(
+  peers: readonly string[],
+  opts: { replace?: boolean } = {},
+  target = DEFAULT_TARGET,
+): CommandPlan {
   requireNonEmpty("weave connect", peers);
   return weave(target, ["connect", ...(opts.replace ? ["--replace"] : []), ...peers]);
 }
@@ -144,12 +162,20 @@ export function detach(addrs: readonly string[], containerId: string, target = D
 }
 
 /** `weave dns-add [<ip>…] [<container>] [-h <fqdn>]`: for a container, or for bare IPs (`weave:extern`). */
-export function dnsAdd(ips: readonly string[], opts: { containerId?: string; fqdn?: string }, target = DEFAULT_TARGET): CommandPlan {
+export function dnsAdd(
+  ips: readonly string[],
+  opts: { containerId?: string; fqdn?: string },
+  target = DEFAULT_TARGET,
+): CommandPlan {
   return dnsEdit(target, "dns-add", ips, opts);
 }
 
 /** `weave dns-remove [<ip>…] [<container>] [-h <fqdn>]`: only entries this peer created. */
-export function dnsRemove(ips: readonly string[], opts: { containerId?: string; fqdn?: string }, target = DEFAULT_TARGET): CommandPlan {
+export function dnsRemove(
+  ips: readonly string[],
+  opts: { containerId?: string; fqdn?: string },
+  target = DEFAULT_TARGET,
+): CommandPlan {
   return dnsEdit(target, "dns-remove", ips, opts);
 }
 
@@ -207,7 +233,12 @@ export function ps(ids: readonly string[] = [], target = DEFAULT_TARGET): Comman
   return weave(target, ["ps", ...ids]);
 }
 
-function dnsEdit(target: WeaveTarget, cmd: "dns-add" | "dns-remove", ips: readonly string[], opts: { containerId?: string; fqdn?: string }): CommandPlan {
+function dnsEdit(
+  target: WeaveTarget,
+  cmd: "dns-add" | "dns-remove",
+  ips: readonly string[],
+  opts: { containerId?: string; fqdn?: string },
+): CommandPlan {
   if (ips.length === 0 && opts.containerId === undefined) {
     throw new Error(`weave ${cmd}: needs IP addresses, a container, or both`);
   }
@@ -286,7 +317,11 @@ export interface DockerRunOptions {
  * that `weave attach` registers `<hostname>.<domain>` (it reads Hostname + Domainname).
  * Networking is attached afterwards with `weave attach`.
  */
-export function dockerRun(container: ContainerPlan, dnsArgs: readonly string[], opts: DockerRunOptions = {}): CommandPlan {
+export function dockerRun(
+  container: ContainerPlan,
+  dnsArgs: readonly string[],
+  opts: DockerRunOptions = {},
+): CommandPlan {
   const args = ["run", "-d", "--name", container.name, "--hostname", container.hostname];
   if (container.fqdn !== undefined && !container.hostname.includes(".")) {
     args.push("--domainname", container.fqdn.slice(container.name.length + 1));
@@ -314,7 +349,9 @@ export function dockerRm(ids: readonly string[], opts: { force?: boolean } = {})
 }
 
 /** `docker ps [-a] [--filter k=v]… [--format <tmpl>]` */
-export function dockerPs(opts: { all?: boolean; filters?: Record<string, string>; format?: string } = {}): CommandPlan {
+export function dockerPs(
+  opts: { all?: boolean; filters?: Record<string, string>; format?: string } = {},
+): CommandPlan {
   const args = ["ps"];
   if (opts.all) args.push("-a");
   for (const k of Object.keys(opts.filters ?? {}).sort()) args.push("--filter", `${k}=${opts.filters![k]}`);
