@@ -5,13 +5,13 @@
  * missing.
  */
 import type { RangeShare } from "../plan/types";
-import { RemoteError } from "../remote/errors";
 import type { HostConnection } from "../remote/types";
 
 import { weaveCli } from "./cli";
 import type { OpsEnv } from "./ops-env";
 import { fetchReport } from "./router-ops";
-import { expectedFromGate, judge, type Observation } from "./verdict-adapter";
+import { consensusVerdict } from "../weave/verdict";
+import { expectedFromGate, type Observation } from "./verdict-adapter";
 import type { GateHostResult, GateInputs, GateOutputs } from "./types";
 
 /** One round of observation: every host's report (or why there is none), read concurrently. */
@@ -25,10 +25,15 @@ export async function observeAll(env: OpsEnv, inputs: GateInputs, perHostMs = 5_
         if (!report) return { host: h.host, error: "the router does not answer on 127.0.0.1:6784 (not running?)" };
         return { host: h.host, report };
       } catch (e) {
-        return { host: h.host, error: e instanceof RemoteError ? e.message : String((e as Error).message ?? e) };
+        return { host: h.host, error: String((e as Error).message ?? e) };
       }
     }),
   );
+}
+
+/** Messages usually start with the host already; add it when not. */
+function withHost(host: string, message: string): string {
+  return message.startsWith(`${host}:`) ? message : `${host}: ${message}`;
 }
 
 /** Sum of share sizes. */
@@ -69,10 +74,14 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
   let lastLog = started;
   for (;;) {
     const observations = await observeAll(env, inputs);
-    const v = judge(expected, observations);
+    const v = consensusVerdict(expected, observations);
     const leaving = opts.leaving ?? [];
-    const problems = v.problems.filter((p) => !leaving.some((l) => p.message.includes(l.peerName) || p.host === l.host));
-    if (v.ready && problems.length === 0) {
+    const aboutLeaving = (p: { host: string; message: string }): boolean =>
+      leaving.some((l) => p.host === l.host || p.message.includes(l.peerName) || p.message.includes(`(${l.nickname})`) || p.message.includes(l.host));
+    const problems = v.problems.filter((p) => !aboutLeaving(p));
+    const waiting = v.waiting.filter((p) => !aboutLeaving(p));
+    const ready = leaving.length === 0 ? v.ready : problems.length === 0 && waiting.length === 0;
+    if (ready && problems.length === 0) {
       const results: Record<string, GateHostResult> = {};
       for (const h of inputs.hosts) {
         const shares = v.shares[h.host] ?? [];
@@ -91,7 +100,7 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
     }
     const now = Date.now();
     if (now >= deadline) {
-      const lines = problems.map((p) => `  ${p.host}: ${p.message}`);
+      const lines = [...problems, ...waiting].map((p) => `  ${withHost(p.host, p.message)}`);
       throw new Error(
         `consensus not reached on ${inputs.allocRange} within ${inputs.timeoutSeconds} s (network.consensusTimeoutSeconds):\n` +
           (lines.length > 0 ? lines.join("\n") : `  ${v.summary}`),
@@ -99,7 +108,8 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
     }
     if (now - lastLog >= logEvery) {
       lastLog = now;
-      env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${problems.map((p) => `${p.host}: ${p.message}`).join("; ") || v.summary}`);
+      const open = [...problems, ...waiting].map((p) => withHost(p.host, p.message));
+      env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${open.join("; ") || v.summary}`);
     }
     await env.sleep(pollMs);
   }

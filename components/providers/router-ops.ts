@@ -6,13 +6,12 @@
  * through the SSH port forward, milliseconds instead of a helper container per call).
  */
 import type { HostConnection } from "../remote/types";
-import { RemoteConnectError, RemoteError } from "../remote/errors";
-import { checkCompat } from "./compat-adapter";
+import { checkCompat } from "../weave/compat";
 import { parseReport } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
 import { parseDockerVersionLine, parseLaunchContainerId, parseWeaveVersion } from "../weave/ps";
 import { dockerVersionCmd, inspectRouter, listContainerNames, weaveCli } from "./cli";
-import type { OpsEnv } from "./ops-env";
+import { isConnectError, type OpsEnv } from "./ops-env";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
 /** Router container state as `docker inspect` shows it. */
@@ -43,7 +42,7 @@ export async function fetchReport(conn: HostConnection, timeoutMs = 10_000): Pro
     res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
   } catch (e) {
     // The SSH session itself failing is not "router absent": let the caller see it.
-    if (e instanceof RemoteConnectError) throw e;
+    if (isConnectError(e)) throw e;
     return undefined;
   }
   if (res.status !== 200) return undefined;
@@ -117,9 +116,17 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
     );
   }
   const docker = parseDockerVersionLine(d.stdout);
-  const compat = checkCompat({ distribution: inputs.weave.distribution, version: inputs.weave.version }, docker);
+  const compat = checkCompat(
+    {
+      distribution: inputs.weave.distribution,
+      version: inputs.weave.version,
+      ...(inputs.weave.dockerApiVersionOverride !== undefined ? { dockerApiVersion: inputs.weave.dockerApiVersionOverride } : {}),
+    },
+    docker,
+    host,
+  );
   if (!compat.ok) {
-    throw new RouterError(host, `Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
+    throw new RouterError(host, `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
   }
   const script = inputs.weave.scriptPath;
   if (inputs.weave.install === "download") {
@@ -401,7 +408,7 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
   try {
     c = await inspectRouterContainer(conn, t);
   } catch (e) {
-    if (!(e instanceof RemoteConnectError) || e.kind === "host-key" || e.kind === "auth") throw e;
+    if (!isConnectError(e) || e.kind === "host-key" || e.kind === "auth" || e.kind === "config") throw e;
     if (!olds.forgetUnreachableOnDestroy) {
       throw new RouterError(
         olds.host,
@@ -475,4 +482,3 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   );
 }
 
-export { RemoteError };

@@ -14,7 +14,11 @@ export interface DesiredResource {
   /** Unique name (stands in for the URN). */
   name: string;
   provider: pulumi.dynamic.ResourceProvider;
-  inputs: Record<string, unknown>;
+  /**
+   * Inputs, or a function computing them from the outputs of resources this one depends on
+   * (like Outputs in a program: resolved when the dependencies are done).
+   */
+  inputs: Record<string, unknown> | ((outputsOf: (name: string) => Record<string, unknown>) => Record<string, unknown>);
   /** Names of resources this one depends on (the engine orders steps by them). */
   dependsOn?: string[];
 }
@@ -148,13 +152,13 @@ export class Engine {
     const started = Date.now();
     const old = this.state.get(d.name);
     const p = d.provider;
-    let news = d.inputs;
+    let news = typeof d.inputs === "function" ? d.inputs((n) => this.outputs(n)) : d.inputs;
     if (p.check) {
-      const c = await p.check(old?.inputs ?? {}, d.inputs);
+      const c = await p.check(old?.inputs ?? {}, news);
       if (c.failures && c.failures.length > 0) {
         throw new Error(c.failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
       }
-      news = (c.inputs ?? d.inputs) as Record<string, unknown>;
+      news = (c.inputs ?? news) as Record<string, unknown>;
     }
     const record = (id: string, outs: Record<string, unknown> | undefined): void => {
       this.state.set(d.name, {
