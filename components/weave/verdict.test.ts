@@ -393,12 +393,10 @@ describe("consensusVerdict on real reports", () => {
 
   test("a router that is not running is reported with its kind; an SSH failure as unreachable", () => {
     const v = consensusVerdict(SEED_LAB, [
-      ...SEED_LAB.hosts
-        .slice(0, 2)
-        .map((h) => ({
-          host: h.name,
-          report: report(`13-${h.name}-weave-report-seed-after-containers.json`),
-        })),
+      ...SEED_LAB.hosts.slice(0, 2).map((h) => ({
+        host: h.name,
+        report: report(`13-${h.name}-weave-report-seed-after-containers.json`),
+      })),
       { host: "docker3", error: readFixture("09-docker4-weave-status-after-stop.txt").stderr },
       { host: "docker4", error: "connect ECONNREFUSED 10.10.10.104:22" },
     ]);
@@ -494,5 +492,22 @@ describe("expectedFromPlan", () => {
         },
       ],
     });
+  });
+});
+
+describe("observations in the gate's shape", () => {
+  test("an observation with neither report nor error is still a problem, not a crash", () => {
+    const v = consensusVerdict({ ...SEED_LAB, hosts: SEED_LAB.hosts.slice(0, 1) }, [{ host: "docker1" }]);
+    expect(v.problems).toEqual([
+      { host: "docker1", kind: "unreachable", message: "docker1: unreachable: no report and no error given" },
+    ]);
+  });
+
+  test("a host named in observations but not in the lab is reported", () => {
+    const v = consensusVerdict({ ...SEED_LAB, hosts: SEED_LAB.hosts.slice(0, 1) }, [
+      { host: "docker1", report: report("13-docker1-weave-report-seed-after-containers.json") },
+      { host: "docker9", error: "x" },
+    ]);
+    expect(v.problems.map((p) => [p.host, p.kind])).toContainEqual(["docker9", "unexpected-host"]);
   });
 });

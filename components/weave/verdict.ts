@@ -19,7 +19,8 @@ export interface ExpectedHost {
   /** Address other routers dial (its TCP 6783). */
   address: string;
   peerName: string;
-  nickname: string;
+  /** Weave nickname; informational. */
+  nickname?: string;
   /** Seed mode: the share the plan predicts. */
   predictedShare?: RangeShare[];
 }
@@ -51,16 +52,20 @@ export function expectedFromPlan(plan: LabPlan): ExpectedLab {
   };
 }
 
-/** What was seen on one host: its parsed report (plus recent router log lines), or why there is none. */
-export type HostObservation =
-  | { host: string; report: WeaveReport; logs?: string }
-  | {
-      host: string;
-      /** What went wrong reaching the router, as the transport or CLI said it. */
-      error: string;
-      /** Defaults to a classification of `error` (router-not-running, …) or `unreachable`. */
-      kind?: string;
-    };
+/**
+ * What was seen on one host: its parsed report (plus recent router log lines), or why there is
+ * none. A report wins when both are given.
+ */
+export interface HostObservation {
+  host: string;
+  report?: WeaveReport;
+  /** Recent `docker logs weave` output; explains failures the report only shows as resets. */
+  logs?: string;
+  /** What went wrong reaching the router, as the transport or CLI said it. */
+  error?: string;
+  /** Kind of `error`; defaults to a classification of its text (router-not-running, …) or `unreachable`. */
+  kind?: string;
+}
 
 export interface VerdictProblem {
   host: string;
@@ -135,9 +140,10 @@ function explainFailure(
 }
 
 /** Classify an observation error text into a kind. */
-function errorKind(o: { error: string; kind?: string }): string {
+function errorKind(o: { error?: string; kind?: string }): string {
   if (o.kind) return o.kind;
-  const c = classifyLine(o.error.split("\n").find((l) => classifyLine(l)) ?? "");
+  const text = o.error ?? "";
+  const c = classifyLine(text.split("\n").find((l) => classifyLine(l)) ?? "");
   return c?.kind ?? "unreachable";
 }
 
@@ -184,12 +190,13 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
       problem(h.name, "no-observation", `${h.name}: no report was collected`);
       continue;
     }
-    if ("error" in o) {
+    if (!o.report) {
       const kind = errorKind(o);
+      const why = o.error ?? "no report and no error given";
       problem(
         h.name,
         kind,
-        `${h.name}: ${kind === "unreachable" ? "unreachable" : "router not usable"}: ${o.error}`,
+        `${h.name}: ${kind === "unreachable" ? "unreachable" : "router not usable"}: ${why}`,
       );
       continue;
     }
@@ -402,11 +409,10 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
   // Seed mode: the split is known in advance and must be exactly the prediction.
   if (expected.bootstrap === "seed") {
     for (const h of expected.hosts) {
-      if (!h.predictedShare || !obsByHost.has(h.name) || "error" in obsByHost.get(h.name)!) continue;
+      const r = obsByHost.get(h.name)?.report;
+      if (!h.predictedShare || !r?.ipam?.entries?.length) continue;
       const want = normaliseShares(h.predictedShare);
       const got = shares[h.name];
-      const o = obsByHost.get(h.name)!;
-      if (!("report" in o) || !o.report.ipam?.entries?.length) continue;
       if (JSON.stringify(want) !== JSON.stringify(got)) {
         const fmt = (l: RangeShare[]) => l.map((s) => s.cidr).join(", ") || "nothing";
         problem(h.name, "share-mismatch", `${h.name}: owns ${fmt(got)} but the plan predicted ${fmt(want)}`);
@@ -417,10 +423,7 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
   // Ring views must agree between hosts (ownership, not versions, which propagate lazily).
   const views = expected.hosts
     .map((h) => obsByHost.get(h.name))
-    .filter(
-      (o): o is { host: string; report: WeaveReport } =>
-        !!o && "report" in o && !!o.report.ipam?.entries?.length,
-    );
+    .filter((o): o is HostObservation & { report: WeaveReport } => !!o?.report?.ipam?.entries?.length);
   const viewKey = (r: WeaveReport) =>
     JSON.stringify((r.ipam?.owners ?? []).map((ow) => [ow.peer, ow.shares.map((s) => s.cidr)]));
   const firstView = views[0];
