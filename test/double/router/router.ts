@@ -88,6 +88,8 @@ interface Conn {
   authed: boolean;
   error?: string;
   logged: boolean;
+  /** Shutting down after an error: further messages are ignored. */
+  closing?: boolean;
   buf: string;
 }
 
@@ -308,11 +310,16 @@ export class Router {
     for (const t of this.timers) clearInterval(t);
     for (const t of this.targets.values()) if (t.timer) clearTimeout(t.timer);
     for (const c of this.conns.values()) c.socket.destroy();
-    this.udp?.close();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    const udp = this.udp;
+    this.udp = undefined;
+    udp?.close();
+    const server = this.server;
+    this.server = undefined;
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   }
 
   private panic(what: string): void {
+    if (this.stopped) return;
     this.log.raw(
       `panic: ${what}\n\ngoroutine 131 [running]:\ngithub.com/weaveworks/weave/common.Assert(...)\n\tgithub.com/weaveworks/weave/common/utils.go:8\n` +
         `github.com/weaveworks/weave/ipam.(*Allocator).assertInvariants(0xc000516840)\n\tgithub.com/weaveworks/weave/ipam/allocator.go:919 +0xed\n` +
@@ -501,7 +508,7 @@ export class Router {
       while ((nl = c.buf.indexOf("\n")) >= 0) {
         const line = c.buf.slice(0, nl);
         c.buf = c.buf.slice(nl + 1);
-        if (!this.conns.has(c.id)) return;
+        if (!this.conns.has(c.id) || c.closing) return;
         let m: Msg;
         try {
           m = JSON.parse(line) as Msg;
@@ -557,7 +564,14 @@ export class Router {
       else this.log.info(`${this.label(c)}: connection shutting down due to error: ${error}`);
     }
     if (never && c.target) c.target.never = true;
-    c.socket.resetAndDestroy();
+    if (c.state === "handshake") {
+      c.socket.resetAndDestroy();
+      return;
+    }
+    // Gossip errors: give the peer a moment to read what we sent, so that, as usually seen with
+    // Weave, each side reports its own reason rather than only "connection reset by peer".
+    c.closing = true;
+    setTimeout(() => c.socket.resetAndDestroy(), 100);
   }
 
   private onMessage(c: Conn, m: Msg): void {
