@@ -1,0 +1,35 @@
+/**
+ * The SSH transport: the only way weave-lab reaches hosts. Providers call `getConnection` and use
+ * the `HostConnection` contract; everything else here is for tests, benchmarks and diagnostics.
+ */
+export * from "./types";
+export { shellQuote, quoteArgv, renderForLog, redact, type RenderOptions } from "./quote";
+export { fingerprintOf, parseHostKey, hostKeyMatches, type ExpectedHostKey } from "./hostkey";
+export { backoffDelay, backoffSchedule, type BackoffOptions } from "./backoff";
+export {
+  buildRemoteCommand,
+  SECRET_ENV_WRAPPER,
+  SECRET_ENV_MISSING_EXIT,
+  type BuiltCommand,
+  type CommandParts,
+} from "./command";
+export {
+  RemoteError,
+  RemoteConnectError,
+  HostKeyMismatchError,
+  RemoteCommandError,
+  RemoteTimeoutError,
+  STDERR_TAIL_LINES,
+  type ConnectFailureKind,
+} from "./errors";
+export { setLogger, type RemoteLogger, type RemoteLogEvent, type RemoteLogLevel } from "./log";
+export {
+  connect,
+  planConnection,
+  SshConnection,
+  ROUTER_API,
+  DEFAULT_EXEC_TIMEOUT_MS,
+  DEFAULT_HTTP_TIMEOUT_MS,
+  type ConnectOptions,
+} from "./ssh";
+export { getConnection, openConnection, closeAll, stats, resetStats, poolKey } from "./pool";
