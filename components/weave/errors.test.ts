@@ -206,4 +206,22 @@ describe("classifying Weave's messages", () => {
       remote: { address: "10.10.10.102:6783", peer: { name: "56:ff:8d:9e:da:f9", nickname: "docker2" } },
     });
   });
+
+  test("attach failures and disabled status sections", () => {
+    expect(classifyLine("unable to inspect container web9: No such container: web9")).toMatchObject({
+      kind: "no-such-container",
+      container: "web9",
+    });
+    expect(classifyLine("container 4f1a2b not running")).toMatchObject({
+      kind: "container-not-running",
+      container: "4f1a2b",
+    });
+    expect(
+      classifyLine("Container is running in the host network namespace, and therefore cannot be")?.kind,
+    ).toBe("container-on-host-network");
+    expect(classifyLine("error during template execution")?.kind).toBe("section-disabled");
+    expect(
+      classifyLine("ERROR: Operating systems other than Linux are not supported (you have Darwin)")?.kind,
+    ).toBe("unsupported-host");
+  });
 });

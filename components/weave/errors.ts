@@ -58,6 +58,11 @@ export type WeaveError = Base &
     | { kind: "connection-refused"; target: string }
     | { kind: "connection-reset" }
     | { kind: "connection-limit"; limit: number }
+    | { kind: "no-such-container"; container: string }
+    | { kind: "container-not-running"; container: string }
+    | { kind: "container-on-host-network" }
+    | { kind: "section-disabled" }
+    | { kind: "unsupported-host"; detail: string }
     | { kind: "router-fatal"; detail: string }
   );
 
@@ -293,6 +298,35 @@ const RULES: Rule[] = [
     limit: Number(m[1]),
     advice: `The router's connection limit (${m[1]}) is reached; raise --conn-limit.`,
   })),
+  match(/unable to inspect container (\S+): No such container/, (m) => ({
+    kind: "no-such-container",
+    container: m[1],
+    advice: `Container ${m[1]} does not exist on this host; create it before attaching it.`,
+  })),
+  match(/^container (\S+) not running/, (m) => ({
+    kind: "container-not-running",
+    container: m[1],
+    advice: `Container ${m[1]} is stopped; start it before attaching it to the weave network.`,
+  })),
+  match(/Container is running in the host network namespace/, () => ({
+    kind: "container-on-host-network",
+    advice:
+      "A container started with --net=host cannot be attached to weave; run it on the default bridge network.",
+  })),
+  match(/^error during template execution$/, () => ({
+    kind: "section-disabled",
+    advice:
+      "The status section asked for is switched off on this router (IPAM without a range, or DNS with --no-dns).",
+  })),
+  match(
+    /Operating systems other than Linux are not supported|ERROR: Unable to parse docker version/,
+    (m) => ({
+      kind: "unsupported-host",
+      detail: m[0],
+      advice:
+        "Weave runs only on Linux hosts with a working docker CLI; check `uname` and `docker -v` on this host.",
+    }),
+  ),
 ];
 
 /** Classify one line (CLI stderr, a connection's info/error text, or a `docker logs` line). */
