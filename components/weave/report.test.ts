@@ -187,4 +187,39 @@ describe("weave report JSON", () => {
       }),
     ).toBe("priming");
   });
+
+  test("18: the API body equals the CLI's view: seed lab, web1 on docker1, no trailing newline needed", () => {
+    const r = report("18-docker1-curl-report-accept-json.json");
+    expect(r.router.name).toBe("02:00:00:00:00:03");
+    expect(r.versionCheck).toEqual({
+      enabled: false,
+      success: false,
+      newVersion: "",
+      nextCheckAt: "0001-01-01T00:00:00Z",
+    });
+    expect(r.ipam?.owners.map((o) => [o.nickname, o.size])).toEqual([
+      ["docker2", 64],
+      ["docker4", 64],
+      ["docker1", 64],
+      ["docker3", 64],
+    ]);
+    expect(r.router.connections).toHaveLength(3);
+    expect(r.router.connections.every((c) => c.state === "established")).toBe(true);
+    expect(readJsonFixture("18-docker1-curl-report-accept-json.json").endsWith("}")).toBe(true);
+  });
+
+  test("02: the joining router's report shows docker1 as its one established peer", () => {
+    const r = report("02-docker2-weave-report.json");
+    expect(r.router.peers.map((p) => p.nickname).sort()).toEqual(["docker1", "docker2"]);
+    expect(r.router.connections).toEqual([
+      expect.objectContaining({
+        direction: "outbound",
+        address: "10.10.10.101:6783",
+        state: "established",
+        overlay: "sleeve",
+        mtu: 1438,
+      }),
+    ]);
+    expect(r.ipam?.status).toBe("idle");
+  });
 });

@@ -89,6 +89,11 @@ describe("weave status (plain)", () => {
     expect(s.versionCheck).toBe("up to date; next check at 0001/01/01 00:00:00");
   });
 
+  test("12: default launch shows Weave's default range 10.32.0.0/12", () => {
+    const s = parseStatus(out("12-docker9-weave-status-ipam-default-range.txt"));
+    expect(s.ipam).toMatchObject({ kind: "idle", range: "10.32.0.0/12", defaultSubnet: "10.32.0.0/12" });
+  });
+
   test("13: seed mode is ready before any container, version check disabled", () => {
     const s = parseStatus(out("13-docker1-weave-status-seed-before-containers.txt"));
     expect(s.versionCheck).toBe("version check update disabled");
@@ -310,6 +315,20 @@ describe("weave status connections", () => {
       "Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)",
     );
     expect(c.retry).toMatch(/^2026-11-28 03:04:01\.340346409 \+0000 UTC m=\+13\.158510197$/);
+  });
+
+  test("05: docker3 dials both earlier hosts, both established", () => {
+    const { value } = parseStatusConnections(out("05-docker3-weave-status-connections.txt"));
+    expect(value.map((c) => [c.direction, c.address, c.peer?.nickname, c.state])).toEqual([
+      ["outbound", "10.10.10.101:6783", "docker1", "established"],
+      ["outbound", "10.10.10.102:6783", "docker2", "established"],
+    ]);
+  });
+
+  test("10: the API's /status/connections lists docker1's three inbound connections", () => {
+    const { value } = parseStatusConnections(out("10-docker1-curl-status-connections.txt"));
+    expect(value.map((c) => c.peer?.nickname).sort()).toEqual(["docker2", "docker3", "docker4"]);
+    expect(value.every((c) => c.direction === "inbound")).toBe(true);
   });
 
   test("06 docker1: mixed established and failed lines; the failure is a connection reset", () => {
