@@ -41,7 +41,13 @@ export default async function bench(): Promise<BenchResult[]> {
   ] as const) {
     const { up, down } = await upDown(hosts);
     const total = Math.round(up + down);
-    out.push({ name: `lab ${hosts} hosts up+down`, value: total, unit: "ms", target, ratio: +(total / target).toFixed(3) });
+    out.push({
+      name: `lab ${hosts} hosts up+down`,
+      value: total,
+      unit: "ms",
+      target,
+      ratio: +(total / target).toFixed(3),
+    });
     out.push({ name: `lab ${hosts} hosts up`, value: Math.round(up), unit: "ms" });
     out.push({ name: `lab ${hosts} hosts down`, value: Math.round(down), unit: "ms" });
   }

@@ -174,8 +174,10 @@ export function runDelayProxy(config: DelayProxyConfig): void {
       const req = JSON.parse(line) as { op?: string; host?: string; ms?: number };
       if (req.op === "ping") return { ok: true, latency: Object.fromEntries(latency) };
       if (req.op === "latency") {
-        if (typeof req.host !== "string" || !latency.has(req.host)) return { ok: false, error: `unknown host ${JSON.stringify(req.host)}` };
-        if (typeof req.ms !== "number" || !Number.isFinite(req.ms) || req.ms < 0) return { ok: false, error: `bad ms ${JSON.stringify(req.ms)}` };
+        if (typeof req.host !== "string" || !latency.has(req.host))
+          return { ok: false, error: `unknown host ${JSON.stringify(req.host)}` };
+        if (typeof req.ms !== "number" || !Number.isFinite(req.ms) || req.ms < 0)
+          return { ok: false, error: `bad ms ${JSON.stringify(req.ms)}` };
         latency.set(req.host, req.ms);
         return { ok: true };
       }

@@ -52,7 +52,10 @@ export async function readDoubleConfig(home: string): Promise<DoubleConfig> {
  * (temp file + rename), so a double reading concurrently never sees half a file.
  * Returns the config now in force.
  */
-export async function writeDoubleConfig(home: string, partial: Partial<DoubleConfig> = {}): Promise<DoubleConfig> {
+export async function writeDoubleConfig(
+  home: string,
+  partial: Partial<DoubleConfig> = {},
+): Promise<DoubleConfig> {
   const merged: DoubleConfig = { ...(await readDoubleConfig(home)), ...stripUndefined(partial) };
   const file = doubleConfigPath(home);
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;

@@ -47,7 +47,8 @@ export function run(file: string, args: string[], opts: RunOptions = {}): Promis
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       let stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) stderr += `${stderr && !stderr.endsWith("\n") ? "\n" : ""}timed out after ${timeoutMs} ms`;
+      if (timedOut)
+        stderr += `${stderr && !stderr.endsWith("\n") ? "\n" : ""}timed out after ${timeoutMs} ms`;
       resolve({
         code: timedOut ? 124 : (code ?? (signal ? 128 : 1)),
         stdout: Buffer.concat(out).toString("utf8"),
@@ -60,7 +61,11 @@ export function run(file: string, args: string[], opts: RunOptions = {}): Promis
 }
 
 /** Run an argv and reject, naming the command and what it printed, unless it exits 0. */
-export async function mustRun(file: string, args: string[], opts: RunOptions & { what?: string } = {}): Promise<RunResult> {
+export async function mustRun(
+  file: string,
+  args: string[],
+  opts: RunOptions & { what?: string } = {},
+): Promise<RunResult> {
   const r = await run(file, args, opts);
   if (r.code !== 0) {
     const cmd = [file, ...args].join(" ");
@@ -71,7 +76,11 @@ export async function mustRun(file: string, args: string[], opts: RunOptions & {
 }
 
 /** Map with at most `limit` promises in flight (process spawns on a 2-CPU runner do not scale past a few). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const errors: unknown[] = [];
@@ -87,7 +96,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new Error(errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"));
+  if (errors.length > 1)
+    throw new Error(errors.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"));
   return results;
 }
 

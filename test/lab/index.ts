@@ -20,7 +20,15 @@ import * as os from "os";
 import * as path from "path";
 import { mapLimit, mustRun, run, RunResult } from "./exec";
 import { DoubleConfig, writeDoubleConfig } from "./double-config";
-import { candidateNets, HostLayout, LabLayout, LabOptions, layoutLab, newLabId, validateLabOptions } from "./layout";
+import {
+  candidateNets,
+  HostLayout,
+  LabLayout,
+  LabOptions,
+  layoutLab,
+  newLabId,
+  validateLabOptions,
+} from "./layout";
 import {
   claimSubnet,
   cleanupStaleLabsSync,
@@ -109,7 +117,11 @@ export interface TestLab {
    * `BatchMode=yes`). A test-only convenience; `command` is a shell string. Never rejects: ssh failures
    * are `code` 255, a timeout (`timeoutMs`, default 30 000) is code 124 with "timed out" in stderr.
    */
-  ssh(host: string, command: string, opts?: { timeoutMs?: number; stdin?: string }): Promise<LabExecResult & { durationMs: number }>;
+  ssh(
+    host: string,
+    command: string,
+    opts?: { timeoutMs?: number; stdin?: string },
+  ): Promise<LabExecResult & { durationMs: number }>;
   /** Run an argv directly inside the host's namespace (no ssh) with the same env as SSH sessions. */
   nsExec(host: string, argv: string[]): Promise<LabExecResult>;
   faults: Faults;
@@ -173,7 +185,8 @@ export async function getLab(opts: LabOptions = {}): Promise<TestLab> {
 
 async function checkTools(): Promise<void> {
   const missing: string[] = [];
-  const have = async (cmd: string): Promise<boolean> => (await run("sh", ["-c", 'command -v "$1"', "sh", cmd], { env: { PATH: SYSTEM_PATH } })).code === 0;
+  const have = async (cmd: string): Promise<boolean> =>
+    (await run("sh", ["-c", 'command -v "$1"', "sh", cmd], { env: { PATH: SYSTEM_PATH } })).code === 0;
   const tools: Array<[string, string]> = [
     ["ip", "iproute2"],
     ["ssh", "openssh-client"],
@@ -189,7 +202,8 @@ async function checkTools(): Promise<void> {
 
 function rootAddresses(): string[] {
   const out: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === "IPv4") out.push(a.address);
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4") out.push(a.address);
   return out;
 }
 
@@ -222,7 +236,15 @@ export async function createLab(opts: LabOptions = {}): Promise<TestLab> {
   liveLabs.add(id);
   installExitHook();
   try {
-    return await buildLab(id, record, valid.names, valid.net, valid.firstHost, valid.explicitAddress, opts.double);
+    return await buildLab(
+      id,
+      record,
+      valid.names,
+      valid.net,
+      valid.firstHost,
+      valid.explicitAddress,
+      opts.double,
+    );
   } catch (e) {
     liveLabs.delete(id);
     try {
@@ -266,10 +288,18 @@ async function buildLab(
     layout = layoutLab(id, n, firstHost, names);
     break;
   }
-  if (!layout) throw new Error(`no free /24 for the lab: ${held.join(", ")}; destroy the other lab or pass another firstAddress`);
+  if (!layout)
+    throw new Error(
+      `no free /24 for the lab: ${held.join(", ")}; destroy the other lab or pass another firstAddress`,
+    );
   record.bridge = layout.bridge;
   record.cidr = layout.cidr;
-  record.hosts = layout.hosts.map((h) => ({ name: h.name, address: h.address, netns: h.netns, veth: h.veth }));
+  record.hosts = layout.hosts.map((h) => ({
+    name: h.name,
+    address: h.address,
+    netns: h.netns,
+    veth: h.veth,
+  }));
   writeRecord(record);
 
   // Links and namespaces: one `ip` for the root side, one per namespace for the inside.
@@ -279,9 +309,16 @@ async function buildLab(
     `link set ${layout.bridge} up`,
   ];
   for (const h of layout.hosts) {
-    rootBatch.push(`netns add ${h.netns}`, `link add ${h.veth} type veth peer name eth0 netns ${h.netns}`, `link set ${h.veth} master ${layout.bridge} up`);
+    rootBatch.push(
+      `netns add ${h.netns}`,
+      `link add ${h.veth} type veth peer name eth0 netns ${h.netns}`,
+      `link set ${h.veth} master ${layout.bridge} up`,
+    );
   }
-  await mustRun("ip", ["-batch", "-"], { input: rootBatch.join("\n") + "\n", what: `lab ${id}: create bridge and namespaces` });
+  await mustRun("ip", ["-batch", "-"], {
+    input: rootBatch.join("\n") + "\n",
+    what: `lab ${id}: create bridge and namespaces`,
+  });
   record.iptablesRules = await allowBridgedTraffic(layout.bridge);
   writeRecord(record);
   await mapLimit(layout.hosts, 8, (h) =>
@@ -347,7 +384,10 @@ async function buildLab(
   writeRecord(record);
   const knownHostsFile = path.join(ctl, "known_hosts");
   const writeKnownHosts = (): void =>
-    fs.writeFileSync(knownHostsFile, [...runtimes.values()].map((r) => `${r.host.sshHost} ${r.host.hostKey}`).join("\n") + "\n");
+    fs.writeFileSync(
+      knownHostsFile,
+      [...runtimes.values()].map((r) => `${r.host.sshHost} ${r.host.hostKey}`).join("\n") + "\n",
+    );
   writeKnownHosts();
 
   const startServer = async (r: HostRuntime): Promise<void> => {
@@ -364,7 +404,14 @@ async function buildLab(
     const sock = path.join(r.dir, "ssh.sock");
     const child = spawn(
       "ip",
-      ["netns", "exec", r.layout.netns, "socat", `TCP-LISTEN:22,bind=${r.host.address},reuseaddr,fork,backlog=512`, `UNIX-CONNECT:${sock}`],
+      [
+        "netns",
+        "exec",
+        r.layout.netns,
+        "socat",
+        `TCP-LISTEN:22,bind=${r.host.address},reuseaddr,fork,backlog=512`,
+        `UNIX-CONNECT:${sock}`,
+      ],
       { detached: true, stdio: "ignore" },
     );
     child.unref();
@@ -380,7 +427,10 @@ async function buildLab(
 
   const get = (name: string): HostRuntime => {
     const r = runtimes.get(name);
-    if (!r) throw new Error(`lab ${id}: no host ${JSON.stringify(name)}; hosts are ${[...runtimes.keys()].join(", ")}`);
+    if (!r)
+      throw new Error(
+        `lab ${id}: no host ${JSON.stringify(name)}; hosts are ${[...runtimes.keys()].join(", ")}`,
+      );
     return r;
   };
 
@@ -404,8 +454,11 @@ async function buildLab(
     },
     async killRouter(host) {
       const r = get(host);
-      const pids = (pidsInNetns([r.layout.netns]).get(r.layout.netns) ?? []).filter((p) => isRouterCommand(cmdline(p) ?? ""));
-      if (pids.length === 0) throw new Error(`${host}: no router process runs in namespace ${r.layout.netns}`);
+      const pids = (pidsInNetns([r.layout.netns]).get(r.layout.netns) ?? []).filter((p) =>
+        isRouterCommand(cmdline(p) ?? ""),
+      );
+      if (pids.length === 0)
+        throw new Error(`${host}: no router process runs in namespace ${r.layout.netns}`);
       for (const p of pids) {
         try {
           process.kill(p, "SIGKILL");
@@ -425,7 +478,8 @@ async function buildLab(
     },
     async setLatency(host, ms) {
       get(host);
-      if (!Number.isFinite(ms) || ms < 0) throw new Error(`setLatency: ms ${JSON.stringify(ms)} is not allowed; give a number ≥ 0`);
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new Error(`setLatency: ms ${JSON.stringify(ms)} is not allowed; give a number ≥ 0`);
       await daemon.request({ op: "latency", host, ms });
     },
   };
@@ -462,11 +516,19 @@ async function buildLab(
  */
 export function isRouterCommand(cmd: string): boolean {
   const argv = cmd.split(" ");
-  return argv.slice(1, 4).some((a) => /\/router\/main\.(js|ts)$/.test(a)) || /(^|\/)(weaver|[\w.-]*router)$/.test(argv[0] ?? "");
+  return (
+    argv.slice(1, 4).some((a) => /\/router\/main\.(js|ts)$/.test(a)) ||
+    /(^|\/)(weaver|[\w.-]*router)$/.test(argv[0] ?? "")
+  );
 }
 
 /** OpenSSH client arguments for a host (everything before the remote command). */
-export function sshArgs(h: Pick<LabHost, "sshHost" | "sshPort" | "user">, keyFile: string, knownHostsFile: string, connectTimeoutS = 5): string[] {
+export function sshArgs(
+  h: Pick<LabHost, "sshHost" | "sshPort" | "user">,
+  keyFile: string,
+  knownHostsFile: string,
+  connectTimeoutS = 5,
+): string[] {
   return [
     "-F",
     "/dev/null",
@@ -495,7 +557,11 @@ export function sshArgs(h: Pick<LabHost, "sshHost" | "sshPort" | "user">, keyFil
 }
 
 /** Run `command` through the ssh client. */
-export async function runSsh(args: string[], command: string, o: { timeoutMs?: number; stdin?: string } = {}): Promise<RunResult> {
+export async function runSsh(
+  args: string[],
+  command: string,
+  o: { timeoutMs?: number; stdin?: string } = {},
+): Promise<RunResult> {
   return run("ssh", [...args, "--", command], { input: o.stdin, timeoutMs: o.timeoutMs ?? 30_000 });
 }
 
@@ -515,14 +581,24 @@ async function startDelayDaemon(id: string, ctl: string, layout: LabLayout): Pro
       labId: id,
       ownerPid: process.pid,
       controlSocket,
-      hosts: layout.hosts.map((h) => ({ name: h.name, listen: path.join(ctl, h.name, "ssh.sock"), target: { host: h.address, port: INNER_SSH_PORT } })),
+      hosts: layout.hosts.map((h) => ({
+        name: h.name,
+        listen: path.join(ctl, h.name, "ssh.sock"),
+        target: { host: h.address, port: INNER_SSH_PORT },
+      })),
     }),
   );
   const log = fs.openSync(path.join(ctl, "proxy.log"), "a");
-  const child = spawn(process.execPath, [script, configFile], { detached: true, stdio: ["ignore", "pipe", log] });
+  const child = spawn(process.execPath, [script, configFile], {
+    detached: true,
+    stdio: ["ignore", "pipe", log],
+  });
   fs.closeSync(log);
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`lab ${id}: delay proxy not ready after 10 s (see ${ctl}/proxy.log)`)), 10_000);
+    const t = setTimeout(
+      () => reject(new Error(`lab ${id}: delay proxy not ready after 10 s (see ${ctl}/proxy.log)`)),
+      10_000,
+    );
     let out = "";
     child.stdout?.on("data", (b: Buffer) => {
       out += b.toString();
@@ -566,7 +642,9 @@ async function transpiledProxy(): Promise<string> {
   const out = path.join(LAB_ROOT, ".cache", `delay-proxy-${hash}.js`);
   if (fs.existsSync(out)) return out;
   const ts = await import("typescript");
-  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(`${out}.${process.pid}.tmp`, js);
   fs.renameSync(`${out}.${process.pid}.tmp`, out);

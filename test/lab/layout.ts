@@ -6,7 +6,7 @@ import type { DoubleConfig } from "./double-config";
 
 /** Options of `createLab`. */
 export interface LabOptions {
-  /** Number of hosts, 1–154. Defaults to `names.length` when names are given, else 4 (the textbook lab). */
+  /** Number of hosts, 1–253 (at most 154 from the default first address). Defaults to `names.length` when names are given, else 4 (the textbook lab). */
   hosts?: number;
   /** Host names (lowercase letters, digits, `-`, starting with a letter, ≤ 32 chars, unique). Defaults to `host1`…`hostN`. */
   names?: string[];
@@ -67,8 +67,8 @@ export interface ValidOptions {
 export function validateLabOptions(opts: LabOptions = {}): ValidOptions {
   const problems: string[] = [];
   const { hosts, names } = opts;
-  if (hosts !== undefined && (!Number.isInteger(hosts) || hosts < 1 || hosts > 154)) {
-    problems.push(`hosts: ${JSON.stringify(hosts)} is not allowed; give an integer from 1 to 154`);
+  if (hosts !== undefined && (!Number.isInteger(hosts) || hosts < 1 || hosts > 253)) {
+    problems.push(`hosts: ${JSON.stringify(hosts)} is not allowed; give an integer from 1 to 253`);
   }
   if (names !== undefined) {
     if (!Array.isArray(names) || names.length === 0) {
@@ -86,7 +86,9 @@ export function validateLabOptions(opts: LabOptions = {}): ValidOptions {
         seen.add(n);
       });
       if (hosts !== undefined && names.length !== hosts) {
-        problems.push(`names: ${names.length} names given but hosts is ${hosts}; give as many names as hosts (or leave hosts out)`);
+        problems.push(
+          `names: ${names.length} names given but hosts is ${hosts}; give as many names as hosts (or leave hosts out)`,
+        );
       }
     }
   }
@@ -96,7 +98,9 @@ export function validateLabOptions(opts: LabOptions = {}): ValidOptions {
   let net: [number, number, number] = [10, 10, 10];
   let firstHost = 101;
   if (!octets) {
-    problems.push(`firstAddress: ${JSON.stringify(opts.firstAddress)} is not an IPv4 address; give one like "10.10.10.101"`);
+    problems.push(
+      `firstAddress: ${JSON.stringify(opts.firstAddress)} is not an IPv4 address; give one like "10.10.10.101"`,
+    );
   } else {
     net = [octets[0], octets[1], octets[2]];
     firstHost = octets[3];
@@ -107,13 +111,22 @@ export function validateLabOptions(opts: LabOptions = {}): ValidOptions {
     }
   }
   if (problems.length > 0) throw new Error(`invalid lab options:\n  ${problems.join("\n  ")}`);
-  const finalNames = Array.isArray(names) && names.length > 0 ? [...names] : Array.from({ length: count }, (_, i) => `host${i + 1}`);
+  const finalNames =
+    Array.isArray(names) && names.length > 0
+      ? [...names]
+      : Array.from({ length: count }, (_, i) => `host${i + 1}`);
   return { names: finalNames, net, firstHost, explicitAddress: opts.firstAddress !== undefined };
 }
 
 /** Names and addresses of a lab with id `id` on the /24 `net`. */
-export function layoutLab(id: string, net: readonly [number, number, number], firstHost: number, names: readonly string[]): LabLayout {
-  if (!LAB_ID_PATTERN.test(id)) throw new Error(`lab id ${JSON.stringify(id)} must be 6 lowercase letters or digits`);
+export function layoutLab(
+  id: string,
+  net: readonly [number, number, number],
+  firstHost: number,
+  names: readonly string[],
+): LabLayout {
+  if (!LAB_ID_PATTERN.test(id))
+    throw new Error(`lab id ${JSON.stringify(id)} must be 6 lowercase letters or digits`);
   const base = net.join(".");
   return {
     id,
@@ -132,7 +145,10 @@ export function layoutLab(id: string, net: readonly [number, number, number], fi
 }
 
 /** The /24s tried in order when the default one is taken: the requested one, then c+1, c+2, … up to .255. */
-export function candidateNets(net: readonly [number, number, number], explicit: boolean): Array<[number, number, number]> {
+export function candidateNets(
+  net: readonly [number, number, number],
+  explicit: boolean,
+): Array<[number, number, number]> {
   if (explicit) return [[net[0], net[1], net[2]]];
   const out: Array<[number, number, number]> = [];
   for (let c = net[2]; c <= 255; c++) out.push([net[0], net[1], c]);
@@ -141,7 +157,8 @@ export function candidateNets(net: readonly [number, number, number], explicit: 
 
 /** Which lab (if any) a namespace or link name belongs to. */
 export function labIdOfResource(name: string): string | undefined {
-  const m = /^wl-([a-z0-9]{6})-/.exec(name) ?? /^wlb([a-z0-9]{6})$/.exec(name) ?? /^wlv([a-z0-9]{6})n\d+$/.exec(name);
+  const m =
+    /^wl-([a-z0-9]{6})-/.exec(name) ?? /^wlb([a-z0-9]{6})$/.exec(name) ?? /^wlv([a-z0-9]{6})n\d+$/.exec(name);
   return m ? m[1] : undefined;
 }
 

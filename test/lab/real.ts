@@ -37,7 +37,9 @@ export function parseRealHosts(text: string, source: string): RealHostEntry[] {
   const problems: string[] = [];
   const hosts = (doc as { hosts?: unknown })?.hosts;
   if (!Array.isArray(hosts) || hosts.length === 0) {
-    throw new Error(`${source}: hosts: expected a non-empty list of { name, address, port?, user?, privateKeyPath, hostKey }`);
+    throw new Error(
+      `${source}: hosts: expected a non-empty list of { name, address, port?, user?, privateKeyPath, hostKey }`,
+    );
   }
   const names = new Set<string>();
   hosts.forEach((h: Record<string, unknown>, i) => {
@@ -47,30 +49,45 @@ export function parseRealHosts(text: string, source: string): RealHostEntry[] {
       return;
     }
     const str = (k: string): void => {
-      if (typeof h[k] !== "string" || (h[k] as string).trim() === "") problems.push(`${at}.${k}: ${JSON.stringify(h[k])} must be a non-empty string`);
+      if (typeof h[k] !== "string" || (h[k] as string).trim() === "")
+        problems.push(`${at}.${k}: ${JSON.stringify(h[k])} must be a non-empty string`);
     };
     str("name");
     str("address");
     str("privateKeyPath");
     str("hostKey");
     if (typeof h.name === "string") {
-      if (names.has(h.name)) problems.push(`${at}.name: ${JSON.stringify(h.name)} is given twice; names must be unique`);
+      if (names.has(h.name))
+        problems.push(`${at}.name: ${JSON.stringify(h.name)} is given twice; names must be unique`);
       names.add(h.name);
     }
-    if (h.port !== undefined && (!Number.isInteger(h.port) || (h.port as number) < 1 || (h.port as number) > 65535)) {
+    if (
+      h.port !== undefined &&
+      (!Number.isInteger(h.port) || (h.port as number) < 1 || (h.port as number) > 65535)
+    ) {
       problems.push(`${at}.port: ${JSON.stringify(h.port)} must be an integer 1–65535`);
     }
-    if (h.user !== undefined && (typeof h.user !== "string" || h.user === "")) problems.push(`${at}.user: ${JSON.stringify(h.user)} must be a non-empty string`);
-    if (typeof h.hostKey === "string" && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(h.hostKey.trim())) {
-      problems.push(`${at}.hostKey: must be a key line like "ssh-ed25519 AAAA…" (type and base64, no host field)`);
+    if (h.user !== undefined && (typeof h.user !== "string" || h.user === ""))
+      problems.push(`${at}.user: ${JSON.stringify(h.user)} must be a non-empty string`);
+    if (
+      typeof h.hostKey === "string" &&
+      !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(h.hostKey.trim())
+    ) {
+      problems.push(
+        `${at}.hostKey: must be a key line like "ssh-ed25519 AAAA…" (type and base64, no host field)`,
+      );
     }
   });
-  if (problems.length > 0) throw new Error(`${source}: invalid WEAVE_LAB_HOSTS file:\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new Error(`${source}: invalid WEAVE_LAB_HOSTS file:\n  ${problems.join("\n  ")}`);
   return hosts as RealHostEntry[];
 }
 
 function notOnRealHosts(what: string): () => Promise<never> {
-  return () => Promise.reject(new Error(`${what} is not available on real hosts (WEAVE_LAB_HOSTS); check lab.real in the test`));
+  return () =>
+    Promise.reject(
+      new Error(`${what} is not available on real hosts (WEAVE_LAB_HOSTS); check lab.real in the test`),
+    );
 }
 
 /** The real-hosts lab named by `WEAVE_LAB_HOSTS`, or undefined when the variable is unset or empty. */
@@ -96,11 +113,15 @@ export async function labFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     privateKey: keys[i],
     hostKey: e.hostKey.trim(),
   }));
-  const khLine = (h: LabHost): string => `${h.sshPort === 22 ? h.sshHost : `[${h.sshHost}]:${h.sshPort}`} ${h.hostKey}`;
+  const khLine = (h: LabHost): string =>
+    `${h.sshPort === 22 ? h.sshHost : `[${h.sshHost}]:${h.sshPort}`} ${h.hostKey}`;
   await fsp.writeFile(knownHostsFile, hosts.map(khLine).join("\n") + "\n");
   const byName = (name: string): { h: LabHost; key: string } => {
     const i = hosts.findIndex((h) => h.name === name);
-    if (i < 0) throw new Error(`WEAVE_LAB_HOSTS: no host ${JSON.stringify(name)}; hosts are ${hosts.map((h) => h.name).join(", ")}`);
+    if (i < 0)
+      throw new Error(
+        `WEAVE_LAB_HOSTS: no host ${JSON.stringify(name)}; hosts are ${hosts.map((h) => h.name).join(", ")}`,
+      );
     return { h: hosts[i], key: entries[entries.findIndex((e) => e.name === name)].privateKeyPath };
   };
   const { sshArgs, runSsh } = await import("./index");

@@ -25,15 +25,21 @@ export interface KeyPair {
 export async function generateKeyPair(file: string, comment = "weave-lab-test"): Promise<KeyPair> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await Promise.all([fs.rm(file, { force: true }), fs.rm(`${file}.pub`, { force: true })]);
-  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], { what: "generate an ed25519 key" });
-  const [privateKey, pub] = await Promise.all([fs.readFile(file, "utf8"), fs.readFile(`${file}.pub`, "utf8")]);
+  await mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], {
+    what: "generate an ed25519 key",
+  });
+  const [privateKey, pub] = await Promise.all([
+    fs.readFile(file, "utf8"),
+    fs.readFile(`${file}.pub`, "utf8"),
+  ]);
   return { privateKey, publicKey: publicKeyLine(pub), file };
 }
 
 /** `ssh-ed25519 AAAA…` of a `.pub` file's text (the comment dropped). */
 export function publicKeyLine(pubFileText: string): string {
   const [type, blob] = pubFileText.trim().split(/\s+/);
-  if (!type || !blob) throw new Error(`not an OpenSSH public key: ${JSON.stringify(pubFileText.slice(0, 80))}`);
+  if (!type || !blob)
+    throw new Error(`not an OpenSSH public key: ${JSON.stringify(pubFileText.slice(0, 80))}`);
   return `${type} ${blob}`;
 }
 
@@ -81,7 +87,8 @@ export function sshdConfig(o: {
   env?: Record<string, string>;
 }): string {
   const q = (s: string): string => {
-    if (/["\n\r]/.test(s)) throw new Error(`sshd config value ${JSON.stringify(s)} may not contain quotes or newlines`);
+    if (/["\n\r]/.test(s))
+      throw new Error(`sshd config value ${JSON.stringify(s)} may not contain quotes or newlines`);
     return `"${s}"`;
   };
   const lines = [
@@ -118,7 +125,8 @@ export function sshdConfig(o: {
 
 /** Start an OpenSSH server and wait until it listens (its pid file is written after the bind). */
 export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
-  if (o.authorizedKeys.length === 0) throw new Error("startSshd: authorizedKeys must name at least one public key");
+  if (o.authorizedKeys.length === 0)
+    throw new Error("startSshd: authorizedKeys must name at least one public key");
   await fs.mkdir(o.dir, { recursive: true });
   await fs.mkdir("/run/sshd", { recursive: true, mode: 0o755 });
   let hostKeyFile = o.hostKeyFile;
@@ -131,9 +139,21 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
   const configFile = path.join(o.dir, "sshd_config");
   const logFile = path.join(o.dir, "sshd.log");
   const authorizedKeysFile = path.join(o.dir, "authorized_keys");
-  await fs.writeFile(authorizedKeysFile, o.authorizedKeys.map((k) => k.trim()).join("\n") + "\n", { mode: 0o600 });
-  await fs.writeFile(configFile, sshdConfig({ address: o.address, port: o.port, hostKeyFile, pidFile, authorizedKeysFile, env: o.env }));
-  const child = await spawnSshd({ netns: o.netns, configFile, logFile, pidFile, readyTimeoutMs: o.readyTimeoutMs ?? 10_000, what: `sshd on ${o.address}:${o.port}` });
+  await fs.writeFile(authorizedKeysFile, o.authorizedKeys.map((k) => k.trim()).join("\n") + "\n", {
+    mode: 0o600,
+  });
+  await fs.writeFile(
+    configFile,
+    sshdConfig({ address: o.address, port: o.port, hostKeyFile, pidFile, authorizedKeysFile, env: o.env }),
+  );
+  const child = await spawnSshd({
+    netns: o.netns,
+    configFile,
+    logFile,
+    pidFile,
+    readyTimeoutMs: o.readyTimeoutMs ?? 10_000,
+    what: `sshd on ${o.address}:${o.port}`,
+  });
   return {
     pid: child.pid as number,
     address: o.address,
@@ -169,8 +189,14 @@ export async function spawnSshd(o: {
     if (await exists(o.pidFile)) return child;
     if (exited || Date.now() > deadline) {
       if (!exited) child.kill("SIGKILL");
-      const log = (await fs.readFile(o.logFile, "utf8").catch(() => "")).trim().split("\n").slice(-5).join(" | ");
-      throw new Error(`${o.what}: ${exited ?? `not listening after ${o.readyTimeoutMs} ms`}; log: ${log || "(empty)"}`);
+      const log = (await fs.readFile(o.logFile, "utf8").catch(() => ""))
+        .trim()
+        .split("\n")
+        .slice(-5)
+        .join(" | ");
+      throw new Error(
+        `${o.what}: ${exited ?? `not listening after ${o.readyTimeoutMs} ms`}; log: ${log || "(empty)"}`,
+      );
     }
     await sleep(10);
   }
@@ -196,7 +222,8 @@ export async function waitForBanner(address: string, port: number, timeoutMs: nu
     } catch (e) {
       last = (e as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`no SSH banner from ${address}:${port} within ${timeoutMs} ms (last: ${last})`);
+    if (Date.now() > deadline)
+      throw new Error(`no SSH banner from ${address}:${port} within ${timeoutMs} ms (last: ${last})`);
     await sleep(20);
   }
 }

@@ -190,11 +190,13 @@ export function teardownLab(id: string): void {
     if (left.length === 0) break;
     killAll(left);
     sleepSync(attempt < 10 ? 10 : 50);
-    if (attempt === 99) problems.push(`processes still running: ${left.map((p) => `${p} (${cmdline(p) ?? "?"})`).join(", ")}`);
+    if (attempt === 99)
+      problems.push(`processes still running: ${left.map((p) => `${p} (${cmdline(p) ?? "?"})`).join(", ")}`);
   }
   const batch: string[] = [];
   for (const ns of listNetns().filter((n) => labIdOfResource(n) === id)) batch.push(`netns del ${ns}`);
-  for (const l of listLinks().filter((n) => labIdOfResource(n) === id)) if (l.startsWith("wlb")) batch.push(`link del ${l}`);
+  for (const l of listLinks().filter((n) => labIdOfResource(n) === id))
+    if (l.startsWith("wlb")) batch.push(`link del ${l}`);
   if (batch.length > 0) ipBatch(batch, problems);
   for (const rule of record?.iptablesRules ?? []) {
     try {
@@ -207,7 +209,11 @@ export function teardownLab(id: string): void {
   for (let attempt = 0; attempt < 60; attempt++) {
     const links = listLinks().filter((n) => labIdOfResource(n) === id);
     if (links.length === 0) break;
-    if (attempt % 10 === 9) ipBatch(links.map((l) => `link del ${l}`), []);
+    if (attempt % 10 === 9)
+      ipBatch(
+        links.map((l) => `link del ${l}`),
+        [],
+      );
     sleepSync(25);
     if (attempt === 59) problems.push(`links still present: ${links.join(", ")}`);
   }
@@ -217,16 +223,22 @@ export function teardownLab(id: string): void {
   } catch (e) {
     problems.push(`state dir ${labDir(id)}: ${(e as Error).message}`);
   }
-  if (problems.length > 0) throw new Error(`lab ${id}: teardown left things behind:\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new Error(`lab ${id}: teardown left things behind:\n  ${problems.join("\n  ")}`);
 }
 
 function ipBatch(lines: string[], problems: string[]): void {
   try {
-    execFileSync("ip", ["-force", "-batch", "-"], { input: lines.join("\n") + "\n", stdio: ["pipe", "ignore", "pipe"] });
+    execFileSync("ip", ["-force", "-batch", "-"], {
+      input: lines.join("\n") + "\n",
+      stdio: ["pipe", "ignore", "pipe"],
+    });
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message;
     // "Cannot find device"/"No such file" mean it was gone already.
-    const real = stderr.split("\n").filter((l) => l.trim() && !/Cannot find device|No such file|does not exist|Command failed/.test(l));
+    const real = stderr
+      .split("\n")
+      .filter((l) => l.trim() && !/Cannot find device|No such file|does not exist|Command failed/.test(l));
     if (real.length > 0) problems.push(`ip -batch: ${real.join(" | ")}`);
   }
 }
