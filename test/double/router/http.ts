@@ -2,6 +2,7 @@
  * The router's HTTP API (reference §7.2) on `--http-addr`, and the status subset on
  * `--status-addr`. Bodies have no trailing newline except the status templates and rmpeer.
  */
+import * as crypto from "crypto";
 import * as http from "http";
 import { formatIp, parseCidr, parseCidrLoose, parseIp } from "./ip";
 import { renderConnections, renderDns, renderIpam, renderPeers, renderReport, renderStatus, renderTargets, reportObject } from "./render";
@@ -259,5 +260,20 @@ export async function startHttp(router: Router): Promise<http.Server[]> {
     servers.push(await listen(router.cfg.statusAddr, wrap((req, url) => observe(router, req, url) ?? notFound())));
     router.log.info(`Listening for status+metrics requests on ${router.cfg.statusAddr}`);
   }
+  if (router.cfg.proxy || router.cfg.plugin) {
+    router.log.info("Waiting for Weave API Server...");
+    router.log.info("Finished waiting for Weave API Server");
+  }
+  if (router.cfg.plugin) {
+    router.log.info("Listening on /run/docker/plugins/weave.sock for global scope");
+    router.log.info("Listening on /run/docker/plugins/weavemesh.sock for local scope");
+    router.log.info('Creating default "weave" network');
+    if (router.ipam) router.log.info(`[ipam] RequestPool weavelocal ${formatIp(router.ipam.defaultSubnet.start)}/${router.ipam.defaultSubnet.prefix}  map[]`);
+    router.log.info(`[net] CreateNetwork ${randomHex(64)}`);
+  }
   return servers;
+}
+
+function randomHex(n: number): string {
+  return crypto.randomBytes(Math.ceil(n / 2)).toString("hex").slice(0, n);
 }

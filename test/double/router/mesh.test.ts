@@ -123,6 +123,9 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     expect(status).toContain("    Connections: 1 (1 failed)\n          Peers: 1\n");
     expect(status).toContain("         Status: idle\n");
     expect(logOf(d)).toContain("connection shutting down due to error: Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)");
+    // The peer with the ring dials the newcomer back and is reset (06-docker1-weave-status-connections).
+    const back = new RegExp(`^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp \\S+->\\S+: read: connection reset by peer, retry: `, "m");
+    await until("dial-back failure on docker1", async () => back.test(await get(a, "/status/connections")));
   });
 
   it("two independently formed rings refuse each other: seeded by different peers, both directions logged (split brain)", async () => {

@@ -90,12 +90,16 @@ interface Conn {
   logged: boolean;
   /** Shutting down after an error: further messages are ignored. */
   closing?: boolean;
+  /** We decided to close it (our own error), as opposed to the peer or the network. */
+  droppedByUs?: boolean;
   buf: string;
 }
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 8000;
 const TICK_MS = 1000;
+/** How long an address learned from an inbound connection stays a discovery target. */
+const LEARNED_TTL_MS = 30_000;
 
 /** Random uint64 as a decimal string (Weave's peer UID does not fit a JS number). */
 function randomUid(): string {
@@ -137,6 +141,8 @@ export class Router {
   private timers: NodeJS.Timeout[] = [];
   private gossipQueued = false;
   private seenUnicast = new Set<string>();
+  /** Listen addresses of peers that connected to us, and when (mesh dials them back, fixture 06). */
+  private learned = new Map<string, number>();
   private persistQueued = false;
   upstream: string[] = [];
   stopped = false;
@@ -178,9 +184,17 @@ export class Router {
       if ("error" in r) throw new Error(r.error);
       resolved.push({ given: p, ...r });
     }
+    log.info("Checking for pre-existing addresses on weave bridge");
     if (this.cfg.range) this.startIpam(persisted);
+    if (!this.opts.checkpointDisabled) {
+      // The lab has no internet, so the version check fails the way fixture 06 shows.
+      log.info(
+        `Error checking version: Get "https://checkpoint-api.weave.works/v1/check/weave-net?arch=amd64&os=linux&signature=&version=${this.opts.version}": dial tcp: lookup checkpoint-api.weave.works: no such host`,
+      );
+    }
     this.readUpstream();
     if (this.cfg.dns) await this.startDns();
+    log.info("Sniffing traffic on vethwe-pcap (via pcap)");
     await this.listenMesh();
     for (const r of resolved) this.addTarget(r.given, r.host, r.port, true);
     this.timers.push(setInterval(() => this.tick(), TICK_MS));
@@ -451,12 +465,17 @@ export class Router {
     t.delayMs = Math.min(t.delayMs * 1.5, MAX_RETRY_MS);
     t.retryAt = new Date(Date.now() + delay);
     t.retryMono = (performance.now() - this.startedMono + delay) / 1000;
-    t.timer = setTimeout(() => this.tryConnect(t), delay);
+    t.timer = setTimeout(() => {
+      t.timer = undefined;
+      this.tryConnect(t);
+    }, delay);
   }
 
   /** A discovered address stays a target while some known peer still lists it. */
   private discoverable(t: Target): boolean {
-    return this.discoveredAddrs().has(`${t.host}:${t.port}`);
+    const key = `${t.host}:${t.port}`;
+    const seen = this.learned.get(key);
+    return this.discoveredAddrs().has(key) || (seen !== undefined && Date.now() - seen < LEARNED_TTL_MS);
   }
 
   private discoveredAddrs(): Set<string> {
@@ -558,6 +577,7 @@ export class Router {
   drop(c: Conn, error: string, never = false): void {
     if (!this.conns.has(c.id)) return;
     c.error = error;
+    c.droppedByUs = true;
     if (!c.logged) {
       c.logged = true;
       if (c.state === "handshake") this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
@@ -665,6 +685,24 @@ export class Router {
       t.dialing = false;
       if (!this.connectedTo(t)) this.targetFailed(t, error, t.never);
       else t.state = "connected";
+    } else if (c.state === "established" && c.listenAddr) {
+      // An inbound connection the peer closed: dial its address back (direct target, or one
+      // learned by discovery, as docker1 does with docker4 in fixture 06). One we closed ourselves
+      // is not retried from this side (fixture 17: docker2 shows no connection).
+      if (!c.droppedByUs && this.cfg.discovery && !this.targets.has(c.listenAddr)) {
+        this.learned.set(c.listenAddr, Date.now());
+        const [host, port] = splitHostPort(c.listenAddr, this.cfg.port);
+        this.targets.set(c.listenAddr, { given: c.listenAddr, host, port: Number(port), direct: false, state: "connecting", never: false, delayMs: FIRST_RETRY_MS, attempts: 1, dialing: false });
+      }
+      const t = this.targets.get(c.listenAddr);
+      if (t && !t.dialing && !t.timer && !this.connectedTo(t)) {
+        t.attempts = Math.max(t.attempts, 1);
+        t.timer = setTimeout(() => {
+          t.timer = undefined;
+          this.tryConnect(t);
+        }, FIRST_RETRY_MS * (0.9 + Math.random() * 0.2));
+        t.state = "connecting";
+      }
     }
   }
 
