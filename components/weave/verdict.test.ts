@@ -496,6 +496,17 @@ describe("expectedFromPlan", () => {
 });
 
 describe("observations in the gate's shape", () => {
+  test("old mismatch lines in the log do not fail a host whose connections are all established", () => {
+    const logs = readFixture("17-docker2-docker-logs-weave-tail-after-connect.txt").stdout;
+    const obs = all(SEED_LAB, (h) => report(`13-${h}-weave-report-seed-after-containers.json`)).map((o) => ({
+      ...o,
+      logs,
+    }));
+    const v = consensusVerdict(SEED_LAB, obs);
+    expect(v.problems).toEqual([]);
+    expect(v.ready).toBe(true);
+  });
+
   test("an observation with neither report nor error is still a problem, not a crash", () => {
     const v = consensusVerdict({ ...SEED_LAB, hosts: SEED_LAB.hosts.slice(0, 1) }, [{ host: "docker1" }]);
     expect(v.problems).toEqual([

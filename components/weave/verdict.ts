@@ -240,13 +240,14 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
         problem(
           h.name,
           "stranger-peer",
-          `${h.name}: peer ${p.name}(${p.nickname}) is connected but is not a host of this lab`,
+          `${h.name}: peer ${p.name}(${p.nickname}) is in its topology but is not a host of this lab`,
         );
       }
     }
 
     // Connections: an established one to every other host, failures explained.
     const logErrors = o.logs ? classifyOutput(o.logs) : [];
+    let allConnected = true;
     for (const other of expected.hosts) {
       if (other.name === h.name) continue;
       const conns = r.router.connections.filter(
@@ -254,6 +255,7 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
           c.peer?.name.toLowerCase() === other.peerName.toLowerCase() || ipOf(c.address) === other.address,
       );
       if (conns.some((c) => c.state === "established")) continue;
+      allConnected = false;
       const failed = conns.find((c) => c.state === "failed" || c.state === "retrying");
       if (failed) {
         let e = classifyLine(failed.error ?? failed.info);
@@ -294,8 +296,9 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
         );
       }
     }
-    // Decisive log lines not already explained by a connection (e.g. the passive side of a mismatch).
-    for (const e of logErrors) {
+    // Decisive log lines not already explained by a connection (e.g. the passive side of a
+    // mismatch). Once every connection is established they are history, not the present.
+    for (const e of allConnected ? [] : logErrors) {
       const decisive = [
         "password-missing-here",
         "password-missing-on-peer",
