@@ -143,6 +143,8 @@ export class Router {
   private seenUnicast = new Set<string>();
   /** Listen addresses of peers that connected to us, and when (mesh dials them back, fixture 06). */
   private learned = new Map<string, number>();
+  /** Containers seen running (their names are tombstoned when they stop). */
+  private seenAlive = new Set<string>();
   private persistQueued = false;
   upstream: string[] = [];
   stopped = false;
@@ -574,13 +576,13 @@ export class Router {
   }
 
   /** Close a connection because of `error` (logged the way mesh does), with a TCP reset. */
-  drop(c: Conn, error: string, never = false): void {
+  drop(c: Conn, error: string, never = false, afterHandshake = false): void {
     if (!this.conns.has(c.id)) return;
     c.error = error;
     c.droppedByUs = true;
     if (!c.logged) {
       c.logged = true;
-      if (c.state === "handshake") this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
+      if (c.state === "handshake" && !afterHandshake) this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
       else this.log.info(`${this.label(c)}: connection shutting down due to error: ${error}`);
     }
     if (never && c.target) c.target.never = true;
@@ -644,7 +646,7 @@ export class Router {
       const initiator = (x: Conn): string => (x.outbound ? this.name : p.name);
       const keepNew = initiator(c) < initiator(other);
       const loser = keepNew ? other : c;
-      this.drop(loser, `Multiple connections to ${p.name}(${p.nick}) added to ${this.name}(${this.cfg.nickname})`);
+      this.drop(loser, `Multiple connections to ${p.name}(${p.nick}) added to ${this.name}(${this.cfg.nickname})`, false, true);
       if (loser === c) return;
     }
     if (this.conns.size > this.cfg.connLimit && this.cfg.connLimit > 0) return this.drop(c, `Connection limit reached (${this.cfg.connLimit})`);
@@ -878,6 +880,7 @@ export class Router {
       this.log.info(`[nameserver ${this.name}] Ignoring registration ${host} (not a subdomain of ${this.cfg.dnsDomain})`);
       return;
     }
+    if (this.opts.isAlive(cid)) this.seenAlive.add(cid);
     const set = this.mySet();
     const found = set.entries.find((e) => e.cid === cid && e.ip === ip && e.hostname.toLowerCase() === host.toLowerCase());
     if (found) {
@@ -910,7 +913,12 @@ export class Router {
     let changed = false;
     for (const e of this.mySet().entries) {
       if (e.tombstone !== 0 || !/^[0-9a-f]{64}$/.test(e.cid)) continue;
-      if (!this.opts.isAlive(e.cid)) {
+      // Only a container we saw running can "die"; an id that never ran keeps its names.
+      if (this.opts.isAlive(e.cid)) {
+        this.seenAlive.add(e.cid);
+        continue;
+      }
+      if (this.seenAlive.has(e.cid)) {
         e.tombstone = Math.floor(Date.now() / 1000);
         e.version++;
         changed = true;
