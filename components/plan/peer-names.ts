@@ -37,7 +37,9 @@ export function normalizePeerName(text: string): string | undefined {
 
 /** Numeric value of a canonical peer name, for sorting the way Weave does (it compares uint64s). */
 export function peerNameValue(canonical: string): number {
-  return parseInt(canonical.replace(/:/g, ""), 16);
+  let v = 0;
+  for (const group of canonical.split(":")) v = v * 256 + parseInt(group, 16);
+  return v;
 }
 
 /** Compare two canonical peer names in Weave's order (numeric). */

@@ -9,14 +9,16 @@
  * range is a CIDR, every piece is a power of two and CIDR-aligned, and every peer owns at most
  * one piece. With more peers than addresses some peers own nothing.
  */
-import { comparePeerNames } from "./peer-names";
+import { peerNameValue } from "./peer-names";
 import { toRangeShare, type Cidr } from "./cidr";
 import type { RangeShare } from "./types";
 
 /** Seed names in the order Weave uses: numeric ascending, duplicates removed. */
 export function sortSeeds(names: readonly string[]): string[] {
-  const sorted = [...new Set(names)].sort(comparePeerNames);
-  return sorted;
+  return [...new Set(names)]
+    .map((n) => ({ n, v: peerNameValue(n) }))
+    .sort((a, b) => a.v - b.v)
+    .map((x) => x.n);
 }
 
 /**

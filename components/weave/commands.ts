@@ -58,6 +58,29 @@ function docker(args: string[]): CommandPlan {
   return { argv: ["docker", ...args], env: {}, secretEnv: [] };
 }
 
+/** Numeric value of a canonical `aa:bb:cc:dd:ee:ff` peer name (Weave compares names as uint64). */
+function peerNameValue(name: string): number {
+  let v = 0;
+  for (const group of name.split(":")) v = v * 256 + parseInt(group, 16);
+  return v;
+}
+
+// Every host's launch sorts the same seed list; remember the answer per input array.
+const sortedSeeds = new WeakMap<readonly string[], string[]>();
+
+/** Unique peer names in Weave's order (numeric value of the 48-bit name). */
+function sortPeerNames(names: readonly string[]): string[] {
+  let sorted = sortedSeeds.get(names);
+  if (!sorted) {
+    sorted = [...new Set(names)]
+      .map((n) => ({ n, v: peerNameValue(n) }))
+      .sort((a, b) => a.v - b.v)
+      .map((x) => x.n);
+    sortedSeeds.set(names, sorted);
+  }
+  return sorted;
+}
+
 function requireNonEmpty(what: string, values: readonly string[]): void {
   if (values.length === 0) throw new Error(`${what}: at least one value is required`);
   for (const v of values) if (v === "") throw new Error(`${what}: empty value in ${JSON.stringify(values)}`);
@@ -86,9 +109,7 @@ export function launchCommand(
     args.push("--ipalloc-default-subnet", network.defaultSubnet);
   if (!opts.rejoin) {
     if (network.bootstrap === "seed") {
-      const seeds = [...new Set(seedNames)].sort(
-        (a, b) => parseInt(a.replace(/:/g, ""), 16) - parseInt(b.replace(/:/g, ""), 16),
-      );
+      const seeds = sortPeerNames(seedNames);
       if (!seeds.includes(host.peerName)) {
         throw new Error(
           `launch ${host.nickname}: its peer name ${host.peerName} is not in the seed list ${seeds.join(",")}`,

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench [-- name…] [--json]`: runs the benchmark modules `bench/<name>.bench.ts` (all of
+ * them by default) and prints one table of their figures with the ratio to each target.
+ *
+ * A bench module's default export is `async () => BenchResult[]`. Exit status: 0 when every bench
+ * ran and met its targets, 1 when one failed or missed a target (the table says which), 2 for an
+ * unknown bench name.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+/** One measured figure. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  /** What `value` should stay under. */
+  target?: number;
+  /** value / target (below 1 meets the target); computed by the runner when missing. */
+  ratio?: number;
+  note?: string;
+}
+
+type BenchModule = { default: () => Promise<BenchResult[]> };
+
+/** Bench names available in a folder: `x` for every `x.bench.ts`. */
+export function listBenches(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .map((f) => f.slice(0, -".bench.ts".length))
+    .sort();
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export interface Row {
+  bench: string;
+  result?: BenchResult;
+  error?: string;
+}
+
+const fmt = (n: number): string =>
+  Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
+
+/** The results table (pure). */
+export function renderTable(rows: readonly Row[]): string {
+  const cells: string[][] = [["BENCH", "NAME", "VALUE", "UNIT", "TARGET", "RATIO", "STATUS", "NOTE"]];
+  for (const r of rows) {
+    if (r.error !== undefined) {
+      cells.push([r.bench, "-", "-", "-", "-", "-", "FAILED", r.error]);
+      continue;
+    }
+    const x = r.result!;
+    const ratio = x.ratio ?? (x.target ? x.value / x.target : undefined);
+    const status = ratio === undefined ? "-" : ratio <= 1 ? "ok" : "MISSED";
+    cells.push([
+      r.bench,
+      x.name,
+      fmt(x.value),
+      x.unit,
+      x.target !== undefined ? fmt(x.target) : "-",
+      ratio !== undefined ? ratio.toFixed(3) : "-",
+      status,
+      x.note ?? "",
+    ]);
+  }
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return (
+    cells
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
+}
+
+/** True when every row ran and met its target. */
+export function allOk(rows: readonly Row[]): boolean {
+  return rows.every((r) => {
+    if (r.error !== undefined) return false;
+    const x = r.result!;
+    const ratio = x.ratio ?? (x.target ? x.value / x.target : undefined);
+    return ratio === undefined || ratio <= 1;
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const dir = __dirname;
+  const available = listBenches(dir);
+  const json = argv.includes("--json");
+  const wanted = argv.filter((a) => !a.startsWith("-"));
+  const unknown = wanted.filter((w) => !available.includes(w));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown ${unknown.join(", ")}; available: ${available.join(", ")}\n`);
+    return 2;
+  }
+  const rows: Row[] = [];
+  for (const name of wanted.length ? wanted : available) {
+    process.stderr.write(`bench: running ${name}…\n`);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(dir, `${name}.bench.ts`)) as BenchModule;
+      for (const result of await mod.default()) rows.push({ bench: name, result });
+    } catch (e) {
+      rows.push({ bench: name, error: (e as Error).message.split("\n")[0] });
+    }
+  }
+  process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
+  return allOk(rows) ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`bench: ${(e as Error).stack}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
