@@ -156,6 +156,28 @@ describe("weave status (plain)", () => {
     expect(s.plugin).toEqual({ kind: "v2" });
   });
 
+  test("peers with only pending connections, and a proxy on two addresses", () => {
+    const s = parseStatus(
+      [
+        "        Service: router",
+        "           Name: ce:31:e0:06:45:1a(host1)",
+        "        Targets: 1",
+        "    Connections: 1 (1 pending)",
+        "          Peers: 2 (with 2 pending connections)",
+        "        Service: proxy",
+        "        Address: unix:///var/run/weave/weave.sock, tcp://0.0.0.0:12375",
+      ].join("\n"),
+    );
+    expect(s.unparsed).toEqual([]);
+    expect(s.router).toMatchObject({ peers: 2, establishedPeerConnections: 0, pendingPeerConnections: 2 });
+    expect(s.proxy?.addresses).toEqual(["unix:///var/run/weave/weave.sock", "tcp://0.0.0.0:12375"]);
+    expect(
+      parseStatus(
+        "          Peers: 2 (with 2 bogus connections)\n        Service: router\n          Peers: x",
+      ).unparsed.length,
+    ).toBeGreaterThan(0);
+  });
+
   test("unknown lines and fields are collected, not dropped", () => {
     const s = parseStatus(
       "        Service: router\n       Frobnicate: 7\nrandom text\n        Service: gizmo\n",

@@ -67,11 +67,20 @@ function parseConnectionCounts(v: string): ConnectionCounts | undefined {
   return { total: Number(m[1]), byState };
 }
 
-/** `4 (with 12 established, 1 pending connections)` → counts. */
+/**
+ * `4 (with 12 established, 1 pending connections)` → counts. Either part may be missing
+ * (`2 (with 2 pending connections)`), as Weave prints only the non-zero ones.
+ */
 function parsePeersLine(v: string): { peers: number; established: number; pending: number } | undefined {
-  const m = /^(\d+)(?: \(with (\d+) established(?:, (\d+) pending)? connections\))?$/.exec(v);
+  const m = /^(\d+)(?: \(with (.+) connections\))?$/.exec(v);
   if (!m) return undefined;
-  return { peers: Number(m[1]), established: Number(m[2] ?? 0), pending: Number(m[3] ?? 0) };
+  const counts = { established: 0, pending: 0 };
+  for (const part of m[2] ? m[2].split(", ") : []) {
+    const p = /^(\d+) (established|pending)$/.exec(part);
+    if (!p) return undefined;
+    counts[p[2] as "established" | "pending"] = Number(p[1]);
+  }
+  return { peers: Number(m[1]), ...counts };
 }
 
 /**
@@ -174,7 +183,10 @@ export function parseStatus(text: string): WeaveStatusText {
   }
 
   const proxy = fields["proxy"];
-  if (proxy) out.proxy = { addresses: (take(proxy, "Address") ?? "").split(",").filter((a) => a) };
+  if (proxy) {
+    const list = take(proxy, "Address") ?? "none";
+    out.proxy = { addresses: list === "none" ? [] : list.split(", ") };
+  }
 
   for (const kind of ["legacy", "v2"] as const) {
     const plugin = fields[`plugin (${kind})`];
