@@ -39,6 +39,12 @@ export interface DoubleConfig {
    * ten real seconds for a lost ping. Not part of the lab's schema; defaults to 1.
    */
   timeScale: number;
+  /**
+   * The peer name this host's machine-id would give (the router's default when neither `--name`
+   * nor an existing `weave` bridge decides). Lets a replay give hosts the captured lab's names,
+   * whose sort order decides IPAM splits. Not part of the lab's schema; unset by default.
+   */
+  peerName?: string;
 }
 
 export const DEFAULT_CONFIG: DoubleConfig = {

@@ -40,6 +40,7 @@ import {
   httpCall,
   ipamCidrs,
   isIp,
+  lastFlag,
   PROXY_SOCKET,
   putDnsFqdn,
   showAddrs,
@@ -326,6 +327,11 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
       if (!findContainer(ctx.home, name)) saveContainer(ctx.home, dataOnly(ctx, name, image, now));
     }
   });
+  // The bridge's MAC is the peer name the router takes by default (stable across resets, as a
+  // machine-id derived name is): give it the configured one unless the user chose a name.
+  if (!readBridge(ctx.home) && ctx.cfg.peerName && lastFlag(remaining, ["--name", "-name"]) === undefined) {
+    writeBridge(ctx.home, { Mac: ctx.cfg.peerName, Cidrs: [] });
+  }
   // A new container starts with an empty log.
   fs.mkdirSync(ctx.home, { recursive: true });
   fs.writeFileSync(logFile, "");
@@ -399,17 +405,15 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     }
     await sleep(100);
   }
-  // The router creates the `weave` bridge, whose MAC is its peer name (weave:expose in `weave ps`).
-  if (!readBridge(ctx.home)) {
-    const r = await httpCall(ctx, "GET", "/report", { headers: { Accept: "application/json" } });
-    let mac = "";
-    try {
-      mac = (JSON.parse(r.body) as { Router?: { Name?: string } }).Router?.Name ?? "";
-    } catch {
-      // Leave it empty: `weave ps` then shows no MAC, which a test will notice.
-    }
-    writeBridge(ctx.home, { Mac: mac, Cidrs: [] });
+  // The router sets the `weave` bridge's MAC to its peer name (weave:expose in `weave ps`).
+  const r = await httpCall(ctx, "GET", "/report", { headers: { Accept: "application/json" } });
+  let mac = "";
+  try {
+    mac = (JSON.parse(r.body) as { Router?: { Name?: string } }).Router?.Name ?? "";
+  } catch {
+    // Leave it empty: `weave ps` then shows no MAC, which a test will notice.
   }
+  withLock(ctx.home, () => writeBridge(ctx.home, { Mac: mac, Cidrs: readBridge(ctx.home)?.Cidrs ?? [] }));
   io.line(id);
   return 0;
 }

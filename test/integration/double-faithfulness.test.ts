@@ -1,0 +1,209 @@
+/**
+ * Is the Weave/Docker double faithful to real Weave 2.8.1? Replays the textbook capture — every
+ * command of fixtures 01–08, in capture order, on a 4-host namespace lab reached over real SSH —
+ * and compares stdout, stderr and exit code with the capture after {@link normalise} (volatile
+ * fields masked, unordered listings sorted). Hosts get the captured peer names (the double's
+ * `peerName` knob, standing in for /etc/machine-id), so IPAM splits and peer lines compare as is.
+ *
+ * `weave report` captures are compared by JSON shape (every key path) plus the values that are
+ * not volatile; `docker logs` captures by format and by the essential messages they contain.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Fixture, listFixtures, readFixture, readJsonFixture } from "../fixtures";
+import { getLab, TestLab } from "../lab";
+import { logMessage, normalise } from "../double/common/mask";
+
+jest.setTimeout(120_000);
+
+/** Peer names of the captured lab (fixtures README, "Environment"). */
+const CAPTURED_PEERS: Record<string, string> = {
+  docker1: "3e:a2:4a:17:e0:d9",
+  docker2: "56:ff:8d:9e:da:f9",
+  docker3: "b2:8a:ef:e6:ee:1e",
+  docker4: "e6:e4:80:96:15:77",
+};
+const HOSTS = ["docker1", "docker2", "docker3", "docker4"];
+
+/** One replay step: a `.txt` capture, or a `.json` report capture with its command from the index. */
+interface Step {
+  file: string;
+  host: string;
+  command: string;
+  fixture?: Fixture;
+}
+
+/** Capture order, from the fixtures README index (the `.json` captures have no header of their own). */
+function captureOrder(prefixes: RegExp): Step[] {
+  const readme = readJsonFixture("README.md");
+  const steps: Step[] = [];
+  const known = new Set(listFixtures());
+  for (const line of readme.split("\n")) {
+    const m = /^\| \d+ \| \[([^\]]+)\]\([^)]*\) \| (\w+) \| \d+ \| \d+ \| `(.*)` \|/.exec(line);
+    if (!m || !prefixes.test(m[1]) || !known.has(m[1])) continue;
+    const [, file, host, cmd] = m;
+    if (file.endsWith(".txt")) {
+      const f = readFixture(file);
+      steps.push({ file, host: f.host, command: f.command, fixture: f });
+    } else steps.push({ file, host, command: cmd.replace(/\\\|/g, "|") });
+  }
+  return steps;
+}
+
+/** Lab host address for a captured host (the lab may sit on another /24 when one is busy). */
+function addressMap(lab: TestLab): Array<[string, string]> {
+  return HOSTS.map((h, i) => [`10.10.10.${101 + i}`, lab.hosts.find((x) => x.name === h)?.address ?? ""]);
+}
+
+function relocate(text: string, map: Array<[string, string]>): string {
+  let s = text;
+  for (const [from, to] of map) if (to && from !== to) s = s.replace(new RegExp(`\\b${from.replace(/\./g, "\\.")}\\b`, "g"), to);
+  return s;
+}
+
+/** Merge extra knobs into a host's double config (the lab's writer knows only its own keys). */
+function tuneDouble(home: string, extra: Record<string, unknown>): void {
+  const file = path.join(home, "config.json");
+  let cur: Record<string, unknown> = {};
+  try {
+    cur = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    // No file yet: the double's defaults apply, plus what we add.
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ ...cur, ...extra }, null, 2) + "\n");
+  fs.renameSync(tmp, file);
+}
+
+/** Every key path of a JSON value (array elements merged), for shape comparison. */
+function keyPaths(v: unknown, prefix = ""): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: unknown, p: string): void => {
+    if (Array.isArray(x)) {
+      out.add(`${p}[]`);
+      for (const e of x) walk(e, `${p}[]`);
+    } else if (x !== null && typeof x === "object") {
+      for (const [k, e] of Object.entries(x)) {
+        out.add(`${p}.${k}`);
+        walk(e, `${p}.${k}`);
+      }
+    }
+  };
+  walk(v, prefix);
+  return out;
+}
+
+interface ReportLike {
+  Version?: string;
+  Router?: { Name?: string; NickName?: string; Encryption?: boolean; PeerDiscovery?: boolean; Targets?: string[]; Peers?: unknown[] };
+  IPAM?: { Range?: string; DefaultSubnet?: string; RangeNumIPs?: number; ActiveIPs?: number; Entries?: unknown[] | null };
+  DNS?: { Domain?: string; Entries?: unknown[] | null };
+}
+
+/** The non-volatile facts of a report. */
+function reportFacts(r: ReportLike): Record<string, unknown> {
+  return {
+    Version: r.Version,
+    Name: r.Router?.Name,
+    NickName: r.Router?.NickName,
+    Encryption: r.Router?.Encryption,
+    PeerDiscovery: r.Router?.PeerDiscovery,
+    Targets: [...(r.Router?.Targets ?? [])].sort(),
+    Peers: r.Router?.Peers?.length ?? 0,
+    Range: r.IPAM?.Range,
+    DefaultSubnet: r.IPAM?.DefaultSubnet,
+    RangeNumIPs: r.IPAM?.RangeNumIPs,
+    ActiveIPs: r.IPAM?.ActiveIPs,
+    IpamEntries: r.IPAM?.Entries === null ? null : (r.IPAM?.Entries?.length ?? "absent"),
+    Domain: r.DNS?.Domain,
+  };
+}
+
+/** Messages that carry meaning in the captured logs; each one a capture shows must appear in the double's. */
+const ESSENTIAL_LOG_MESSAGES: RegExp[] = [
+  /^Command line options: /,
+  /^Our name is /,
+  /^\[allocator [0-9a-f:]+\] No valid persisted data$/,
+  /^\[allocator [0-9a-f:]+\] Initialising via deferred consensus$/,
+  /connection shutting down due to error: Incompatible IP allocation ranges \(received: [\d./]+, ours: [\d./]+\)$/,
+  /^Removed unreachable peer /,
+  /: connection added/,
+  /: connection deleted$/,
+];
+
+function expectLogFaithful(step: Step, got: { code: number; stdout: string; stderr: string }, want: Fixture): void {
+  expect({ exit: got.code }).toEqual({ exit: want.exit });
+  const wantLines = (want.stdout + want.stderr).split("\n").filter(Boolean);
+  const gotLines = (got.stdout + got.stderr).split("\n").filter(Boolean);
+  // Where each stream goes is part of the contract (Weave logs to stderr).
+  expect({ stdoutEmpty: got.stdout === "" }).toEqual({ stdoutEmpty: want.stdout === "" });
+  const badFormat = gotLines.filter((l) => logMessage(l) === undefined);
+  expect({ [`${step.file}: lines not in Weave's log format`]: badFormat }).toEqual({ [`${step.file}: lines not in Weave's log format`]: [] });
+  const wantMsgs = wantLines.map(logMessage).filter((m): m is string => m !== undefined);
+  const gotMsgs = gotLines.map(logMessage).filter((m): m is string => m !== undefined);
+  const missing = ESSENTIAL_LOG_MESSAGES.filter((re) => wantMsgs.some((m) => re.test(m)) && !gotMsgs.some((m) => re.test(m))).map(String);
+  expect({ [`${step.file}: essential messages missing`]: missing }).toEqual({ [`${step.file}: essential messages missing`]: [] });
+}
+
+describe("the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH", () => {
+  let lab: TestLab | undefined;
+  let map: Array<[string, string]> = [];
+  const steps = captureOrder(/^0[1-8]-/);
+
+  beforeAll(async () => {
+    lab = await getLab({ hosts: 4, names: HOSTS });
+    map = addressMap(lab);
+    for (const h of lab.hosts) {
+      if (!h.home) throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
+      // Captured peer names; lost pings wait a tenth of the real time.
+      tuneDouble(h.home, { peerName: CAPTURED_PEERS[h.name], timeScale: 0.1 });
+    }
+  });
+
+  afterAll(async () => {
+    if (!lab) return;
+    // Stop routers before the namespaces go (teardown also kills them; this keeps logs quiet).
+    await Promise.all(lab.hosts.map((h) => lab!.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
+    await lab.destroy();
+  });
+
+  test("the replay covers every 01–08 capture", () => {
+    const files = listFixtures().filter((f) => /^0[1-8]-/.test(f));
+    expect(steps.map((s) => s.file).sort()).toEqual(files);
+  });
+
+  for (const step of steps) {
+    test(`${step.file}: \`${step.command}\` on ${step.host} answers like real Weave`, async () => {
+      if (!lab) throw new Error("no lab");
+      const command = relocate(step.command, map);
+      const got = await lab.ssh(step.host, command, { timeoutMs: 90_000 });
+      const peerNames = Object.values(CAPTURED_PEERS);
+      if (step.file.endsWith(".json")) {
+        const want = JSON.parse(relocate(readJsonFixture(step.file), map)) as ReportLike;
+        expect({ exit: got.code, stderr: got.stderr }).toEqual({ exit: 0, stderr: "" });
+        let mine: ReportLike;
+        try {
+          mine = JSON.parse(got.stdout) as ReportLike;
+        } catch {
+          throw new Error(`${step.file}: the double's report is not JSON:\n${got.stdout}`);
+        }
+        expect([...keyPaths(mine)].sort()).toEqual([...keyPaths(want)].sort());
+        expect(reportFacts(mine)).toEqual(reportFacts(want));
+        expect({ trailingNewline: got.stdout.endsWith("\n") }).toEqual({ trailingNewline: false });
+        return;
+      }
+      const want = step.fixture as Fixture;
+      if (/docker logs/.test(step.command)) {
+        expectLogFaithful(step, got, { ...want, stdout: relocate(want.stdout, map), stderr: relocate(want.stderr, map) });
+        return;
+      }
+      const norm = (s: string): string => normalise(step.command, s, { peerNames });
+      // One object, so a failure shows every difference at once as a readable diff.
+      expect({ exit: got.code, stdout: norm(got.stdout), stderr: norm(got.stderr) }).toEqual({
+        exit: want.exit,
+        stdout: norm(relocate(want.stdout, map)),
+        stderr: norm(relocate(want.stderr, map)),
+      });
+    });
+  }
+});
