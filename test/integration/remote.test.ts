@@ -1,11 +1,10 @@
 /**
- * The SSH transport against real OpenSSH servers. Each test's servers run on 127.0.0.1 with
- * their own host and user keys (a throw-away `sshd -D` per test group).
+ * The SSH transport against real OpenSSH servers: the namespace lab's hosts (`test/lab`), each a
+ * network namespace with its own sshd. Same machine, so tests can look at `/proc` and at files
+ * the remote commands wrote.
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
@@ -22,117 +21,30 @@ import {
   type ConnectParams,
   type RemoteLogEvent,
 } from "../../components/remote";
+import { createLab, type LabHost, type TestLab } from "../lab";
 
-jest.setTimeout(60_000);
-
-/** A throw-away OpenSSH server on 127.0.0.1. */
-interface Sshd {
-  port: number;
-  hostKeyLine: string;
-  hostKeyFingerprint: string;
-  privateKey: string;
-  dir: string;
-  proc?: ChildProcess;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+jest.setTimeout(90_000);
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "wl-remote-"));
+let lab: TestLab;
+let a: LabHost;
+let b: LabHost;
 
-function keygen(file: string, type = "ed25519"): void {
-  execFileSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "", "-f", file]);
+function fingerprintOfLine(line: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(tmpRoot, "fp-")), "key.pub");
+  fs.writeFileSync(file, line + "\n");
+  // "256 SHA256:abc… no comment (ED25519)" → "SHA256:abc…"
+  return execFileSync("ssh-keygen", ["-lf", file], { encoding: "utf8" }).split(" ")[1];
 }
 
-function fingerprintByKeygen(pubFile: string): string {
-  // "256 SHA256:abc… (ED25519)" → "SHA256:abc…"
-  return execFileSync("ssh-keygen", ["-lf", pubFile], { encoding: "utf8" }).split(" ")[1];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const c = net.connect({ host: "127.0.0.1", port }, () => {
-        c.destroy();
-        r(true);
-      });
-      c.on("error", () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`sshd on ${port} did not come up`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function makeSshd(name: string): Promise<Sshd> {
-  const dir = fs.mkdtempSync(path.join(tmpRoot, name + "-"));
-  keygen(path.join(dir, "host"));
-  keygen(path.join(dir, "user"));
-  fs.copyFileSync(path.join(dir, "user.pub"), path.join(dir, "authorized_keys"));
-  const port = await freePort();
-  fs.writeFileSync(
-    path.join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${dir}/host`,
-      `AuthorizedKeysFile ${dir}/authorized_keys`,
-      `PidFile ${dir}/sshd.pid`,
-      "PermitRootLogin yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "StrictModes no",
-      "AllowTcpForwarding yes",
-      "LogLevel ERROR",
-      "",
-    ].join("\n"),
-  );
-  fs.mkdirSync("/run/sshd", { recursive: true });
-  const sshd: Sshd = {
-    port,
-    dir,
-    hostKeyLine: fs.readFileSync(path.join(dir, "host.pub"), "utf8").trim(),
-    hostKeyFingerprint: fingerprintByKeygen(path.join(dir, "host.pub")),
-    privateKey: fs.readFileSync(path.join(dir, "user"), "utf8"),
-    async start() {
-      this.proc = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      await waitForPort(port, 5000);
-    },
-    async stop() {
-      const p = this.proc;
-      if (p && p.exitCode === null) {
-        const gone = new Promise((r) => p.once("exit", r));
-        p.kill("SIGTERM");
-        await gone;
-      }
-      this.proc = undefined;
-    },
-  };
-  return sshd;
-}
-
-function paramsFor(s: Sshd, over: Partial<ConnectParams> = {}): ConnectParams {
+function paramsFor(h: LabHost, over: Partial<ConnectParams> = {}): ConnectParams {
   return {
-    hostName: over.hostName ?? "h1",
-    host: "127.0.0.1",
-    port: s.port,
-    user: "root",
-    privateKey: s.privateKey,
-    hostKey: s.hostKeyLine,
+    hostName: h.name,
+    host: h.sshHost,
+    port: h.sshPort,
+    user: h.user,
+    privateKey: h.privateKey,
+    hostKey: h.hostKey,
     insecureIgnoreHostKey: false,
     sudo: false,
     connectTimeoutSeconds: 10,
@@ -140,7 +52,7 @@ function paramsFor(s: Sshd, over: Partial<ConnectParams> = {}): ConnectParams {
   };
 }
 
-/** Every process's argv, as the kernel shows it to `ps`. */
+/** Every process's argv, as the kernel shows it to `ps` (namespaces share the PID space). */
 function allCmdlines(): string[] {
   const out: string[] = [];
   for (const pid of fs.readdirSync("/proc")) {
@@ -154,20 +66,34 @@ function allCmdlines(): string[] {
   return out;
 }
 
-let a: Sshd;
-let b: Sshd;
+/** A node program serving in a host's namespace, started with `ip netns exec`; resolves once it listens. */
+async function serveInHost(h: LabHost, program: string): Promise<ChildProcess> {
+  if (!h.netns) throw new Error("namespace lab expected");
+  const p = spawn("ip", ["netns", "exec", h.netns, process.execPath, "-e", program], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    p.stdout?.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+    p.once("exit", (code) => reject(new Error(`server in ${h.name} exited with ${code}`)));
+  });
+  return p;
+}
+
+async function stopServer(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  const gone = new Promise((r) => p.once("exit", r));
+  p.kill("SIGTERM");
+  await gone;
+}
 
 beforeAll(async () => {
-  a = await makeSshd("a");
-  b = await makeSshd("b");
-  await a.start();
-  await b.start();
+  lab = await createLab({ hosts: 2 });
+  [a, b] = lab.hosts;
 });
 
 afterAll(async () => {
   await closeAll();
-  await a?.stop();
-  await b?.stop();
+  await lab?.destroy();
   fs.rmSync(tmpRoot, { recursive: true, force: true });
 });
 
@@ -292,24 +218,27 @@ describe("exec", () => {
 });
 
 describe("connect", () => {
-  test("a host key mismatch is refused, naming the host and both fingerprints as ssh-keygen shows them", async () => {
+  test("a rebuilt host's new key is refused, naming the host and both fingerprints as ssh-keygen shows them", async () => {
+    const oldKey = b.hostKey;
+    const newKey = await lab.faults.replaceHostKey(b.name);
     const t0 = Date.now();
-    const err = await connect(
-      paramsFor(a, { hostName: "alpha", hostKey: b.hostKeyLine, connectTimeoutSeconds: 30 }),
-    ).catch((e: Error) => e);
+    const err = await connect(paramsFor(b, { hostKey: oldKey, connectTimeoutSeconds: 30 })).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(HostKeyMismatchError);
     const m = (err as Error).message;
-    expect(m).toContain("host alpha");
-    expect(m).toContain(`expected ${b.hostKeyFingerprint}`);
-    expect(m).toContain(`presented ${a.hostKeyFingerprint}`);
+    expect(m).toContain(`host ${b.name} (root@${b.sshHost}:${b.sshPort})`);
+    expect(m).toContain(`expected ${fingerprintOfLine(oldKey)}`);
+    expect(m).toContain(`presented ${fingerprintOfLine(newKey)}`);
     // Not retried: a mismatch is an answer, not an outage.
     expect(Date.now() - t0).toBeLessThan(5000);
-  });
-
-  test("a SHA256 fingerprint is accepted as the expected host key", async () => {
-    const c = await connect(paramsFor(a, { hostKey: a.hostKeyFingerprint }));
+    // The new key, as a line or as a fingerprint, is accepted.
+    const c = await connect(paramsFor(b, { hostKey: newKey }));
     expect((await c.exec(["true"])).code).toBe(0);
     await c.close();
+    const f = await connect(paramsFor(b, { hostKey: fingerprintOfLine(newKey) }));
+    expect((await f.exec(["true"])).code).toBe(0);
+    await f.close();
   });
 
   test("no host key and no opt-out is refused before any connection", async () => {
@@ -317,7 +246,7 @@ describe("connect", () => {
     expect(err).toBeInstanceOf(RemoteConnectError);
     expect((err as RemoteConnectError).kind).toBe("config");
     expect((err as Error).message).toMatch(
-      /hostKey: not given for host h1.*insecureIgnoreHostKey \(insecure\)/,
+      new RegExp(`hostKey: not given for host ${a.name}.*insecureIgnoreHostKey \\(insecure\\)`),
     );
   });
 
@@ -342,7 +271,8 @@ describe("connect", () => {
     const err = await connect(
       paramsFor(a, { privateKey: key, passphrase: "pass-phrase-9731", connectTimeoutSeconds: 30 }),
     ).catch((e: Error) => e);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // Well inside the 30 s a retry loop would spend.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err).toBeInstanceOf(RemoteConnectError);
     expect((err as RemoteConnectError).kind).toBe("auth");
     const text = `${(err as Error).message} ${(err as Error).stack ?? ""}`;
@@ -357,147 +287,153 @@ describe("connect", () => {
   });
 
   test("connect retries until an sshd that starts late answers", async () => {
-    const late = await makeSshd("late");
-    const starting = new Promise<void>((res) => setTimeout(() => void late.start().then(res), 2500));
+    await lab.faults.stopSshd(b.name);
+    const starting = new Promise<void>((res) =>
+      setTimeout(() => void lab.faults.startSshd(b.name).then(res), 2500),
+    );
     try {
       const t0 = Date.now();
-      const c = await connect(paramsFor(late, { connectTimeoutSeconds: 20 }));
+      const c = await connect(paramsFor(b, { connectTimeoutSeconds: 20 }));
       expect(Date.now() - t0).toBeGreaterThanOrEqual(2400);
       expect((await c.exec(["true"])).code).toBe(0);
       await c.close();
     } finally {
       await starting;
-      await late.stop();
     }
   });
 
   test("connect gives up within its bound when sshd never starts", async () => {
-    const port = await freePort();
-    const t0 = Date.now();
-    const err = await connect(paramsFor(a, { hostName: "ghost", port, connectTimeoutSeconds: 3 })).catch(
-      (e: Error) => e,
-    );
-    const took = Date.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(2500);
-    expect(took).toBeLessThan(4500);
-    expect((err as RemoteConnectError).kind).toBe("unreachable");
-    expect((err as Error).message).toMatch(
-      /^host ghost: could not connect to root@127\.0\.0\.1:\d+ within 3 s \(\d+ attempt/,
-    );
+    await lab.faults.stopSshd(b.name);
+    try {
+      const t0 = Date.now();
+      const err = await connect(paramsFor(b, { hostName: "ghost", connectTimeoutSeconds: 3 })).catch(
+        (e: Error) => e,
+      );
+      const took = Date.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(2500);
+      expect(took).toBeLessThan(4500);
+      expect((err as RemoteConnectError).kind).toBe("unreachable");
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^host ghost: could not connect to root@${b.sshHost.replace(/\./g, "\\.")}:${b.sshPort} within 3 s \\(\\d+ attempt`,
+        ),
+      );
+    } finally {
+      await lab.faults.startSshd(b.name);
+    }
   });
 
-  test("a jump host reaches a second host through forwardOut", async () => {
-    const c = await connect(
-      paramsFor(b, {
-        hostName: "inner",
-        jumpHost: {
-          host: "127.0.0.1",
-          port: a.port,
-          user: "root",
-          privateKey: a.privateKey,
-          hostKey: a.hostKeyLine,
-        },
-      }),
-    );
+  test("connect gives up within its bound when the host's link is down (no answer at all)", async () => {
+    await lab.faults.cutLink(b.name);
     try {
-      // Each server has its own host key: the answer must come from b through a.
-      const r = await c.exec(["cat", `${b.dir}/host.pub`]);
-      expect(r.stdout.trim()).toBe(b.hostKeyLine);
+      const t0 = Date.now();
+      const err = await connect(paramsFor(b, { connectTimeoutSeconds: 3 })).catch((e: Error) => e);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect((err as RemoteConnectError).kind).toBe("unreachable");
+    } finally {
+      await lab.faults.restoreLink(b.name);
+    }
+  });
+
+  test("a jump host reaches a second host through forwardOut, and its own key is checked", async () => {
+    const jumpHost = {
+      host: a.sshHost,
+      port: a.sshPort,
+      user: a.user,
+      privateKey: a.privateKey,
+      hostKey: a.hostKey,
+    };
+    const c = await connect(paramsFor(b, { jumpHost }));
+    try {
+      // The answer comes from b's namespace, through a.
+      const r = await c.exec(["ip", "-4", "-o", "addr", "show", "dev", "eth0"]);
+      expect(r.stdout).toContain(` ${b.address}/`);
     } finally {
       await c.close();
     }
-    // And the bastion's key is checked too.
-    const err = await connect(
-      paramsFor(b, {
-        jumpHost: {
-          host: "127.0.0.1",
-          port: a.port,
-          user: "root",
-          privateKey: a.privateKey,
-          hostKey: b.hostKeyLine,
-        },
-      }),
-    ).catch((e: Error) => e);
+    const err = await connect(paramsFor(b, { jumpHost: { ...jumpHost, hostKey: b.hostKey } })).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(HostKeyMismatchError);
-    expect((err as Error).message).toContain("jump host root@127.0.0.1");
+    expect((err as Error).message).toContain(`jump host root@${a.sshHost}`);
   });
 });
 
 describe("http and upload", () => {
-  test("http reaches a server listening on the host's loopback through the forward", async () => {
-    const seen: string[] = [];
-    const server = http.createServer((req, res) => {
+  const apiServer = `
+    const http = require("http");
+    const seen = [];
+    http.createServer((req, res) => {
       let body = "";
-      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("data", (d) => (body += d));
       req.on("end", () => {
-        seen.push(`${req.method} ${req.url} ${req.headers.accept ?? ""} ${body}`);
+        seen.push(req.method + " " + req.url + " " + (req.headers.accept || "") + " " + body);
+        if (req.url === "/seen") { res.end(JSON.stringify(seen)); return; }
         res.writeHead(req.url === "/missing" ? 404 : 200, { "Content-Type": "text/plain" });
-        res.end(`you said ${req.method} ${req.url}`);
+        res.end("you said " + req.method + " " + req.url);
       });
+    }).listen(6784, "127.0.0.1", () => {
+      require("net").createServer(() => undefined).listen(6785, "127.0.0.1", () => console.log("listening"));
     });
-    await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
-    const apiPort = (server.address() as net.AddressInfo).port;
-    const c = await connect(paramsFor(a), { routerApi: { host: "127.0.0.1", port: apiPort } });
+  `;
+
+  test("http reaches the router API port on the host's own loopback through the forward", async () => {
+    const server = await serveInHost(a, apiServer);
+    const c = await connect(paramsFor(a));
     try {
       const r = await c.http("GET", "/status", { headers: { Accept: "application/json" } });
       expect(r).toEqual({ status: 200, body: "you said GET /status" });
       expect((await c.http("POST", "/connect", { body: "peer=1.2.3.4" })).status).toBe(200);
       expect((await c.http("GET", "/missing")).status).toBe(404);
-      expect(seen).toEqual([
+      expect(JSON.parse((await c.http("GET", "/seen")).body)).toEqual([
         "GET /status application/json ",
         "POST /connect  peer=1.2.3.4",
         "GET /missing  ",
+        "GET /seen  ",
       ]);
-    } finally {
-      await c.close();
-      server.close();
-    }
-  });
-
-  test("http to a port nobody listens on fails naming the host and the request", async () => {
-    const port = await freePort();
-    const c = await connect(paramsFor(a, { hostName: "alpha" }), { routerApi: { host: "127.0.0.1", port } });
-    try {
-      const err = await c.http("GET", "/status").catch((e: Error) => e);
+      // Port 6784 of the machine running the test is not what answered: b has no server.
+      const other = await connect(paramsFor(b));
+      const err = await other.http("GET", "/status").catch((e: Error) => e);
       expect((err as Error).message).toMatch(
-        /^host alpha: cannot reach 127\.0\.0\.1:\d+ through SSH forwarding/,
+        new RegExp(`^host ${b.name}: cannot reach 127\\.0\\.0\\.1:6784 through SSH forwarding`),
       );
+      await other.close();
     } finally {
       await c.close();
+      await stopServer(server);
     }
   });
 
   test("http gives up at its deadline when the API never answers", async () => {
-    const silent = net.createServer(() => undefined);
-    await new Promise<void>((res) => silent.listen(0, "127.0.0.1", res));
-    const port = (silent.address() as net.AddressInfo).port;
-    const c = await connect(paramsFor(a, { hostName: "alpha" }), { routerApi: { host: "127.0.0.1", port } });
+    const server = await serveInHost(a, apiServer);
+    const c = await connect(paramsFor(a), { routerApi: { host: "127.0.0.1", port: 6785 } });
     try {
       const err = await c.http("GET", "/status", { timeoutMs: 500 }).catch((e: Error) => e);
       expect(err).toBeInstanceOf(RemoteTimeoutError);
-      expect((err as Error).message).toContain(
-        "host alpha: gave up after 500 ms waiting for the router API to answer",
+      expect((err as Error).message).toBe(
+        `host ${a.name}: gave up after 500 ms waiting for the router API to answer: \`HTTP GET /status on 127.0.0.1:6785\``,
       );
     } finally {
       await c.close();
-      silent.close();
+      await stopServer(server);
     }
   });
 
   test("upload writes the exact bytes with the mode, atomically replacing the old file", async () => {
     const c = await connect(paramsFor(a));
-    const target = path.join(a.dir, "up", "file.sh");
-    fs.mkdirSync(path.dirname(target));
+    const dir = fs.mkdtempSync(path.join(tmpRoot, "up-"));
+    const target = path.join(dir, "file.sh");
     try {
       fs.writeFileSync(target, "old");
       const content = Buffer.from("#!/bin/sh\necho 'hi' $(x)\n\u00e9\0binary", "utf8");
       await c.upload(target, content, 0o750);
       expect(fs.readFileSync(target)).toEqual(content);
       expect(fs.statSync(target).mode & 0o777).toBe(0o750);
-      expect(fs.readdirSync(path.dirname(target))).toEqual(["file.sh"]);
-      const err = await c.upload(path.join(a.dir, "no-such-dir", "f"), "x").catch((e: Error) => e);
+      expect(fs.readdirSync(dir)).toEqual(["file.sh"]);
+      const missing = path.join(dir, "no-such-dir", "f");
+      const err = await c.upload(missing, "x").catch((e: Error) => e);
       expect(err).toBeInstanceOf(RemoteCommandError);
-      expect((err as Error).message).toContain("upload " + path.join(a.dir, "no-such-dir", "f"));
+      expect((err as Error).message).toContain(`upload ${missing}`);
     } finally {
       await c.close();
     }
