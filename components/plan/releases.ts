@@ -7,7 +7,9 @@
  *   the only 2.9.x release. Since 2.8.3 its helpers speak Docker API 1.24 and honour
  *   `DOCKER_API_VERSION`; 2.9.0 defaults to the iptables-nft backend (`IPTABLES_BACKEND=legacy`
  *   switches back) and its script exports `CHECKPOINT_DISABLE=1` itself. Launch flags are the
- *   same as 2.8.1's. Its images live under Docker Hub user `rajchaudhuri`.
+ *   same as 2.8.1's. Its images live under Docker Hub user `rajchaudhuri`. Its script runs the
+ *   helper container with `docker run -t` (see `weaveEnv` in weave/commands.ts for why and how
+ *   weave-lab undoes that).
  */
 import type { WeaveDistribution } from "../spec";
 

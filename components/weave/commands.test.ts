@@ -139,7 +139,11 @@ describe("launch variants", () => {
     expect(c.argv).toContain("--no-dns");
     expect(c.argv).not.toContain("--dns-domain");
     expect(c.argv.filter((a) => a.startsWith("--proxy") || a.startsWith("--plugin"))).toEqual([]);
-    expect(c.env).toEqual({ CHECKPOINT_DISABLE: "1", DOCKER_API_VERSION: "1.41" });
+    expect(c.env).toEqual({
+      CHECKPOINT_DISABLE: "1",
+      DOCKER_API_VERSION: "1.41",
+      WEAVEEXEC_DOCKER_ARGS: "--tty=false",
+    });
   });
 
   test("extra args come after our flags (so Go's last-wins cannot undo ours) and before the peers", () => {
@@ -221,6 +225,14 @@ describe("other weave commands", () => {
       cmd.rmpeer(["02:00:00:00:00:02"]).argv.join(" "),
     );
     expect(readFixture("14-docker3-weave-prime.txt").command).toBe(cmd.prime().argv.join(" "));
+  });
+
+  test("rajch: every weave call turns off the helper's TTY (its script adds docker run -t)", () => {
+    const rajch = cmd.weaveCommands({ weave: { scriptPath: "/usr/local/bin/weave", distribution: "rajch" } });
+    expect(rajch.status().env).toEqual({ CHECKPOINT_DISABLE: "1", WEAVEEXEC_DOCKER_ARGS: "--tty=false" });
+    expect(
+      cmd.weaveCommands({ weave: { scriptPath: "weave", distribution: "weaveworks" } }).status().env,
+    ).toEqual({ CHECKPOINT_DISABLE: "1" });
   });
 
   test("bound builders use the planned script and environment", () => {

@@ -18,7 +18,8 @@ import type { AddressingPlan, CommandPlan, ContainerPlan, NetworkPlan } from "..
 
 /** What the non-launch builders need to know about the network: where the script is and its env. */
 export interface WeaveTarget {
-  weave: Pick<NetworkPlan["weave"], "scriptPath" | "dockerApiVersionOverride">;
+  weave: Pick<NetworkPlan["weave"], "scriptPath" | "dockerApiVersionOverride"> &
+    Partial<Pick<NetworkPlan["weave"], "distribution">>;
 }
 
 /** The per-host inputs of `weave launch`. */
@@ -47,6 +48,11 @@ export function weaveEnv(target: WeaveTarget): Record<string, string> {
   const env: Record<string, string> = { CHECKPOINT_DISABLE: "1" };
   if (target.weave.dockerApiVersionOverride !== undefined)
     env.DOCKER_API_VERSION = target.weave.dockerApiVersionOverride;
+  // rajch's script (since 2.8.3) runs its helper container with `docker run -t`: over SSH that
+  // merges the helper's stderr into stdout and ends lines with CRLF, unlike 2.8.1. The script
+  // appends $WEAVEEXEC_DOCKER_ARGS after `-t`, and the docker CLI keeps the last value of a flag,
+  // so `--tty=false` restores 2.8.1's separate streams and plain newlines for our parsers.
+  if (target.weave.distribution === "rajch") env.WEAVEEXEC_DOCKER_ARGS = "--tty=false";
   return env;
 }
 
