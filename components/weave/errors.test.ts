@@ -1,4 +1,4 @@
-import { readFixture } from "../../test/fixtures";
+import { listFixtures, readFixture } from "../../test/fixtures";
 import { classifyLine, classifyOutput, stripLogPrefix } from "./errors";
 
 const err = (f: string): string => readFixture(f).stderr;
@@ -223,5 +223,16 @@ describe("classifying Weave's messages", () => {
     expect(
       classifyLine("ERROR: Operating systems other than Linux are not supported (you have Darwin)")?.kind,
     ).toBe("unsupported-host");
+  });
+
+  test("every failing `weave …` fixture's stderr is recognised", () => {
+    const failing = listFixtures()
+      .filter((f) => f.endsWith(".txt"))
+      .map((f) => readFixture(f))
+      .filter((fx) => /^(\S+=\S+ )*weave /.test(fx.command) && fx.exit !== 0 && fx.stderr.trim() !== "");
+    expect(failing.length).toBeGreaterThanOrEqual(20);
+    for (const fx of failing)
+      expect([fx.file, classifyOutput(fx.stderr).length]).toEqual([fx.file, expect.any(Number)]);
+    expect(failing.filter((fx) => classifyOutput(fx.stderr).length === 0).map((fx) => fx.file)).toEqual([]);
   });
 });

@@ -62,6 +62,7 @@ export type WeaveError = Base &
     | { kind: "container-not-running"; container: string }
     | { kind: "container-on-host-network" }
     | { kind: "section-disabled" }
+    | { kind: "detach-address-missing"; iface: string }
     | { kind: "unsupported-host"; detail: string }
     | { kind: "router-fatal"; detail: string }
   );
@@ -312,6 +313,12 @@ const RULES: Rule[] = [
     kind: "container-on-host-network",
     advice:
       "A container started with --net=host cannot be attached to weave; run it on the default bridge network.",
+  })),
+  match(/failed to remove IP address from "([^"]+)": cannot assign requested address/, (m) => ({
+    kind: "detach-address-missing",
+    iface: m[1],
+    advice:
+      "The container no longer has that address on its weave interface; there is nothing left to detach.",
   })),
   match(/^error during template execution$/, () => ({
     kind: "section-disabled",
