@@ -231,8 +231,6 @@ describe("classifying Weave's messages", () => {
       .map((f) => readFixture(f))
       .filter((fx) => /^(\S+=\S+ )*weave /.test(fx.command) && fx.exit !== 0 && fx.stderr.trim() !== "");
     expect(failing.length).toBeGreaterThanOrEqual(20);
-    for (const fx of failing)
-      expect([fx.file, classifyOutput(fx.stderr).length]).toEqual([fx.file, expect.any(Number)]);
     expect(failing.filter((fx) => classifyOutput(fx.stderr).length === 0).map((fx) => fx.file)).toEqual([]);
   });
 });
