@@ -1,5 +1,6 @@
 import type { LabSpec } from "../spec";
-import { planLab } from "./index";
+import fc from "fast-check";
+import { planLab, SpecError } from "./index";
 
 /** The fixtures' seed lab (step 13): explicit peer names deliberately not in host order. */
 export function seedLab(): LabSpec {
@@ -191,5 +192,109 @@ describe("planLab", () => {
       expect(fp((s) => s.hosts.reverse())).toBe(baseFp);
       expect(fp((s) => (s.hosts[0].nickname = "d1"))).toBe(baseFp);
     });
+  });
+});
+
+describe("planLab on arbitrary input", () => {
+  // YAML and JSON can hold anything; the planner must answer with a SpecError, never crash.
+  const host = fc.record(
+    {
+      name: fc.oneof(fc.constantFrom("h1", "h2", "Bad_Name", ""), fc.anything()),
+      address: fc.oneof(fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.300", "fe80::1"), fc.anything()),
+      peerName: fc.oneof(fc.constantFrom("::1", "02:00:00:00:00:01", "zz"), fc.anything()),
+      ssh: fc.oneof(fc.constant({ insecureIgnoreHostKey: true }), fc.anything()),
+      extraLaunchArgs: fc.oneof(
+        fc.array(fc.constantFrom("--ipalloc-range", "10.0.0.0/8", "--conn-limit", "5", "peer", "")),
+        fc.anything(),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const spec = fc.record(
+    {
+      name: fc.anything(),
+      network: fc.oneof(
+        fc.record(
+          {
+            allocRange: fc.oneof(
+              fc.constantFrom("10.0.0.0/24", "10.0.0.1/24", "10.0.0.0/31", "x"),
+              fc.anything(),
+            ),
+            defaultSubnet: fc.oneof(fc.constantFrom("10.0.0.0/25", "10.1.0.0/25"), fc.anything()),
+            bootstrap: fc.oneof(fc.constantFrom("seed", "consensus"), fc.anything()),
+            dns: fc.anything(),
+            weave: fc.anything(),
+            trustedSubnets: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.anything(),
+      ),
+      hosts: fc.oneof(fc.array(host, { maxLength: 4 }), fc.anything()),
+      containers: fc.oneof(
+        fc.array(
+          fc.record(
+            {
+              name: fc.oneof(fc.constantFrom("web", "db"), fc.anything()),
+              host: fc.oneof(fc.constantFrom("h1", "h2"), fc.anything()),
+              image: fc.oneof(fc.constant("img"), fc.anything()),
+              address: fc.oneof(fc.constantFrom("10.0.0.5/24", "1.1.1.1/24"), fc.anything()),
+              subnet: fc.oneof(fc.constantFrom("10.0.0.0/26"), fc.anything()),
+              dnsNames: fc.anything(),
+              env: fc.anything(),
+              ports: fc.anything(),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 4 },
+        ),
+        fc.anything(),
+      ),
+      dnsRecords: fc.anything(),
+    },
+    { requiredKeys: [] },
+  );
+
+  test("property: any input either plans or throws a SpecError with at least one path: message", () => {
+    fc.assert(
+      fc.property(fc.oneof(spec, fc.anything()), (input) => {
+        try {
+          const plan = planLab(input as LabSpec);
+          expect(plan.hosts.length).toBeGreaterThan(0);
+        } catch (e) {
+          expect(e).toBeInstanceOf(SpecError);
+          expect((e as SpecError).issues.length).toBeGreaterThan(0);
+          for (const i of (e as SpecError).issues) {
+            expect(typeof i.path).toBe("string");
+            expect(i.message.length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("property: in seed mode the predicted shares of a valid lab cover the range exactly once", () => {
+    const lab = fc.record({
+      prefix: fc.integer({ min: 16, max: 30 }),
+      hosts: fc.integer({ min: 1, max: 12 }),
+    });
+    fc.assert(
+      fc.property(lab, ({ prefix, hosts }) => {
+        const plan = planLab({
+          network: { allocRange: `10.64.0.0/${prefix}` },
+          hosts: Array.from({ length: hosts }, (_, i) => ({
+            name: `h${i}`,
+            address: `192.168.1.${i + 1}`,
+            ssh: { insecureIgnoreHostKey: true },
+          })),
+        });
+        const total = plan.hosts.flatMap((h) => h.predictedShare!).reduce((n, s) => n + s.size, 0);
+        expect(total).toBe(2 ** (32 - prefix));
+        for (const h of plan.hosts) {
+          expect(h.launch.argv.every((a) => a.length > 0 && !/\s/.test(a))).toBe(true);
+        }
+      }),
+    );
   });
 });
