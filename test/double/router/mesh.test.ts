@@ -357,3 +357,61 @@ describe("HTTP API details", () => {
     expect(await get(a, "/status")).not.toContain("Service: ipam");
   });
 });
+
+describe("IPAM life cycle", () => {
+  it("an exhausted /29 queues the 7th allocation (waiting for IP(s) to become available) until one is freed", async () => {
+    const a = await start({ net: NET, index: 1, port: nextPort(), args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/29"] });
+    const got: string[] = [];
+    for (let i = 1; i <= 6; i++) got.push((await call(a.api, "POST", `/ip/${id(i)}`)).body);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6].map((n) => `172.16.16.${n}/29`));
+    const seventh = call(a.api, "POST", `/ip/${id(7)}`);
+    await until("waiting status", async () => (await get(a, "/status")).includes("         Status: waiting for IP(s) to become available\n"));
+    const report = JSON.parse((await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(/"UID": \d+/g, '"UID": 0'));
+    expect(report.IPAM.PendingAllocates).toEqual([`${id(7)} 172.16.16.0/29`]);
+    expect((await call(a.api, "DELETE", `/ip/${id(3)}`)).status).toBe(204);
+    expect((await seventh).body).toBe("172.16.16.3/29");
+    expect(await get(a, "/status")).toContain("Status: ready");
+  });
+
+  it("a stopped container loses its DNS names at once and its addresses after the grace period", async () => {
+    let alive = true;
+    const a = await start({ net: NET, index: 1, port: nextPort(), deadGraceMs: 300, alive: () => alive, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
+    expect((await call(a.api, "POST", `/ip/${id(1)}?check-alive=true`)).body).toBe("172.16.16.1/24");
+    await call(a.api, "PUT", `/name/${id(1)}/172.16.16.1?check-alive=true`, { form: { fqdn: "web.weave.local." } });
+    expect(await get(a, "/status/dns")).toBe(`web          172.16.16.1     ${id(1).slice(0, 12)} ${a.router.name}\n`);
+    alive = false;
+    await until("tombstone", async () => (await get(a, "/status/dns")) === "");
+    await until("addresses freed", async () => (await get(a, `/ip/${id(1)}`)) === "");
+    expect((await get(a, "/status/ipam")).split("\n")[0]).toMatch(/\(0 active\)$/);
+  });
+
+  it("an observer shows 'priming' until an elector builds the ring for it", async () => {
+    const port = nextPort();
+    const obs = await start({ net: NET, index: 1, port, args: ["--name", "0a:00:00:00:00:09", "--nickname", "obs", "--ipalloc-range", "10.32.0.0/12", "--ipalloc-init", "observer", ipOf(NET, 2)] });
+    const prime = call(obs.api, "GET", "/ring");
+    await until("priming", async () => (await get(obs, "/status")).includes("         Status: priming\n"));
+    // The elector has no targets of its own, so its quorum is 1.
+    await start({ net: NET, index: 2, port, args: ["--name", "0a:00:00:00:00:01", "--nickname", "el", "--ipalloc-range", "10.32.0.0/12"] });
+    expect((await prime).status).toBe(200);
+    const ipam = await get(obs, "/status/ipam");
+    expect(ipam).toBe("0a:00:00:00:00:01(el)                  1048576 IPs (100.0% of total) \n");
+  });
+
+  it("consensus=4 with a prime gives a ring every peer agrees on, over at least a quorum of 3 (fixture 14)", async () => {
+    const port = nextPort();
+    const hs: Handle[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const others = [1, 2, 3, 4].filter((n) => n !== i).map((n) => ipOf(NET, n));
+      hs.push(await start({ net: NET, index: i, port, args: ["--name", `0b:00:00:00:00:0${i}`, "--nickname", `docker${i}`, "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", "consensus=4", ...others] }));
+    }
+    for (const h of hs) await until("mesh", () => established(3)(h));
+    for (const h of hs) expect(await get(h, "/status/ipam")).toBe("");
+    expect(await call(hs[2].api, "GET", "/ring")).toMatchObject({ status: 200, body: "" });
+    for (const h of hs) await until("ready", async () => (await get(h, "/status")).includes("Status: ready"));
+    const rings = await Promise.all(hs.map(async (h) => (await get(h, "/status/ipam")).split("\n").filter(Boolean).map((l) => l.replace(/ \(\d+ active\)$/, " ")).sort()));
+    for (const r of rings) expect(r).toEqual(rings[0]);
+    expect(rings[0].length).toBeGreaterThanOrEqual(3);
+    const sizes = rings[0].map((l) => Number(/(\d+) IPs/.exec(l)![1]));
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(256);
+  });
+});

@@ -661,7 +661,8 @@ export class Router {
     this.log.info(`overlay_switch ->[${p.name}(${p.nick})] using sleeve`);
     const isNew = !this.peers.has(p.name);
     this.log.info(`${this.label(c)}: connection added${isNew ? " (new peer)" : ""}`);
-    if (!this.peers.has(p.name)) this.peers.set(p.name, { name: p.name, nick: p.nick, uid: p.uid, shortId: p.shortId, version: 0, connections: [] });
+    const known = this.peers.get(p.name);
+    if (!known || known.uid !== p.uid) this.peers.set(p.name, { name: p.name, nick: p.nick, uid: p.uid, shortId: p.shortId, version: 0, connections: [] });
     this.log.info(`${this.label(c)}: connection fully established`);
     this.log.info(`sleeve ${this.label(c)}: Effective MTU verified at ${c.encrypted ? 1414 : 1438}`);
     this.updateSelf();
@@ -776,7 +777,9 @@ export class Router {
     for (const p of m.peers) {
       if (p.name === this.name) continue;
       const cur = this.peers.get(p.name);
-      if (!cur || p.version > cur.version || p.uid !== cur.uid) {
+      // A restarted peer (new UID) is believed from itself; third parties may still carry its old record.
+      const restarted = cur !== undefined && p.uid !== cur.uid && c.peer?.name === p.name;
+      if (!cur || restarted || (p.uid === cur.uid && p.version > cur.version)) {
         // A stale record of a peer we just lost must not resurrect it: only neighbours' views count.
         if (!cur && !this.reachableVia(p, m.peers)) continue;
         this.peers.set(p.name, { ...p });
