@@ -16,6 +16,9 @@ module.exports = {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      // Namespace labs of interrupted runs are removed before and after the run (test/lab).
+      globalSetup: "<rootDir>/test/lab/jest-global.ts",
+      globalTeardown: "<rootDir>/test/lab/jest-global.ts",
     },
   ],
 };

@@ -27,7 +27,7 @@ async function upDown(hosts: number): Promise<{ up: number; down: number }> {
   await lab.destroy();
   const t3 = performance.now();
   const left = leftoversOf(lab.id);
-  if (left.netns.length + left.links.length + left.pids.length > 0 || left.dir) {
+  if (left.netns.length + left.links.length + left.pids.length + left.rules.length > 0 || left.dir) {
     throw new Error(`bench: lab ${lab.id} left ${JSON.stringify(left)}`);
   }
   return { up: t1 - t0, down: t3 - t2 };

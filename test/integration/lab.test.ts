@@ -164,7 +164,7 @@ describe("lab teardown", () => {
     expect(before.pids.length).toBeGreaterThanOrEqual(5);
     expect(before.dir).toBe(true);
     await lab.destroy();
-    expect(leftoversOf(lab.id)).toEqual({ netns: [], links: [], pids: [], dir: false });
+    expect(leftoversOf(lab.id)).toEqual({ netns: [], links: [], pids: [], rules: [], dir: false });
     await lab.destroy(); // idempotent
   });
 
@@ -202,7 +202,7 @@ describe("lab teardown", () => {
     expect(leftoversOf(id).netns.length).toBe(2);
     const removed = await cleanupStaleLabs();
     expect(removed).toContain(id);
-    expect(leftoversOf(id)).toEqual({ netns: [], links: [], pids: [], dir: false });
+    expect(leftoversOf(id)).toEqual({ netns: [], links: [], pids: [], rules: [], dir: false });
   });
 });
 

@@ -330,8 +330,8 @@ async function buildLab(
 
   // Keys and files.
   const client = await generateKeyPair(path.join(ctl, "id_ed25519"), `weave-lab-test@${id}`);
-  const runtimes = new Map<string, HostRuntime>();
-  await mapLimit(layout.hosts, 8, async (h) => {
+  // mapLimit keeps input order, so hosts stay in layout order however the work interleaves.
+  const prepared = await mapLimit(layout.hosts, 8, async (h): Promise<HostRuntime> => {
     const hdir = path.join(ctl, h.name);
     const home = path.join(dir, h.name);
     await fsp.mkdir(hdir, { recursive: true });
@@ -360,7 +360,7 @@ async function buildLab(
         env,
       }),
     );
-    runtimes.set(h.name, {
+    return {
       layout: h,
       dir: hdir,
       env,
@@ -375,8 +375,9 @@ async function buildLab(
         netns: h.netns,
         home,
       },
-    });
+    };
   });
+  const runtimes = new Map<string, HostRuntime>(prepared.map((r) => [r.layout.name, r]));
 
   // The delay proxy, then every host's sshd and port-22 listener.
   const daemon = await startDelayDaemon(id, ctl, layout);
@@ -651,7 +652,23 @@ async function transpiledProxy(): Promise<string> {
   return out;
 }
 
-/** Run `/usr/sbin/iptables` rules so bridged lab traffic is not dropped by a host firewall (Docker sets FORWARD to DROP). */
+/**
+ * Whether a FORWARD chain (`iptables -S FORWARD` output) might drop bridged lab traffic: its
+ * policy is not ACCEPT, or it has rules other than the labs' own ACCEPTs.
+ */
+export function forwardChainMayDrop(iptablesS: string): boolean {
+  const others = iptablesS
+    .split("\n")
+    .filter((l) => l.startsWith("-A FORWARD") && !/ -i wlb[a-z0-9]{6} -o wlb[a-z0-9]{6} -j ACCEPT$/.test(l));
+  return !/^-P FORWARD ACCEPT$/m.test(iptablesS) || others.length > 0;
+}
+
+/**
+ * With `br_netfilter` loaded, bridged frames pass iptables' FORWARD chain; a host firewall (Docker
+ * sets its policy to DROP) would then silently cut hosts off from each other. Only in that case
+ * is one ACCEPT rule for the lab's bridge inserted (teardown removes it); an open FORWARD chain is
+ * left untouched.
+ */
 async function allowBridgedTraffic(bridge: string): Promise<string[][]> {
   let nf = "0";
   try {
@@ -660,7 +677,11 @@ async function allowBridgedTraffic(bridge: string): Promise<string[][]> {
     return [];
   }
   if (nf !== "1") return [];
+  const chain = await run("iptables", ["-S", "FORWARD"], { timeoutMs: 10_000 });
+  if (chain.code !== 0 || !forwardChainMayDrop(chain.stdout)) return [];
   const rule = ["FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"];
-  const r = await run("iptables", ["-I", ...rule]);
-  return r.code === 0 ? [rule] : [];
+  await mustRun("iptables", ["-I", ...rule], {
+    what: `let bridged traffic of ${bridge} pass the FORWARD chain`,
+  });
+  return [rule];
 }

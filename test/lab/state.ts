@@ -155,11 +155,30 @@ function killAll(pids: readonly number[]): void {
   }
 }
 
+/** FORWARD rules naming lab `id`'s bridge, as argv after `-D` (empty when iptables is absent). */
+export function forwardRulesOf(id: string): string[][] {
+  let out = "";
+  try {
+    out = execFileSync("iptables", ["-S", "FORWARD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch {
+    return [];
+  }
+  return out
+    .split("\n")
+    .filter((l) => l.startsWith("-A FORWARD ") && l.includes(` wlb${id} `))
+    .map((l) => l.slice(3).split(" "));
+}
+
 /** What is left of a lab on this machine (empty lists = nothing). */
 export interface Leftovers {
   netns: string[];
   links: string[];
   pids: number[];
+  /** iptables FORWARD rules naming the lab's bridge (`-A FORWARD …` lines). */
+  rules: string[];
   dir: boolean;
 }
 
@@ -171,6 +190,7 @@ export function leftoversOf(id: string): Leftovers {
     netns,
     links: listLinks().filter((l) => labIdOfResource(l) === id),
     pids: [...new Set([...inNs, ...pidsMentioning(`${labDir(id)}/`)])],
+    rules: forwardRulesOf(id).map((r) => `-A ${r.join(" ")}`),
     dir: fs.existsSync(labDir(id)),
   };
 }
@@ -198,7 +218,9 @@ export function teardownLab(id: string): void {
   for (const l of listLinks().filter((n) => labIdOfResource(n) === id))
     if (l.startsWith("wlb")) batch.push(`link del ${l}`);
   if (batch.length > 0) ipBatch(batch, problems);
-  for (const rule of record?.iptablesRules ?? []) {
+  // Rules from the record, and any a crash kept out of it (they name the lab's bridge).
+  const rules = record?.iptablesRules ?? forwardRulesOf(id);
+  for (const rule of rules) {
     try {
       execFileSync("iptables", ["-D", ...rule], { stdio: "ignore" });
     } catch {

@@ -1,7 +1,7 @@
 import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isRouterCommand } from "../../lab";
+import { forwardChainMayDrop, isRouterCommand } from "../../lab";
 import { readDoubleConfig, writeDoubleConfig, DEFAULT_DOUBLE_CONFIG } from "../../lab/double-config";
 import { publicKeyLine, sshdConfig } from "../../lab/sshd";
 
@@ -80,5 +80,14 @@ describe("double config file", () => {
     } finally {
       await fsp.rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe("host firewall", () => {
+  test("an open FORWARD chain needs no rule; a DROP policy or foreign rules do", () => {
+    expect(forwardChainMayDrop("-P FORWARD ACCEPT\n")).toBe(false);
+    expect(forwardChainMayDrop("-P FORWARD ACCEPT\n-A FORWARD -i wlbab12cd -o wlbab12cd -j ACCEPT\n")).toBe(false);
+    expect(forwardChainMayDrop("-P FORWARD DROP\n")).toBe(true);
+    expect(forwardChainMayDrop("-P FORWARD ACCEPT\n-A FORWARD -j DOCKER-USER\n")).toBe(true);
   });
 });
