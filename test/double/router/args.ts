@@ -7,20 +7,79 @@ import * as os from "os";
 import { formatCidr, normalisePeerName, parseCidr } from "./ip";
 
 const BOOL_FLAGS = new Set([
-  "plugin", "proxy", "no-dns", "no-discovery", "resume", "no-fastdp", "no-bridged-fastdp", "awsvpc", "no-masq-local",
-  "expect-npc", "pkt-debug", "plugin-v2", "plugin-v2-multicast", "without-dns", "no-multicast-route", "no-rewrite-hosts",
-  "no-default-ipalloc", "rewrite-inspect", "tls", "tlsverify", "no-detect-tls", "no-restart", "log-timestamps",
+  "plugin",
+  "proxy",
+  "no-dns",
+  "no-discovery",
+  "resume",
+  "no-fastdp",
+  "no-bridged-fastdp",
+  "awsvpc",
+  "no-masq-local",
+  "expect-npc",
+  "pkt-debug",
+  "plugin-v2",
+  "plugin-v2-multicast",
+  "without-dns",
+  "no-multicast-route",
+  "no-rewrite-hosts",
+  "no-default-ipalloc",
+  "rewrite-inspect",
+  "tls",
+  "tlsverify",
+  "no-detect-tls",
+  "no-restart",
+  "log-timestamps",
 ]);
 const VALUE_FLAGS = new Set([
-  "port", "nickname", "host-root", "docker-bridge", "weave-bridge", "datapath", "ipalloc-range", "ipalloc-default-subnet",
-  "ipalloc-init", "dns-listen-address", "http-addr", "status-addr", "metrics-addr", "resolv-conf", "H", "name", "host",
-  "conn-limit", "dns-domain", "dns-ttl", "dns-fallback-timeout", "trusted-subnets", "log-level", "password", "mtu", "token",
-  "peer-discovery-url", "advertise-address", "hostname-from-label", "hostname-match", "hostname-replacement", "tlscacert",
-  "tlscert", "tlskey", "db-prefix", "proc-path", "bufsz", "min-protocol-version", "ipalloc-range-deprecated", "iprange",
+  "port",
+  "nickname",
+  "host-root",
+  "docker-bridge",
+  "weave-bridge",
+  "datapath",
+  "ipalloc-range",
+  "ipalloc-default-subnet",
+  "ipalloc-init",
+  "dns-listen-address",
+  "http-addr",
+  "status-addr",
+  "metrics-addr",
+  "resolv-conf",
+  "H",
+  "name",
+  "host",
+  "conn-limit",
+  "dns-domain",
+  "dns-ttl",
+  "dns-fallback-timeout",
+  "trusted-subnets",
+  "log-level",
+  "password",
+  "mtu",
+  "token",
+  "peer-discovery-url",
+  "advertise-address",
+  "hostname-from-label",
+  "hostname-match",
+  "hostname-replacement",
+  "tlscacert",
+  "tlscert",
+  "tlskey",
+  "db-prefix",
+  "proc-path",
+  "bufsz",
+  "min-protocol-version",
+  "ipalloc-range-deprecated",
+  "iprange",
 ]);
 const MULTI_FLAGS = new Set(["H"]);
 
-export type InitMode = { kind: "deferred" } | { kind: "consensus"; count: number } | { kind: "seed"; peers: string[] } | { kind: "observer" };
+export type InitMode =
+  | { kind: "deferred" }
+  | { kind: "consensus"; count: number }
+  | { kind: "seed"; peers: string[] }
+  | { kind: "observer" };
 
 export interface RouterConfig {
   /** Raw flag values (last wins; `H` keeps every value) for the "Command line options" log line. */
@@ -57,7 +116,7 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   const peers: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith("-") || a === "-" ) {
+    if (!a.startsWith("-") || a === "-") {
       peers.push(a);
       continue;
     }
@@ -71,7 +130,8 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
     let value: string;
     if (BOOL_FLAGS.has(key)) {
       value = eq >= 0 ? body.slice(eq + 1) : "true";
-      if (!/^(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.test(value)) return { fatal: `invalid boolean value "${value}" for -${key}: parse error` };
+      if (!/^(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.test(value))
+        return { fatal: `invalid boolean value "${value}" for -${key}: parse error` };
       value = /^(true|1|t|TRUE|True)$/.test(value) ? "true" : "false";
     } else if (VALUE_FLAGS.has(key)) {
       if (eq >= 0) value = body.slice(eq + 1);
@@ -93,7 +153,8 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   if (rangeText !== "") {
     const r = parseCidr(rangeText);
     if (!r) return { fatal: `invalid CIDR address: ${rangeText}` };
-    if (r.hostBitsSet) return { fatal: `invalid subnet - bits after network prefix are not all zero: ${rangeText}` };
+    if (r.hostBitsSet)
+      return { fatal: `invalid subnet - bits after network prefix are not all zero: ${rangeText}` };
     if (r.size < 4) return { fatal: `invalid subnet - smaller than minimum size 4: ${rangeText}` };
     range = { start: r.start, size: r.size, prefix: r.prefix };
   }
@@ -104,8 +165,14 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
     if (!r) return { fatal: `invalid CIDR address: ${ds}` };
     if (r.hostBitsSet) return { fatal: `invalid subnet - bits after network prefix are not all zero: ${ds}` };
     defaultSubnet = { start: r.start, size: r.size, prefix: r.prefix };
-    if (range && (defaultSubnet.start >= range.start + range.size || range.start >= defaultSubnet.start + defaultSubnet.size)) {
-      return { fatal: `IP address allocation default subnet ${ds} does not overlap with allocation range ${formatCidr(range)}` };
+    if (
+      range &&
+      (defaultSubnet.start >= range.start + range.size ||
+        range.start >= defaultSubnet.start + defaultSubnet.size)
+    ) {
+      return {
+        fatal: `IP address allocation default subnet ${ds} does not overlap with allocation range ${formatCidr(range)}`,
+      };
     }
   }
 
@@ -113,12 +180,15 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   const initText = get("ipalloc-init");
   if (initText !== undefined && initText !== "") {
     if (!range) return { fatal: "--ipalloc-init specified without --ipalloc-range." };
-    const [mode, param] = initText.includes("=") ? [initText.slice(0, initText.indexOf("=")), initText.slice(initText.indexOf("=") + 1)] : [initText, undefined];
+    const [mode, param] = initText.includes("=")
+      ? [initText.slice(0, initText.indexOf("=")), initText.slice(initText.indexOf("=") + 1)]
+      : [initText, undefined];
     if (mode === "consensus") {
       if (param === undefined) init = { kind: "consensus", count: 0 };
       else {
         const n = Number(param);
-        if (!/^\d+$/.test(param) || n < 1) return { fatal: `Unable to parse --ipalloc-init: bad consensus parameter: ${param}` };
+        if (!/^\d+$/.test(param) || n < 1)
+          return { fatal: `Unable to parse --ipalloc-init: bad consensus parameter: ${param}` };
         init = { kind: "consensus", count: n };
       }
     } else if (mode === "seed") {
@@ -131,7 +201,8 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
       }
       init = { kind: "seed", peers: names };
     } else if (mode === "observer") {
-      if (param !== undefined) return { fatal: "Unable to parse --ipalloc-init: observer mode takes no parameter" };
+      if (param !== undefined)
+        return { fatal: "Unable to parse --ipalloc-init: observer mode takes no parameter" };
       init = { kind: "observer" };
     } else {
       return { fatal: `Unable to parse --ipalloc-init: unknown mode: ${mode}` };
@@ -155,7 +226,8 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
     }
   }
   const resume = bool("resume", false);
-  if (resume && peers.length > 0) return { fatal: "You must not specify an initial peer list in conjunction with --resume" };
+  if (resume && peers.length > 0)
+    return { fatal: "You must not specify an initial peer list in conjunction with --resume" };
 
   let domain = get("dns-domain") ?? "weave.local.";
   if (!domain.endsWith(".")) domain += ".";
@@ -196,8 +268,14 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
 /** `Command line options: map[k:v …]` as weaver logs it (keys sorted, password never shown). */
 export function optionsLine(raw: Map<string, string | string[]>): string {
   const keys = [...raw.keys()].filter((k) => k !== "password").sort();
-  return "map[" + keys.map((k) => {
-    const v = raw.get(k)!;
-    return `${k}:${Array.isArray(v) ? `[${v.join(" ")}]` : v}`;
-  }).join(" ") + "]";
+  return (
+    "map[" +
+    keys
+      .map((k) => {
+        const v = raw.get(k)!;
+        return `${k}:${Array.isArray(v) ? `[${v.join(" ")}]` : v}`;
+      })
+      .join(" ") +
+    "]"
+  );
 }

@@ -44,7 +44,13 @@ export function parseQuery(buf: Buffer): DnsQuestion | undefined {
 export const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
 
 /** Build a response: `answers` are IPv4 strings for an A question (name pointer to the question). */
-export function buildResponse(q: DnsQuestion, rcode: number, answers: string[], ttl: number, authoritative: boolean): Buffer {
+export function buildResponse(
+  q: DnsQuestion,
+  rcode: number,
+  answers: string[],
+  ttl: number,
+  authoritative: boolean,
+): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(q.id, 0);
   const rd = q.flags & 0x0100;

@@ -48,13 +48,20 @@ export async function launch(o: LaunchOptions): Promise<Handle> {
   const resolv = path.join(home, "resolv.conf");
   fs.writeFileSync(resolv, "nameserver 127.0.0.11\n");
   const argv = [
-    "--port", String(o.port),
-    "--host", ip,
-    "--http-addr", `${ip}:${o.port + 1}`,
-    "--status-addr", `${ip}:${o.port + 2}`,
-    "--dns-listen-address", `${ip}:${o.port + 3}`,
-    "--resolv-conf", resolv,
-    "--plugin", "--proxy",
+    "--port",
+    String(o.port),
+    "--host",
+    ip,
+    "--http-addr",
+    `${ip}:${o.port + 1}`,
+    "--status-addr",
+    `${ip}:${o.port + 2}`,
+    "--dns-listen-address",
+    `${ip}:${o.port + 3}`,
+    "--resolv-conf",
+    resolv,
+    "--plugin",
+    "--proxy",
     ...o.args,
   ];
   const cfg = parseRouterArgs(argv, o.password ? { WEAVE_PASSWORD: o.password } : {});
@@ -96,22 +103,37 @@ export interface HttpReply {
   headers: http.IncomingHttpHeaders;
 }
 
-export function call(api: string, method: string, pathAndQuery: string, opts: { headers?: Record<string, string>; form?: Record<string, string | string[]> } = {}): Promise<HttpReply> {
+export function call(
+  api: string,
+  method: string,
+  pathAndQuery: string,
+  opts: { headers?: Record<string, string>; form?: Record<string, string | string[]> } = {},
+): Promise<HttpReply> {
   const [host, port] = api.split(":");
   let body: string | undefined;
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.form) {
     const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.form)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+    for (const [k, v] of Object.entries(opts.form))
+      for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
     body = p.toString();
     headers["Content-Type"] = "application/x-www-form-urlencoded";
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port: Number(port), method, path: pathAndQuery, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-    });
+    const req = http.request(
+      { host, port: Number(port), method, path: pathAndQuery, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     if (body !== undefined) req.write(body);
     req.end();

@@ -5,7 +5,16 @@
 import * as crypto from "crypto";
 import * as http from "http";
 import { formatIp, parseCidr, parseCidrLoose, parseIp } from "./ip";
-import { renderConnections, renderDns, renderIpam, renderPeers, renderReport, renderStatus, renderTargets, reportObject } from "./render";
+import {
+  renderConnections,
+  renderDns,
+  renderIpam,
+  renderPeers,
+  renderReport,
+  renderStatus,
+  renderTargets,
+  reportObject,
+} from "./render";
 import { Router } from "./router";
 import { executeTemplate } from "./template";
 
@@ -16,7 +25,11 @@ interface Reply {
 }
 
 const text = (status: number, body: string): Reply => ({ status, body, type: "text/plain; charset=utf-8" });
-const notFound = (): Reply => ({ status: 404, body: "404 page not found\n", type: "text/plain; charset=utf-8" });
+const notFound = (): Reply => ({
+  status: 404,
+  body: "404 page not found\n",
+  type: "text/plain; charset=utf-8",
+});
 
 function send(res: http.ServerResponse, r: Reply): void {
   const headers: Record<string, string> = { Date: new Date().toUTCString() };
@@ -65,7 +78,8 @@ function statusRoute(router: Router, sub: string): Reply {
 }
 
 function reportRoute(router: Router, req: http.IncomingMessage, url: URL): Reply {
-  if (req.headers.accept === "application/json") return { status: 200, body: renderReport(router.snapshot()), type: "application/json" };
+  if (req.headers.accept === "application/json")
+    return { status: 200, body: renderReport(router.snapshot()), type: "application/json" };
   const formats = url.searchParams.getAll("format");
   if (formats.length !== 1) return text(400, "error: must supply one format parameter\n");
   const r = executeTemplate(formats[0], reportObject(router.snapshot()));
@@ -113,7 +127,8 @@ async function control(router: Router, req: http.IncomingMessage, url: URL): Pro
       return text(200, "");
     case "expose":
       if (method !== "POST") return text(405, "");
-      if (parts.length !== 3 || parseCidr(`${parts[1]}/${parts[2]}`) === undefined) return text(400, `invalid CIDR address: ${parts.slice(1).join("/")}`);
+      if (parts.length !== 3 || parseCidr(`${parts[1]}/${parts[2]}`) === undefined)
+        return text(400, `invalid CIDR address: ${parts.slice(1).join("/")}`);
       return { status: 204 };
     case "peer":
       if (method !== "DELETE") return text(405, "");
@@ -138,7 +153,8 @@ async function control(router: Router, req: http.IncomingMessage, url: URL): Pro
       return nameRoute(router, method, parts, f);
     case "ipinfo":
       if (!ipam) return notFound();
-      if (parts[1] === "defaultsubnet") return text(200, `${formatIp(ipam.defaultSubnet.start)}/${ipam.defaultSubnet.prefix}`);
+      if (parts[1] === "defaultsubnet")
+        return text(200, `${formatIp(ipam.defaultSubnet.start)}/${ipam.defaultSubnet.prefix}`);
       if (parts[1] === "tracker") return text(200, "\n");
       return notFound();
     case "ring":
@@ -158,11 +174,21 @@ async function ipRoute(router: Router, method: string, parts: string[], checkAli
   const ipam = router.ipam!;
   if (parts.length === 1) {
     if (method !== "GET") return text(405, "");
-    const owned = [...ipam.owned].map(([id, o]) => ({ containerid: id, addrs: o.addrs.map((a) => `${formatIp(a.addr)}/${a.prefix}`) }));
-    return { status: 200, body: JSON.stringify({ owned: owned.length ? owned : null }), type: "application/json" };
+    const owned = [...ipam.owned].map(([id, o]) => ({
+      containerid: id,
+      addrs: o.addrs.map((a) => `${formatIp(a.addr)}/${a.prefix}`),
+    }));
+    return {
+      status: 200,
+      body: JSON.stringify({ owned: owned.length ? owned : null }),
+      type: "application/json",
+    };
   }
   const ident = parts[1];
-  const subnetOf = (ipText: string, len: string): { start: number; size: number; prefix: number } | string => {
+  const subnetOf = (
+    ipText: string,
+    len: string,
+  ): { start: number; size: number; prefix: number } | string => {
     const c = parseCidr(`${ipText}/${len}`);
     if (!c) return `invalid CIDR address: ${ipText}/${len}`;
     if (c.hostBitsSet) return `invalid subnet - bits after network prefix are not all zero: ${ipText}/${len}`;
@@ -184,13 +210,17 @@ async function ipRoute(router: Router, method: string, parts: string[], checkAli
         subnet = s;
       }
       if (checkAlive && !router.opts.isAlive(ident)) return text(200, "cancelled");
-      const r = await new Promise<{ ok: true; cidr: string } | { ok: false; status: number; body: string }>((resolve) => ipam.allocate(ident, subnet, checkAlive, resolve));
+      const r = await new Promise<{ ok: true; cidr: string } | { ok: false; status: number; body: string }>(
+        (resolve) => ipam.allocate(ident, subnet, checkAlive, resolve),
+      );
       return r.ok ? text(200, r.cidr) : text(r.status, r.body);
     }
     case "PUT": {
       const c = parseCidrLoose(`${parts[2]}/${parts[3]}`);
       if (!c) return text(400, `invalid CIDR address: ${parts.slice(2).join("/")}`);
-      const r = await new Promise<{ ok: true } | { ok: false; body: string }>((resolve) => ipam.claim(ident, c.addr, c.prefix, checkAlive, resolve));
+      const r = await new Promise<{ ok: true } | { ok: false; body: string }>((resolve) =>
+        ipam.claim(ident, c.addr, c.prefix, checkAlive, resolve),
+      );
       return r.ok ? { status: 204 } : text(400, r.body);
     }
     case "DELETE": {
@@ -223,7 +253,16 @@ function nameRoute(router: Router, method: string, parts: string[], f: URLSearch
     return { status: 204 };
   }
   if (method === "GET") {
-    const entries = router.allDnsEntries().map((e) => ({ ContainerID: e.cid, Origin: e.origin, Addr: e.ip, Hostname: e.hostname, Version: e.version, Tombstone: e.tombstone }));
+    const entries = router
+      .allDnsEntries()
+      .map((e) => ({
+        ContainerID: e.cid,
+        Origin: e.origin,
+        Addr: e.ip,
+        Hostname: e.hostname,
+        Version: e.version,
+        Tombstone: e.tombstone,
+      }));
     return { status: 200, body: JSON.stringify(entries), type: "application/json" };
   }
   return text(405, "");
@@ -253,11 +292,21 @@ export async function startHttp(router: Router): Promise<http.Server[]> {
         .catch((e: unknown) => send(res, text(500, String((e as Error).message))));
     };
   if (router.cfg.httpAddr) {
-    servers.push(await listen(router.cfg.httpAddr, wrap((req, url) => control(router, req, url))));
+    servers.push(
+      await listen(
+        router.cfg.httpAddr,
+        wrap((req, url) => control(router, req, url)),
+      ),
+    );
     router.log.info(`Listening for HTTP control messages on ${router.cfg.httpAddr}`);
   }
   if (router.cfg.statusAddr) {
-    servers.push(await listen(router.cfg.statusAddr, wrap((req, url) => observe(router, req, url) ?? notFound())));
+    servers.push(
+      await listen(
+        router.cfg.statusAddr,
+        wrap((req, url) => observe(router, req, url) ?? notFound()),
+      ),
+    );
     router.log.info(`Listening for status+metrics requests on ${router.cfg.statusAddr}`);
   }
   if (router.cfg.proxy || router.cfg.plugin) {
@@ -268,12 +317,18 @@ export async function startHttp(router: Router): Promise<http.Server[]> {
     router.log.info("Listening on /run/docker/plugins/weave.sock for global scope");
     router.log.info("Listening on /run/docker/plugins/weavemesh.sock for local scope");
     router.log.info('Creating default "weave" network');
-    if (router.ipam) router.log.info(`[ipam] RequestPool weavelocal ${formatIp(router.ipam.defaultSubnet.start)}/${router.ipam.defaultSubnet.prefix}  map[]`);
+    if (router.ipam)
+      router.log.info(
+        `[ipam] RequestPool weavelocal ${formatIp(router.ipam.defaultSubnet.start)}/${router.ipam.defaultSubnet.prefix}  map[]`,
+      );
     router.log.info(`[net] CreateNetwork ${randomHex(64)}`);
   }
   return servers;
 }
 
 function randomHex(n: number): string {
-  return crypto.randomBytes(Math.ceil(n / 2)).toString("hex").slice(0, n);
+  return crypto
+    .randomBytes(Math.ceil(n / 2))
+    .toString("hex")
+    .slice(0, n);
 }

@@ -5,7 +5,21 @@
  * decision logic can be driven directly in tests.
  */
 import { formatIp, parseCidrLoose } from "./ip";
-import { chooseDonation, cloneRing, createRing, emptyRing, entryEnd, freeIntervals, grant, mergeRing, ownedRanges, ownerOf, Ring, sortPeers, transferAll } from "./ring";
+import {
+  chooseDonation,
+  cloneRing,
+  createRing,
+  emptyRing,
+  entryEnd,
+  freeIntervals,
+  grant,
+  mergeRing,
+  ownedRanges,
+  ownerOf,
+  Ring,
+  sortPeers,
+  transferAll,
+} from "./ring";
 
 export interface Allocation {
   addr: number;
@@ -152,22 +166,31 @@ export class Allocator {
   statusText(): string {
     if (this.hasRing()) {
       const reach = this.hooks.reachable();
-      const nonEmpty = this.ring.entries.filter((_e, i) => entryEnd(this.ring, i) > this.ring.entries[i].token);
+      const nonEmpty = this.ring.entries.filter(
+        (_e, i) => entryEnd(this.ring, i) > this.ring.entries[i].token,
+      );
       if (nonEmpty.length > 0 && nonEmpty.every((e) => e.peer !== this.self && !reach.has(e.peer))) {
         return "all IP ranges owned by unreachable peers - use 'rmpeer' if they are dead";
       }
       if (this.pending.length > 0) return "waiting for IP(s) to become available";
       return "ready";
     }
-    if (this.awaiting && this.elector) return `awaiting consensus (quorum: ${this.quorum}, known: ${this.knownCount()})`;
-    if (!this.elector && (this.pending.length > 0 || this.ringWaiters.length > 0 || this.pendingClaims.length > 0)) return "priming";
+    if (this.awaiting && this.elector)
+      return `awaiting consensus (quorum: ${this.quorum}, known: ${this.knownCount()})`;
+    if (
+      !this.elector &&
+      (this.pending.length > 0 || this.ringWaiters.length > 0 || this.pendingClaims.length > 0)
+    )
+      return "priming";
     return "idle";
   }
 
   paxosView(): { Elector: boolean; KnownNodes: number; Quorum: number } | null {
     if (this.hasRing()) return null;
-    if (this.awaiting && this.elector) return { Elector: true, KnownNodes: this.knownCount(), Quorum: this.quorum };
-    if (!this.elector && (this.pending.length > 0 || this.ringWaiters.length > 0)) return { Elector: false, KnownNodes: 0, Quorum: 0 };
+    if (this.awaiting && this.elector)
+      return { Elector: true, KnownNodes: this.knownCount(), Quorum: this.quorum };
+    if (!this.elector && (this.pending.length > 0 || this.ringWaiters.length > 0))
+      return { Elector: false, KnownNodes: 0, Quorum: 0 };
     return null;
   }
 
@@ -230,7 +253,9 @@ export class Allocator {
       }
     }
     if (!changed) return;
-    const someoneWants = [...this.paxos.values()].some((r) => r.name !== this.self && (r.wantsRing || (r.elector && r.version > 0)));
+    const someoneWants = [...this.paxos.values()].some(
+      (r) => r.name !== this.self && (r.wantsRing || (r.elector && r.version > 0)),
+    );
     if (this.elector && someoneWants && !this.awaiting) {
       this.awaiting = true;
       this.quorum = this.computeQuorum();
@@ -249,12 +274,15 @@ export class Allocator {
   private step(): void {
     if (!this.awaiting || this.hasRing() || !this.elector) return;
     const reach = this.hooks.reachable();
-    const live = [...this.paxos.values()].filter((r) => r.elector && (r.name === this.self || reach.has(r.name)));
+    const live = [...this.paxos.values()].filter(
+      (r) => r.elector && (r.name === this.self || reach.has(r.name)),
+    );
     const mine = this.myRecord();
     // Acceptor: adopt the highest proposal anyone has accepted.
     let best = mine.accepted;
     for (const r of live) if (Allocator.higher(r.accepted, best)) best = r.accepted;
-    if (best && best !== mine.accepted && Allocator.higher(best, mine.accepted)) this.bumpMine({ accepted: { ...best } });
+    if (best && best !== mine.accepted && Allocator.higher(best, mine.accepted))
+      this.bumpMine({ accepted: { ...best } });
     // Proposer: with a quorum of participants, propose (an already accepted value if any).
     if (this.proposer && !mine.accepted && live.length >= this.quorum) {
       const round = Math.max(0, ...live.map((r) => r.accepted?.round ?? 0)) + 1;
@@ -264,7 +292,9 @@ export class Allocator {
     // Decision: a proposal accepted by a quorum of participants becomes the ring.
     const acc = this.myRecord().accepted;
     if (acc) {
-      const n = live.filter((r) => r.accepted && r.accepted.round === acc.round && r.accepted.proposer === acc.proposer).length;
+      const n = live.filter(
+        (r) => r.accepted && r.accepted.round === acc.round && r.accepted.proposer === acc.proposer,
+      ).length;
       if (n >= acc.quorum) {
         const nicks: Record<string, string> = {};
         for (const p of acc.value) nicks[p] = this.hooks.nick(p);
@@ -297,7 +327,9 @@ export class Allocator {
     for (const l of r.lost) {
       const allocated = this.usedAddrs().some((a) => a >= l.token && a < l.nextToken);
       if (!allocated) {
-        this.hooks.log(`ring: repair inconsistent data by accepting token ${formatIp(l.token)} from ${l.newOwner} - no allocations up to ${formatIp(l.nextToken)}`);
+        this.hooks.log(
+          `ring: repair inconsistent data by accepting token ${formatIp(l.token)} from ${l.newOwner} - no allocations up to ${formatIp(l.nextToken)}`,
+        );
         if (this.freshSeedRing && this.onPanic) {
           this.onPanic("Assertion failure");
           return undefined;
@@ -319,17 +351,28 @@ export class Allocator {
   lookup(ident: string, subnet?: { start: number; size: number }): string[] {
     const o = this.owned.get(ident);
     if (!o) return [];
-    return o.addrs.filter((a) => !subnet || (a.addr >= subnet.start && a.addr < subnet.start + subnet.size)).map(cidrText);
+    return o.addrs
+      .filter((a) => !subnet || (a.addr >= subnet.start && a.addr < subnet.start + subnet.size))
+      .map(cidrText);
   }
 
   /** `POST /ip/<id>[/<cidr>]`: resolves when an address is found (or the request is cancelled). */
-  allocate(ident: string, subnet: { start: number; size: number; prefix: number } | undefined, isContainer: boolean, done: Pending["done"]): void {
+  allocate(
+    ident: string,
+    subnet: { start: number; size: number; prefix: number } | undefined,
+    isContainer: boolean,
+    done: Pending["done"],
+  ): void {
     const s = subnet ?? this.defaultSubnet;
     if (this.shutdown) return done({ ok: true, cidr: "cancelled" });
     const lo = Math.max(s.start, this.range.start);
     const hi = Math.min(s.start + s.size, this.range.start + this.range.size);
     if (lo >= hi) {
-      return done({ ok: false, status: 400, body: `range ${formatIp(s.start)}/${s.prefix} out of bounds: ${formatIp(this.range.start)}/${this.range.prefix}` });
+      return done({
+        ok: false,
+        status: 400,
+        body: `range ${formatIp(s.start)}/${s.prefix} out of bounds: ${formatIp(this.range.start)}/${this.range.prefix}`,
+      });
     }
     const existing = this.owned.get(ident)?.addrs.find((a) => a.addr >= s.start && a.addr < s.start + s.size);
     if (existing) return done({ ok: true, cidr: cidrText(existing) });
@@ -449,10 +492,17 @@ export class Allocator {
             this.owned.delete(other);
             break;
           }
-          return done({ ok: false, body: `Unable to claim: address ${cidrText(a)} already in use by ${other}` });
+          return done({
+            ok: false,
+            body: `Unable to claim: address ${cidrText(a)} already in use by ${other}`,
+          });
         }
-        if (other === "_") return done({ ok: false, body: `Unable to claim: address ${cidrText(a)} already in use` });
-        return done({ ok: false, body: `Unable to claim: address ${cidrText(a)} is already owned by ${other}` });
+        if (other === "_")
+          return done({ ok: false, body: `Unable to claim: address ${cidrText(a)} already in use` });
+        return done({
+          ok: false,
+          body: `Unable to claim: address ${cidrText(a)} is already owned by ${other}`,
+        });
       }
     }
     if (!this.inRange(addr)) {
@@ -469,7 +519,10 @@ export class Allocator {
     const i = this.pendingClaims.findIndex((c) => c.addr === addr);
     if (i < 0) return;
     const c = this.pendingClaims.splice(i, 1)[0];
-    c.done({ ok: false, body: `Unable to claim: address ${cidrText(c)} is owned by other peer ${owner} (${this.hooks.nick(owner)})` });
+    c.done({
+      ok: false,
+      body: `Unable to claim: address ${cidrText(c)} is owned by other peer ${owner} (${this.hooks.nick(owner)})`,
+    });
   }
 
   claimAsk?: (owner: string, addr: number) => void;
@@ -487,7 +540,10 @@ export class Allocator {
       if (owner && this.claimAsk) {
         c.tries++;
         if (!this.hooks.reachable().has(owner.peer) && c.tries > 5) {
-          c.done({ ok: false, body: `Unable to claim: address ${cidrText(c)} is owned by other peer ${owner.peer} (${this.hooks.nick(owner.peer)}) - peer is unreachable` });
+          c.done({
+            ok: false,
+            body: `Unable to claim: address ${cidrText(c)} is owned by other peer ${owner.peer} (${this.hooks.nick(owner.peer)}) - peer is unreachable`,
+          });
           continue;
         }
         this.claimAsk(owner.peer, c.addr);
@@ -517,7 +573,11 @@ export class Allocator {
   }
 
   /** `DELETE /peer`: give everything to an heir (§8.6) and stop. Returns the heir, if any. */
-  handOver(candidates: { reachableOwners: string[]; reachable: string[]; others: string[] }): string | undefined {
+  handOver(candidates: {
+    reachableOwners: string[];
+    reachable: string[];
+    others: string[];
+  }): string | undefined {
     this.shutdown = true;
     for (const p of this.pending) p.done({ ok: true, cidr: "cancelled" });
     this.pending = [];
@@ -573,11 +633,18 @@ export class Allocator {
   toPersist(): { ring: Ring; owned: Array<{ ident: string; cidrs: string[]; isContainer: boolean }> } {
     return {
       ring: cloneRing(this.ring),
-      owned: [...this.owned].map(([ident, o]) => ({ ident, cidrs: o.addrs.map(cidrText), isContainer: o.isContainer })),
+      owned: [...this.owned].map(([ident, o]) => ({
+        ident,
+        cidrs: o.addrs.map(cidrText),
+        isContainer: o.isContainer,
+      })),
     };
   }
 
-  loadPersisted(p: { ring: Ring; owned: Array<{ ident: string; cidrs: string[]; isContainer: boolean }> }): void {
+  loadPersisted(p: {
+    ring: Ring;
+    owned: Array<{ ident: string; cidrs: string[]; isContainer: boolean }>;
+  }): void {
     this.ring = cloneRing(p.ring);
     for (const o of p.owned) {
       const addrs: Allocation[] = [];

@@ -26,7 +26,8 @@ async function start(o: Parameters<typeof launch>[0]): Promise<Handle> {
 
 const get = async (h: Handle, p: string): Promise<string> => (await call(h.api, "GET", p)).body;
 const id = (n: number): string => n.toString(16).padStart(64, "c");
-const established = (n: number) => async (h: Handle) => (await get(h, "/status")).includes(`Connections: ${n} (${n} established)`);
+const established = (n: number) => async (h: Handle) =>
+  (await get(h, "/status")).includes(`Connections: ${n} (${n} established)`);
 
 const SEED = [
   { name: "02:00:00:00:00:03", nick: "docker1", c: "c1" },
@@ -42,7 +43,24 @@ describe("seed mode (fixture 13)", () => {
     const hs: Handle[] = [];
     for (let i = 0; i < 4; i++) {
       const others = [1, 2, 3, 4].filter((n) => n !== i + 1).map((n) => ipOf(NET, n));
-      hs.push(await start({ net: NET, index: i + 1, port, args: ["--name", SEED[i].name, "--nickname", SEED[i].nick, "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", seed, ...others] }));
+      hs.push(
+        await start({
+          net: NET,
+          index: i + 1,
+          port,
+          args: [
+            "--name",
+            SEED[i].name,
+            "--nickname",
+            SEED[i].nick,
+            "--ipalloc-range",
+            "172.16.16.0/24",
+            "--ipalloc-init",
+            seed,
+            ...others,
+          ],
+        }),
+      );
     }
     // IPAM is ready at once, before any connection or allocation.
     expect(await get(hs[0], "/status")).toContain("         Status: ready\n");
@@ -51,11 +69,15 @@ describe("seed mode (fixture 13)", () => {
     for (let i = 0; i < 4; i++) {
       const r = await call(hs[i].api, "POST", `/ip/${id(i + 1)}`);
       got.push(r.body);
-      await call(hs[i].api, "PUT", `/name/${id(i + 1)}/${r.body.split("/")[0]}`, { form: { fqdn: `${SEED[i].c}.weave.local.` } });
+      await call(hs[i].api, "PUT", `/name/${id(i + 1)}/${r.body.split("/")[0]}`, {
+        form: { fqdn: `${SEED[i].c}.weave.local.` },
+      });
     }
     expect(got).toEqual(["172.16.16.128/24", "172.16.16.1/24", "172.16.16.192/24", "172.16.16.64/24"]);
     await until("DNS gossip", async () => (await get(hs[0], "/status")).includes("Entries: 4"));
-    await until("peer records", async () => (await get(hs[0], "/status")).includes("Peers: 4 (with 12 established connections)"));
+    await until("peer records", async () =>
+      (await get(hs[0], "/status")).includes("Peers: 4 (with 12 established connections)"),
+    );
     const fixture = readFixture("13-docker1-weave-status-seed-after-containers.txt").stdout;
     expect(await get(hs[0], "/status")).toBe(fixture.slice(1, -1));
     const ipam = await get(hs[0], "/status/ipam");
@@ -63,10 +85,22 @@ describe("seed mode (fixture 13)", () => {
     expect(ipam.split("\n")[0]).toBe(fixtureIpam.split("\n")[0]);
     expect(ipam.split("\n").sort()).toEqual(fixtureIpam.split("\n").sort());
     const dnsText = await get(hs[3], "/status/dns");
-    expect(dnsText.split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" "))).toEqual(["c1 172.16.16.128", "c2 172.16.16.1", "c3 172.16.16.192", "c4 172.16.16.64", ""]);
+    expect(dnsText.split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" "))).toEqual([
+      "c1 172.16.16.128",
+      "c2 172.16.16.1",
+      "c3 172.16.16.192",
+      "c4 172.16.16.64",
+      "",
+    ]);
     // /ip/<full id> answers the CIDR; a short id or a name gives an empty 200 (fixture 18).
-    expect(await call(hs[0].api, "GET", `/ip/${id(1)}`)).toMatchObject({ status: 200, body: "172.16.16.128/24" });
-    expect(await call(hs[0].api, "GET", `/ip/${id(1).slice(0, 12)}`)).toMatchObject({ status: 200, body: "" });
+    expect(await call(hs[0].api, "GET", `/ip/${id(1)}`)).toMatchObject({
+      status: 200,
+      body: "172.16.16.128/24",
+    });
+    expect(await call(hs[0].api, "GET", `/ip/${id(1).slice(0, 12)}`)).toMatchObject({
+      status: 200,
+      body: "",
+    });
   });
 });
 
@@ -76,15 +110,44 @@ describe("consensus", () => {
     const hs: Handle[] = [];
     for (let i = 1; i <= 3; i++) {
       const others = [1, 2, 3].filter((n) => n !== i).map((n) => ipOf(NET, n));
-      hs.push(await start({ net: NET, index: i, port, args: ["--name", `0a:00:00:00:00:0${i}`, "--nickname", `n${i}`, "--ipalloc-range", "10.32.0.0/12", ...others] }));
+      hs.push(
+        await start({
+          net: NET,
+          index: i,
+          port,
+          args: [
+            "--name",
+            `0a:00:00:00:00:0${i}`,
+            "--nickname",
+            `n${i}`,
+            "--ipalloc-range",
+            "10.32.0.0/12",
+            ...others,
+          ],
+        }),
+      );
     }
     for (const h of hs) await until("mesh", () => established(2)(h));
     expect(await get(hs[0], "/status/ipam")).toBe("");
     expect(await get(hs[0], "/status")).toContain("         Status: idle\n");
     expect(await call(hs[1].api, "GET", "/ring")).toMatchObject({ status: 200, body: "" });
-    for (const h of hs) await until("ring everywhere", async () => (await get(h, "/status")).includes("Status: ready"));
-    const reports = await Promise.all(hs.map(async (h) => JSON.parse((await call(h.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(/"UID": \d+/g, '"UID": 0'))));
-    const rings = reports.map((r) => r.IPAM.Entries.map((e: { Token: string; Peer: string; Size: number }) => `${e.Token} ${e.Peer} ${e.Size}`));
+    for (const h of hs)
+      await until("ring everywhere", async () => (await get(h, "/status")).includes("Status: ready"));
+    const reports = await Promise.all(
+      hs.map(async (h) =>
+        JSON.parse(
+          (await call(h.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
+            /"UID": \d+/g,
+            '"UID": 0',
+          ),
+        ),
+      ),
+    );
+    const rings = reports.map((r) =>
+      r.IPAM.Entries.map(
+        (e: { Token: string; Peer: string; Size: number }) => `${e.Token} ${e.Peer} ${e.Size}`,
+      ),
+    );
     expect(rings[1]).toEqual(rings[0]);
     expect(rings[2]).toEqual(rings[0]);
     const total = reports[0].IPAM.Entries.reduce((s: number, e: { Size: number }) => s + e.Size, 0);
@@ -95,12 +158,48 @@ describe("consensus", () => {
 
   it("a lone router with consensus=3 waits with quorum 2 and known 1, then completes when peers arrive", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--name", "0a:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "10.32.0.0/12", "--ipalloc-init", "consensus=3"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: [
+        "--name",
+        "0a:00:00:00:00:01",
+        "--nickname",
+        "a",
+        "--ipalloc-range",
+        "10.32.0.0/12",
+        "--ipalloc-init",
+        "consensus=3",
+      ],
+    });
     const pending = call(a.api, "POST", `/ip/${id(7)}`);
-    await until("awaiting consensus", async () => (await get(a, "/status")).includes("Status: awaiting consensus (quorum: 2, known: 1)"));
-    const report = JSON.parse((await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(/"UID": \d+/g, '"UID": 0'));
+    await until("awaiting consensus", async () =>
+      (await get(a, "/status")).includes("Status: awaiting consensus (quorum: 2, known: 1)"),
+    );
+    const report = JSON.parse(
+      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
+        /"UID": \d+/g,
+        '"UID": 0',
+      ),
+    );
     expect(report.IPAM.Paxos).toEqual({ Elector: true, KnownNodes: 1, Quorum: 2 });
-    await start({ net: NET, index: 2, port, args: ["--name", "0a:00:00:00:00:02", "--nickname", "b", "--ipalloc-range", "10.32.0.0/12", "--ipalloc-init", "consensus=3", ipOf(NET, 1)] });
+    await start({
+      net: NET,
+      index: 2,
+      port,
+      args: [
+        "--name",
+        "0a:00:00:00:00:02",
+        "--nickname",
+        "b",
+        "--ipalloc-range",
+        "10.32.0.0/12",
+        "--ipalloc-init",
+        "consensus=3",
+        ipOf(NET, 1),
+      ],
+    });
     expect((await pending).body).toMatch(/^10\.(3[2-9]|4[0-7])\.\d+\.\d+\/12$/);
     expect(await get(a, "/status")).toContain("Status: ready");
   });
@@ -109,9 +208,19 @@ describe("consensus", () => {
 describe("connection failures (fixtures 06, 15, 17)", () => {
   it("a router with a different range cannot join a peer that has a ring: Incompatible IP allocation ranges", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
+    });
     await call(a.api, "POST", `/ip/${id(1)}`);
-    const d = await start({ net: NET, index: 4, port, args: ["--nickname", "docker4", "--ipalloc-range", "172.64.65.0/24", ipOf(NET, 1)] });
+    const d = await start({
+      net: NET,
+      index: 4,
+      port,
+      args: ["--nickname", "docker4", "--ipalloc-range", "172.64.65.0/24", ipOf(NET, 1)],
+    });
     await until("failed connection", async () => (await get(d, "/status/connections")).includes("failed"));
     const line = await get(d, "/status/connections");
     expect(line).toMatch(
@@ -122,35 +231,79 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     const status = await get(d, "/status");
     expect(status).toContain("    Connections: 1 (1 failed)\n          Peers: 1\n");
     expect(status).toContain("         Status: idle\n");
-    expect(logOf(d)).toContain("connection shutting down due to error: Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)");
+    expect(logOf(d)).toContain(
+      "connection shutting down due to error: Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)",
+    );
     // The peer with the ring dials the newcomer back and is reset (06-docker1-weave-status-connections).
-    const back = new RegExp(`^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp \\S+->\\S+: read: connection reset by peer, retry: `, "m");
+    const back = new RegExp(
+      `^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp \\S+->\\S+: read: connection reset by peer, retry: `,
+      "m",
+    );
     await until("dial-back failure on docker1", async () => back.test(await get(a, "/status/connections")));
   });
 
   it("two independently formed rings refuse each other: seeded by different peers, both directions logged (split brain)", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--name", "3e:a2:4a:17:e0:d9", "--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, args: ["--name", "56:ff:8d:9e:da:f9", "--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--name", "3e:a2:4a:17:e0:d9", "--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--name", "56:ff:8d:9e:da:f9", "--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24"],
+    });
     expect((await call(a.api, "POST", `/ip/${id(1)}`)).body).toBe("172.16.16.1/24");
     expect((await call(b.api, "POST", `/ip/${id(2)}`)).body).toBe("172.16.16.1/24");
-    expect(await call(a.api, "POST", "/connect", { form: { peer: ipOf(NET, 2) } })).toMatchObject({ status: 200, body: "" });
-    await until("failure", async () => (await get(a, "/status/connections")).includes("seeded by different peers"));
+    expect(await call(a.api, "POST", "/connect", { form: { peer: ipOf(NET, 2) } })).toMatchObject({
+      status: 200,
+      body: "",
+    });
+    await until("failure", async () =>
+      (await get(a, "/status/connections")).includes("seeded by different peers"),
+    );
     const fixtureLine = readFixture("17-docker1-weave-status-connections-after-connect.txt").stdout;
     const mask = (s: string): string => s.replace(/^-> \S+ +/, "-> ADDR ").replace(/retry: .*$/m, "retry: T");
     expect(mask(await get(a, "/status/connections"))).toBe(mask(fixtureLine));
-    await until("mirror log", () => logOf(b).includes("IP allocation was seeded by different peers (received: [3e:a2:4a:17:e0:d9(docker1)], ours: [56:ff:8d:9e:da:f9(docker2)])"));
+    await until("mirror log", () =>
+      logOf(b).includes(
+        "IP allocation was seeded by different peers (received: [3e:a2:4a:17:e0:d9(docker1)], ours: [56:ff:8d:9e:da:f9(docker2)])",
+      ),
+    );
     expect(await get(b, "/status")).toContain("        Targets: 0\n    Connections: 0\n          Peers: 1\n");
   });
 
   it("password on one side only: both handshake texts of fixture 15, never established", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, password: "s3cret-lab", args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"] });
-    const c = await start({ net: NET, index: 3, port, args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
-    await until("both texts", () => logOf(a).includes("password specified, but peer requested an unencrypted connection") && logOf(c).includes("no password specificed, but peer requested an encrypted connection"));
-    expect(logOf(a)).toMatch(/->\[127\.77\.0\.3:\d+\] connection shutting down due to error during handshake: password specified, but peer requested an unencrypted connection/);
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      password: "s3cret-lab",
+      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const c = await start({
+      net: NET,
+      index: 3,
+      port,
+      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
+    await until(
+      "both texts",
+      () =>
+        logOf(a).includes("password specified, but peer requested an unencrypted connection") &&
+        logOf(c).includes("no password specificed, but peer requested an encrypted connection"),
+    );
+    expect(logOf(a)).toMatch(
+      /->\[127\.77\.0\.3:\d+\] connection shutting down due to error during handshake: password specified, but peer requested an unencrypted connection/,
+    );
     const conns = await get(c, "/status/connections");
-    expect(conns).toMatch(/failed {6}(no password specificed, but peer requested an encrypted connection|read tcp \S+->\S+: read: connection reset by peer), retry: /);
+    expect(conns).toMatch(
+      /failed {6}(no password specificed, but peer requested an encrypted connection|read tcp \S+->\S+: read: connection reset by peer), retry: /,
+    );
     expect(await get(a, "/status")).toContain("     Encryption: enabled\n");
     expect(await get(a, "/status/connections")).toBe("");
     expect(logOf(a)).not.toContain("s3cret-lab");
@@ -158,20 +311,50 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
 
   it("matching passwords connect encrypted (encrypted=truemtu=1414); different passwords fail to decrypt", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, password: "pw-1", args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, password: "pw-1", args: ["--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      password: "pw-1",
+      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      password: "pw-1",
+      args: ["--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
     await until("encrypted link", () => established(1)(b));
-    expect(await get(a, "/status/connections")).toMatch(/^<- 127\.77\.0\.2:\d+ +established encrypted   sleeve \S+\(docker2\) encrypted=truemtu=1414\n$/);
-    const c = await start({ net: NET, index: 3, port, password: "pw-2", args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
-    await until("decrypt failure", () => logOf(c).includes("Unable to decrypt TCP msg") || logOf(a).includes("Unable to decrypt TCP msg"));
+    expect(await get(a, "/status/connections")).toMatch(
+      /^<- 127\.77\.0\.2:\d+ +established encrypted   sleeve \S+\(docker2\) encrypted=truemtu=1414\n$/,
+    );
+    const c = await start({
+      net: NET,
+      index: 3,
+      port,
+      password: "pw-2",
+      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
+    await until(
+      "decrypt failure",
+      () => logOf(c).includes("Unable to decrypt TCP msg") || logOf(a).includes("Unable to decrypt TCP msg"),
+    );
     expect(await get(c, "/status")).toContain("Connections: 1 (1 failed)");
   });
 
   it("a router listing itself gets 'cannot connect to ourself, retry: never'", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
     await until("self failure", async () => (await get(a, "/status/connections")).includes("never"));
-    expect(await get(a, "/status/connections")).toBe(`-> ${ipOf(NET, 1)}:${port}`.padEnd(24) + " failed      cannot connect to ourself, retry: never \n");
+    expect(await get(a, "/status/connections")).toBe(
+      `-> ${ipOf(NET, 1)}:${port}`.padEnd(24) + " failed      cannot connect to ourself, retry: never \n",
+    );
   });
 });
 
@@ -180,8 +363,28 @@ describe("removing peers (fixture 16)", () => {
     const names = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"].slice(0, n);
     const hs: Handle[] = [];
     for (let i = 0; i < n; i++) {
-      const others = names.map((_, j) => j).filter((j) => j !== i).map((j) => ipOf(NET, j + 1));
-      hs.push(await start({ net: NET, index: i + 1, port, args: ["--name", names[i], "--nickname", `docker${i + 1}`, "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", `seed=${names.join(",")}`, ...others] }));
+      const others = names
+        .map((_, j) => j)
+        .filter((j) => j !== i)
+        .map((j) => ipOf(NET, j + 1));
+      hs.push(
+        await start({
+          net: NET,
+          index: i + 1,
+          port,
+          args: [
+            "--name",
+            names[i],
+            "--nickname",
+            `docker${i + 1}`,
+            "--ipalloc-range",
+            "172.16.16.0/24",
+            "--ipalloc-init",
+            `seed=${names.join(",")}`,
+            ...others,
+          ],
+        }),
+      );
     }
     for (const h of hs) await until("mesh", () => established(n - 1)(h));
     return hs;
@@ -190,14 +393,26 @@ describe("removing peers (fixture 16)", () => {
   it("reset (DELETE /peer) hands every range to a live peer with the version bumped by 100", async () => {
     const [a, b] = await seededPair(nextPort());
     expect((await call(b.api, "DELETE", "/peer")).status).toBe(204);
-    await until("hand-over", async () => (await get(a, "/status/ipam")).startsWith("02:00:00:00:00:01(docker1)                 256 IPs (100.0% of total) (0 active)\n"));
-    const report = JSON.parse((await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(/"UID": \d+/g, '"UID": 0'));
-    expect(report.IPAM.Entries.map((e: { Token: string; Peer: string; Version: number }) => `${e.Token} ${e.Peer} ${e.Version}`)).toEqual([
-      "172.16.16.0 02:00:00:00:00:01 0",
-      "172.16.16.128 02:00:00:00:00:01 100",
-    ]);
+    await until("hand-over", async () =>
+      (await get(a, "/status/ipam")).startsWith(
+        "02:00:00:00:00:01(docker1)                 256 IPs (100.0% of total) (0 active)\n",
+      ),
+    );
+    const report = JSON.parse(
+      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
+        /"UID": \d+/g,
+        '"UID": 0',
+      ),
+    );
+    expect(
+      report.IPAM.Entries.map(
+        (e: { Token: string; Peer: string; Version: number }) => `${e.Token} ${e.Peer} ${e.Version}`,
+      ),
+    ).toEqual(["172.16.16.0 02:00:00:00:00:01 0", "172.16.16.128 02:00:00:00:00:01 100"]);
     // The reset peer no longer lists itself and refuses new work.
-    expect(await get(b, "/status/ipam")).toBe("02:00:00:00:00:01(docker1)                 256 IPs (100.0% of total) \n");
+    expect(await get(b, "/status/ipam")).toBe(
+      "02:00:00:00:00:01(docker1)                 256 IPs (100.0% of total) \n",
+    );
     expect(await call(b.api, "POST", `/ip/${id(9)}`)).toMatchObject({ status: 200, body: "cancelled" });
   });
 
@@ -205,12 +420,26 @@ describe("removing peers (fixture 16)", () => {
     const [a, b, c] = await seededPair(nextPort(), 3);
     await c.stop();
     running.splice(running.indexOf(c), 1);
-    await until("unreachable", async () => (await get(a, "/status/ipam")).includes("02:00:00:00:00:03(docker3)                  64 IPs (25.0% of total) - unreachable!\n"));
-    expect(await call(a.api, "DELETE", "/peer/docker3")).toMatchObject({ status: 200, body: "64 IPs taken over from docker3\n" });
-    expect(await call(a.api, "DELETE", "/peer/02:00:00:00:00:03")).toMatchObject({ status: 200, body: "0 IPs taken over from 02:00:00:00:00:03\n" });
-    expect((await get(a, "/status/ipam")).split("\n")[0]).toBe("02:00:00:00:00:01(docker1)                 192 IPs (75.0% of total) (0 active)");
+    await until("unreachable", async () =>
+      (await get(a, "/status/ipam")).includes(
+        "02:00:00:00:00:03(docker3)                  64 IPs (25.0% of total) - unreachable!\n",
+      ),
+    );
+    expect(await call(a.api, "DELETE", "/peer/docker3")).toMatchObject({
+      status: 200,
+      body: "64 IPs taken over from docker3\n",
+    });
+    expect(await call(a.api, "DELETE", "/peer/02:00:00:00:00:03")).toMatchObject({
+      status: 200,
+      body: "0 IPs taken over from 02:00:00:00:00:03\n",
+    });
+    expect((await get(a, "/status/ipam")).split("\n")[0]).toBe(
+      "02:00:00:00:00:01(docker1)                 192 IPs (75.0% of total) (0 active)",
+    );
     await until("b catches up", async () => !(await get(b, "/status/ipam")).includes("unreachable"));
-    expect(await get(b, "/status/ipam")).toContain("02:00:00:00:00:01(docker1)                 192 IPs (75.0% of total) \n");
+    expect(await get(b, "/status/ipam")).toContain(
+      "02:00:00:00:00:01(docker1)                 192 IPs (75.0% of total) \n",
+    );
   });
 
   it("relaunching a reset peer with the same seed while peers hold the newer ring crashes like weaver", async () => {
@@ -221,11 +450,28 @@ describe("removing peers (fixture 16)", () => {
     await b.stop();
     running.splice(running.indexOf(b), 1);
     const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const again = await start({ net: NET, index: 2, port, args: ["--name", "02:00:00:00:00:02", "--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", `seed=${names}`, ipOf(NET, 1)] });
+    const again = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: [
+        "--name",
+        "02:00:00:00:00:02",
+        "--nickname",
+        "docker2",
+        "--ipalloc-range",
+        "172.16.16.0/24",
+        "--ipalloc-init",
+        `seed=${names}`,
+        ipOf(NET, 1),
+      ],
+    });
     await until("panic", () => again.fatal !== undefined);
     const log = logOf(again);
     expect(log).toContain("[allocator 02:00:00:00:00:02] Initialising with supplied IPAM seed");
-    expect(log).toContain("ring: repair inconsistent data by accepting token 172.16.16.128 from 02:00:00:00:00:01 - no allocations up to 172.16.17.0");
+    expect(log).toContain(
+      "ring: repair inconsistent data by accepting token 172.16.16.128 from 02:00:00:00:00:01 - no allocations up to 172.16.17.0",
+    );
     expect(log.match(/panic: /g)).toHaveLength(1);
     expect(log).toContain("panic: Assertion failure\n");
   });
@@ -235,46 +481,140 @@ describe("IPAM across peers", () => {
   it("a peer out of space gets a donation: upper half of the donor's largest free block", async () => {
     const port = nextPort();
     const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const a = await start({ net: NET, index: 1, port, args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/28", "--ipalloc-init", `seed=${names}`, ipOf(NET, 2)] });
-    const b = await start({ net: NET, index: 2, port, args: ["--name", "02:00:00:00:00:02", "--nickname", "b", "--ipalloc-range", "172.16.16.0/28", "--ipalloc-init", `seed=${names}`, ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: [
+        "--name",
+        "02:00:00:00:00:01",
+        "--nickname",
+        "a",
+        "--ipalloc-range",
+        "172.16.16.0/28",
+        "--ipalloc-init",
+        `seed=${names}`,
+        ipOf(NET, 2),
+      ],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: [
+        "--name",
+        "02:00:00:00:00:02",
+        "--nickname",
+        "b",
+        "--ipalloc-range",
+        "172.16.16.0/28",
+        "--ipalloc-init",
+        `seed=${names}`,
+        ipOf(NET, 1),
+      ],
+    });
     await until("mesh", () => established(1)(b));
     const got: string[] = [];
     for (let i = 1; i <= 8; i++) got.push((await call(a.api, "POST", `/ip/${id(i)}`)).body);
     expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 12].map((n) => `172.16.16.${n}/28`));
-    await until("b learns", async () => (await get(b, "/status/ipam")).startsWith("02:00:00:00:00:02(b)                         4 IPs (25.0% of total) (0 active)\n"));
+    await until("b learns", async () =>
+      (await get(b, "/status/ipam")).startsWith(
+        "02:00:00:00:00:02(b)                         4 IPs (25.0% of total) (0 active)\n",
+      ),
+    );
   });
 
   it("claims: outside the range are local only; inside, an address used by its owner is refused", async () => {
     const port = nextPort();
     const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const a = await start({ net: NET, index: 1, port, args: ["--name", "02:00:00:00:00:01", "--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", `seed=${names}`, ipOf(NET, 2)] });
-    const b = await start({ net: NET, index: 2, port, args: ["--name", "02:00:00:00:00:02", "--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", `seed=${names}`, ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: [
+        "--name",
+        "02:00:00:00:00:01",
+        "--nickname",
+        "docker1",
+        "--ipalloc-range",
+        "172.16.16.0/24",
+        "--ipalloc-init",
+        `seed=${names}`,
+        ipOf(NET, 2),
+      ],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: [
+        "--name",
+        "02:00:00:00:00:02",
+        "--nickname",
+        "docker2",
+        "--ipalloc-range",
+        "172.16.16.0/24",
+        "--ipalloc-init",
+        `seed=${names}`,
+        ipOf(NET, 1),
+      ],
+    });
     await until("mesh", () => established(1)(b));
     expect((await call(a.api, "PUT", `/ip/${id(1)}/1.1.1.1/24`)).status).toBe(204);
-    expect(await call(a.api, "PUT", `/ip/${id(2)}/1.1.1.1/24`)).toMatchObject({ status: 400, body: `Unable to claim: address 1.1.1.1/24 already in use by ${id(1)}` });
+    expect(await call(a.api, "PUT", `/ip/${id(2)}/1.1.1.1/24`)).toMatchObject({
+      status: 400,
+      body: `Unable to claim: address 1.1.1.1/24 already in use by ${id(1)}`,
+    });
     expect((await call(b.api, "POST", `/ip/${id(3)}`)).body).toBe("172.16.16.128/24");
-    expect(await call(a.api, "PUT", `/ip/${id(4)}/172.16.16.128/24`)).toMatchObject({ status: 400, body: "Unable to claim: address 172.16.16.128/24 is owned by other peer 02:00:00:00:00:02 (docker2)" });
+    expect(await call(a.api, "PUT", `/ip/${id(4)}/172.16.16.128/24`)).toMatchObject({
+      status: 400,
+      body: "Unable to claim: address 172.16.16.128/24 is owned by other peer 02:00:00:00:00:02 (docker2)",
+    });
     expect((await call(a.api, "PUT", `/ip/${id(5)}/172.16.16.200/24`)).status).toBe(204);
-    await until("fragmented ring", async () => (await get(b, "/status/ipam")).includes("02:00:00:00:00:01(docker1)                 129 IPs"));
-    expect(await call(a.api, "DELETE", `/ip/${id(5)}/172.16.16.201`)).toMatchObject({ status: 400, body: `Unable to free: Free: address 172.16.16.201 not found for ${id(5)}` });
+    await until("fragmented ring", async () =>
+      (await get(b, "/status/ipam")).includes("02:00:00:00:00:01(docker1)                 129 IPs"),
+    );
+    expect(await call(a.api, "DELETE", `/ip/${id(5)}/172.16.16.201`)).toMatchObject({
+      status: 400,
+      body: `Unable to free: Free: address 172.16.16.201 not found for ${id(5)}`,
+    });
     expect((await call(a.api, "DELETE", `/ip/${id(5)}/172.16.16.200`)).status).toBe(204);
   });
 
   it("keeps its ring and allocations across a relaunch with the same name and range", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
     expect((await call(a.api, "POST", `/ip/${id(1)}`)).body).toBe("172.16.16.1/24");
     await new Promise((r) => setTimeout(r, 50));
     await a.stop();
     running.splice(running.indexOf(a), 1);
-    const again = await start({ net: NET, index: 1, port, home: a.home, args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
+    const again = await start({
+      net: NET,
+      index: 1,
+      port,
+      home: a.home,
+      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
     expect(logOf(again)).toContain("[allocator 02:00:00:00:00:01] Initialising with persisted data");
     expect(await get(again, `/ip/${id(1)}`)).toBe("172.16.16.1/24");
     expect((await call(again.api, "POST", `/ip/${id(2)}`)).body).toBe("172.16.16.2/24");
     await again.stop();
     running.splice(running.indexOf(again), 1);
-    const moved = await start({ net: NET, index: 1, port, home: a.home, args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "10.2.0.0/16"] });
-    expect(logOf(moved)).toContain("[allocator 02:00:00:00:00:01] Deleting persisted data for IPAM range 172.16.16.0/24");
+    const moved = await start({
+      net: NET,
+      index: 1,
+      port,
+      home: a.home,
+      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "10.2.0.0/16"],
+    });
+    expect(logOf(moved)).toContain(
+      "[allocator 02:00:00:00:00:01] Deleting persisted data for IPAM range 172.16.16.0/24",
+    );
     expect(await get(moved, `/ip/${id(1)}`)).toBe("");
   });
 });
@@ -294,7 +634,8 @@ describe("weaveDNS", () => {
         const rcode = m.readUInt16BE(2) & 0xf;
         const an = m.readUInt16BE(6);
         const ips: string[] = [];
-        for (let i = 0; i < an; i++) ips.push([...m.subarray(m.length - (an - i) * 16 + 12, m.length - (an - i) * 16 + 16)].join("."));
+        for (let i = 0; i < an; i++)
+          ips.push([...m.subarray(m.length - (an - i) * 16 + 12, m.length - (an - i) * 16 + 16)].join("."));
         resolve({ rcode, ips: ips.sort() });
       });
       s.on("error", reject);
@@ -304,15 +645,39 @@ describe("weaveDNS", () => {
 
   it("answers names registered on any peer, forgets them when the origin peer goes away", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
     await until("mesh", () => established(1)(b));
-    expect((await call(b.api, "PUT", `/name/${id(1)}/172.16.16.9`, { form: { fqdn: "Web.weave.local" } })).status).toBe(204);
-    expect((await call(a.api, "PUT", `/name/${id(2)}/172.16.16.10`, { form: { fqdn: "web.weave.local." } })).status).toBe(204);
-    expect((await call(a.api, "PUT", `/name/${id(3)}/172.16.16.11`, { form: { fqdn: "web.example.com." } })).status).toBe(204);
+    expect(
+      (await call(b.api, "PUT", `/name/${id(1)}/172.16.16.9`, { form: { fqdn: "Web.weave.local" } })).status,
+    ).toBe(204);
+    expect(
+      (await call(a.api, "PUT", `/name/${id(2)}/172.16.16.10`, { form: { fqdn: "web.weave.local." } }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await call(a.api, "PUT", `/name/${id(3)}/172.16.16.11`, { form: { fqdn: "web.example.com." } }))
+        .status,
+    ).toBe(204);
     await until("gossip", async () => (await get(a, "/status/dns")).split("\n").length === 3);
-    expect(await query(ipOf(NET, 1), port + 3, "web.weave.local")).toEqual({ rcode: 0, ips: ["172.16.16.10", "172.16.16.9"] });
-    expect(await query(ipOf(NET, 1), port + 3, "web")).toEqual({ rcode: 0, ips: ["172.16.16.10", "172.16.16.9"] });
+    expect(await query(ipOf(NET, 1), port + 3, "web.weave.local")).toEqual({
+      rcode: 0,
+      ips: ["172.16.16.10", "172.16.16.9"],
+    });
+    expect(await query(ipOf(NET, 1), port + 3, "web")).toEqual({
+      rcode: 0,
+      ips: ["172.16.16.10", "172.16.16.9"],
+    });
     expect((await query(ipOf(NET, 1), port + 3, "nosuch.weave.local")).rcode).toBe(3);
     expect(logOf(a)).toContain("Ignoring registration web.example.com. (not a subdomain of weave.local.)");
     await b.stop();
@@ -333,15 +698,33 @@ describe("weaveDNS", () => {
 
 describe("HTTP API details", () => {
   it("GET /report needs Accept: application/json exactly; unknown status views are 404", async () => {
-    const a = await start({ net: NET, index: 1, port: nextPort(), args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
-    expect(await call(a.api, "GET", "/report")).toMatchObject({ status: 400, body: "error: must supply one format parameter\n" });
-    expect(await call(a.api, "GET", "/report", { headers: { Accept: "*/*" } })).toMatchObject({ status: 400 });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port: nextPort(),
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    expect(await call(a.api, "GET", "/report")).toMatchObject({
+      status: 400,
+      body: "error: must supply one format parameter\n",
+    });
+    expect(await call(a.api, "GET", "/report", { headers: { Accept: "*/*" } })).toMatchObject({
+      status: 400,
+    });
     const r = await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } });
     expect(r.headers["content-type"]).toBe("application/json");
     expect(r.body.endsWith("}")).toBe(true);
-    expect(await call(a.api, "GET", "/status/bogus")).toMatchObject({ status: 404, body: "404 page not found\n" });
-    expect(await call(a.api, "GET", "/report?format=%7B%7B.Version%7D%7D")).toMatchObject({ status: 200, body: "2.8.1" });
-    expect(await call(a.api, "POST", "/connect", { form: { peer: ["nosuchhost.invalid", ":x", "h:abc"] } })).toMatchObject({
+    expect(await call(a.api, "GET", "/status/bogus")).toMatchObject({
+      status: 404,
+      body: "404 page not found\n",
+    });
+    expect(await call(a.api, "GET", "/report?format=%7B%7B.Version%7D%7D")).toMatchObject({
+      status: 200,
+      body: "2.8.1",
+    });
+    expect(
+      await call(a.api, "POST", "/connect", { form: { peer: ["nosuchhost.invalid", ":x", "h:abc"] } }),
+    ).toMatchObject({
       status: 400,
       body: 'lookup nosuchhost.invalid: no such host\ninvalid peer name ":x", should be host[:port]\naddress tcp/abc: unknown port',
     });
@@ -349,9 +732,20 @@ describe("HTTP API details", () => {
   });
 
   it("with IPAM disabled /status/ipam is a template error and /ip is 404; with --no-dns the same for dns", async () => {
-    const a = await start({ net: NET, index: 1, port: nextPort(), args: ["--nickname", "a", "--ipalloc-range", "", "--no-dns"] });
-    expect(await call(a.api, "GET", "/status/ipam")).toMatchObject({ status: 500, body: "error during template execution" });
-    expect(await call(a.api, "GET", "/status/dns")).toMatchObject({ status: 500, body: "error during template execution" });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port: nextPort(),
+      args: ["--nickname", "a", "--ipalloc-range", "", "--no-dns"],
+    });
+    expect(await call(a.api, "GET", "/status/ipam")).toMatchObject({
+      status: 500,
+      body: "error during template execution",
+    });
+    expect(await call(a.api, "GET", "/status/dns")).toMatchObject({
+      status: 500,
+      body: "error during template execution",
+    });
     expect((await call(a.api, "POST", `/ip/${id(1)}`)).status).toBe(404);
     expect((await call(a.api, "GET", "/ring")).status).toBe(404);
     expect(await get(a, "/status")).not.toContain("Service: ipam");
@@ -360,13 +754,25 @@ describe("HTTP API details", () => {
 
 describe("IPAM life cycle", () => {
   it("an exhausted /29 queues the 7th allocation (waiting for IP(s) to become available) until one is freed", async () => {
-    const a = await start({ net: NET, index: 1, port: nextPort(), args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/29"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port: nextPort(),
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/29"],
+    });
     const got: string[] = [];
     for (let i = 1; i <= 6; i++) got.push((await call(a.api, "POST", `/ip/${id(i)}`)).body);
     expect(got).toEqual([1, 2, 3, 4, 5, 6].map((n) => `172.16.16.${n}/29`));
     const seventh = call(a.api, "POST", `/ip/${id(7)}`);
-    await until("waiting status", async () => (await get(a, "/status")).includes("         Status: waiting for IP(s) to become available\n"));
-    const report = JSON.parse((await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(/"UID": \d+/g, '"UID": 0'));
+    await until("waiting status", async () =>
+      (await get(a, "/status")).includes("         Status: waiting for IP(s) to become available\n"),
+    );
+    const report = JSON.parse(
+      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
+        /"UID": \d+/g,
+        '"UID": 0',
+      ),
+    );
     expect(report.IPAM.PendingAllocates).toEqual([`${id(7)} 172.16.16.0/29`]);
     expect((await call(a.api, "DELETE", `/ip/${id(3)}`)).status).toBe(204);
     expect((await seventh).body).toBe("172.16.16.3/29");
@@ -375,10 +781,21 @@ describe("IPAM life cycle", () => {
 
   it("a stopped container loses its DNS names at once and its addresses after the grace period", async () => {
     let alive = true;
-    const a = await start({ net: NET, index: 1, port: nextPort(), deadGraceMs: 300, alive: () => alive, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port: nextPort(),
+      deadGraceMs: 300,
+      alive: () => alive,
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
     expect((await call(a.api, "POST", `/ip/${id(1)}?check-alive=true`)).body).toBe("172.16.16.1/24");
-    await call(a.api, "PUT", `/name/${id(1)}/172.16.16.1?check-alive=true`, { form: { fqdn: "web.weave.local." } });
-    expect(await get(a, "/status/dns")).toBe(`web          172.16.16.1     ${id(1).slice(0, 12)} ${a.router.name}\n`);
+    await call(a.api, "PUT", `/name/${id(1)}/172.16.16.1?check-alive=true`, {
+      form: { fqdn: "web.weave.local." },
+    });
+    expect(await get(a, "/status/dns")).toBe(
+      `web          172.16.16.1     ${id(1).slice(0, 12)} ${a.router.name}\n`,
+    );
     alive = false;
     await until("tombstone", async () => (await get(a, "/status/dns")) === "");
     await until("addresses freed", async () => (await get(a, `/ip/${id(1)}`)) === "");
@@ -387,11 +804,31 @@ describe("IPAM life cycle", () => {
 
   it("an observer shows 'priming' until an elector builds the ring for it", async () => {
     const port = nextPort();
-    const obs = await start({ net: NET, index: 1, port, args: ["--name", "0a:00:00:00:00:09", "--nickname", "obs", "--ipalloc-range", "10.32.0.0/12", "--ipalloc-init", "observer", ipOf(NET, 2)] });
+    const obs = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: [
+        "--name",
+        "0a:00:00:00:00:09",
+        "--nickname",
+        "obs",
+        "--ipalloc-range",
+        "10.32.0.0/12",
+        "--ipalloc-init",
+        "observer",
+        ipOf(NET, 2),
+      ],
+    });
     const prime = call(obs.api, "GET", "/ring");
     await until("priming", async () => (await get(obs, "/status")).includes("         Status: priming\n"));
     // The elector has no targets of its own, so its quorum is 1.
-    await start({ net: NET, index: 2, port, args: ["--name", "0a:00:00:00:00:01", "--nickname", "el", "--ipalloc-range", "10.32.0.0/12"] });
+    await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--name", "0a:00:00:00:00:01", "--nickname", "el", "--ipalloc-range", "10.32.0.0/12"],
+    });
     expect((await prime).status).toBe(200);
     const ipam = await get(obs, "/status/ipam");
     expect(ipam).toBe("0a:00:00:00:00:01(el)                  1048576 IPs (100.0% of total) \n");
@@ -402,13 +839,38 @@ describe("IPAM life cycle", () => {
     const hs: Handle[] = [];
     for (let i = 1; i <= 4; i++) {
       const others = [1, 2, 3, 4].filter((n) => n !== i).map((n) => ipOf(NET, n));
-      hs.push(await start({ net: NET, index: i, port, args: ["--name", `0b:00:00:00:00:0${i}`, "--nickname", `docker${i}`, "--ipalloc-range", "172.16.16.0/24", "--ipalloc-init", "consensus=4", ...others] }));
+      hs.push(
+        await start({
+          net: NET,
+          index: i,
+          port,
+          args: [
+            "--name",
+            `0b:00:00:00:00:0${i}`,
+            "--nickname",
+            `docker${i}`,
+            "--ipalloc-range",
+            "172.16.16.0/24",
+            "--ipalloc-init",
+            "consensus=4",
+            ...others,
+          ],
+        }),
+      );
     }
     for (const h of hs) await until("mesh", () => established(3)(h));
     for (const h of hs) expect(await get(h, "/status/ipam")).toBe("");
     expect(await call(hs[2].api, "GET", "/ring")).toMatchObject({ status: 200, body: "" });
     for (const h of hs) await until("ready", async () => (await get(h, "/status")).includes("Status: ready"));
-    const rings = await Promise.all(hs.map(async (h) => (await get(h, "/status/ipam")).split("\n").filter(Boolean).map((l) => l.replace(/ \(\d+ active\)$/, " ")).sort()));
+    const rings = await Promise.all(
+      hs.map(async (h) =>
+        (await get(h, "/status/ipam"))
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.replace(/ \(\d+ active\)$/, " "))
+          .sort(),
+      ),
+    );
     for (const r of rings) expect(r).toEqual(rings[0]);
     expect(rings[0].length).toBeGreaterThanOrEqual(3);
     const sizes = rings[0].map((l) => Number(/(\d+) IPs/.exec(l)![1]));

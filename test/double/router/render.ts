@@ -67,7 +67,10 @@ export function renderStatus(s: RouterSnapshot): string {
   out += label("Version", versionLine(s));
   out += "\n";
   out += label("Service", "router");
-  out += label("Protocol", s.protocolMin === s.protocolMax ? `weave ${s.protocolMax}` : `weave ${s.protocolMin}..${s.protocolMax}`);
+  out += label(
+    "Protocol",
+    s.protocolMin === s.protocolMax ? `weave ${s.protocolMax}` : `weave ${s.protocolMin}..${s.protocolMax}`,
+  );
   out += label("Name", `${s.name}(${s.nickName})`);
   out += label("Encryption", s.encryption ? "enabled" : "disabled");
   out += label("PeerDiscovery", s.peerDiscovery ? "enabled" : "disabled");
@@ -86,7 +89,10 @@ export function renderStatus(s: RouterSnapshot): string {
     out += "\n";
     out += label("Service", "dns");
     out += label("Domain", s.dns.Domain);
-    out += label("Upstream", s.dns.Upstream && s.dns.Upstream.length > 0 ? s.dns.Upstream.join(", ") : "none");
+    out += label(
+      "Upstream",
+      s.dns.Upstream && s.dns.Upstream.length > 0 ? s.dns.Upstream.join(", ") : "none",
+    );
     out += label("TTL", s.dns.TTL);
     out += label("Entries", (s.dns.Entries ?? []).filter((e) => e.Tombstone === 0).length);
   }
@@ -118,7 +124,10 @@ function attrsText(a: ConnectionView["Attrs"]): string {
 
 export function renderConnections(s: RouterSnapshot): string {
   return s.connections
-    .map((c) => `${c.Outbound ? "->" : "<-"} ${c.Address.padEnd(21)} ${c.State.padEnd(11)} ${c.Info} ${attrsText(c.Attrs)}\n`)
+    .map(
+      (c) =>
+        `${c.Outbound ? "->" : "<-"} ${c.Address.padEnd(21)} ${c.State.padEnd(11)} ${c.Info} ${attrsText(c.Attrs)}\n`,
+    )
     .join("");
 }
 
@@ -167,11 +176,16 @@ export function renderDns(s: RouterSnapshot): string {
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   live.sort(
     (a, b) =>
-      cmp(a.Hostname.toLowerCase(), b.Hostname.toLowerCase()) || cmp(a.Origin, b.Origin) || cmp(a.ContainerID, b.ContainerID) || cmp(a.Address, b.Address),
+      cmp(a.Hostname.toLowerCase(), b.Hostname.toLowerCase()) ||
+      cmp(a.Origin, b.Origin) ||
+      cmp(a.ContainerID, b.ContainerID) ||
+      cmp(a.Address, b.Address),
   );
   return live
     .map((e) => {
-      const host = e.Hostname.toLowerCase().endsWith(suffix.toLowerCase()) ? e.Hostname.slice(0, e.Hostname.length - suffix.length) : e.Hostname;
+      const host = e.Hostname.toLowerCase().endsWith(suffix.toLowerCase())
+        ? e.Hostname.slice(0, e.Hostname.length - suffix.length)
+        : e.Hostname;
       return `${host.padEnd(12)} ${e.Address.padEnd(15)} ${e.ContainerID.slice(0, 12).padStart(12)} ${e.Origin}\n`;
     })
     .join("");
@@ -179,7 +193,9 @@ export function renderDns(s: RouterSnapshot): string {
 
 /** The object `/report` encodes (keys in Weave's order). UIDs are placeholders until encoding. */
 export function reportObject(s: RouterSnapshot): Record<string, unknown> {
-  const nextCheck = s.versionCheck.enabled ? s.versionCheck.nextCheckAt.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z") : "0001-01-01T00:00:00Z";
+  const nextCheck = s.versionCheck.enabled
+    ? s.versionCheck.nextCheckAt.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z")
+    : "0001-01-01T00:00:00Z";
   const report: Record<string, unknown> = {
     Ready: s.ready,
     Version: s.version,
@@ -193,8 +209,18 @@ export function reportObject(s: RouterSnapshot): Record<string, unknown> {
       Name: s.name,
       NickName: s.nickName,
       Port: s.port,
-      Peers: s.peers.map((p) => ({ Name: p.Name, NickName: p.NickName, UID: `@@UID${p.UID}@@`, ShortID: p.ShortID, Version: p.Version, Connections: p.Connections })),
-      UnicastRoutes: s.peers.map((p) => ({ Dest: p.Name, Via: p.Name === s.name ? "00:00:00:00:00:00" : p.Name })),
+      Peers: s.peers.map((p) => ({
+        Name: p.Name,
+        NickName: p.NickName,
+        UID: `@@UID${p.UID}@@`,
+        ShortID: p.ShortID,
+        Version: p.Version,
+        Connections: p.Connections,
+      })),
+      UnicastRoutes: s.peers.map((p) => ({
+        Dest: p.Name,
+        Via: p.Name === s.name ? "00:00:00:00:00:00" : p.Name,
+      })),
       BroadcastRoutes: broadcastRoutes(s),
       Connections: s.connections.length === 0 ? null : s.connections,
       TerminationCount: s.terminationCount,
@@ -236,7 +262,10 @@ export function reportObject(s: RouterSnapshot): Record<string, unknown> {
 function broadcastRoutes(s: RouterSnapshot): Array<{ Source: string; Via: string[] | null }> {
   const self = s.peers.find((p) => p.Name === s.name);
   const direct = (self?.Connections ?? []).filter((c) => c.Established).map((c) => c.Name);
-  return s.peers.map((p) => ({ Source: p.Name, Via: p.Name === s.name ? (direct.length ? direct : null) : null }));
+  return s.peers.map((p) => ({
+    Source: p.Name,
+    Via: p.Name === s.name ? (direct.length ? direct : null) : null,
+  }));
 }
 
 /** Go's JSON encoding with 4-space indent and no trailing newline; UIDs written as raw uint64. */

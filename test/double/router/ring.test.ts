@@ -1,36 +1,62 @@
 import { formatIp, normalisePeerName, parseCidr } from "./ip";
-import { alignedBlocks, chooseDonation, createRing, entryEnd, freeIntervals, grant, mergeRing, sizesByPeer, subdivide, transferAll } from "./ring";
+import {
+  alignedBlocks,
+  chooseDonation,
+  createRing,
+  entryEnd,
+  freeIntervals,
+  grant,
+  mergeRing,
+  sizesByPeer,
+  subdivide,
+  transferAll,
+} from "./ring";
 
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `02:00:00:00:00:0${i + 1}`);
 const r24 = parseCidr("172.16.16.0/24")!;
 
 describe("recursive halving over sorted peer names", () => {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])("splits a /24 among %i peers into CIDR-aligned pieces covering it exactly", (n) => {
-    const parts = subdivide(r24.start, r24.size, names(n));
-    expect(parts.map((p) => p.peer)).toEqual(names(n));
-    expect(parts.reduce((s, p) => s + p.size, 0)).toBe(256);
-    let cursor = r24.start;
-    for (const p of parts) {
-      expect(p.token).toBe(cursor);
-      expect(Number.isInteger(Math.log2(p.size))).toBe(true);
-      expect(p.token % p.size).toBe(0);
-      cursor += p.size;
-    }
-    // Halving: the first floor(n/2) peers share the first half.
-    const firstHalf = parts.filter((p) => p.token < r24.start + 128).map((p) => p.peer);
-    expect(firstHalf).toEqual(names(n).slice(0, n === 1 ? 1 : Math.floor(n / 2)));
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    "splits a /24 among %i peers into CIDR-aligned pieces covering it exactly",
+    (n) => {
+      const parts = subdivide(r24.start, r24.size, names(n));
+      expect(parts.map((p) => p.peer)).toEqual(names(n));
+      expect(parts.reduce((s, p) => s + p.size, 0)).toBe(256);
+      let cursor = r24.start;
+      for (const p of parts) {
+        expect(p.token).toBe(cursor);
+        expect(Number.isInteger(Math.log2(p.size))).toBe(true);
+        expect(p.token % p.size).toBe(0);
+        cursor += p.size;
+      }
+      // Halving: the first floor(n/2) peers share the first half.
+      const firstHalf = parts.filter((p) => p.token < r24.start + 128).map((p) => p.peer);
+      expect(firstHalf).toEqual(names(n).slice(0, n === 1 ? 1 : Math.floor(n / 2)));
+    },
+  );
 
   it("gives the reference's /12 shares: 3 peers → /13, /14, /14", () => {
     const r = parseCidr("10.32.0.0/12")!;
-    expect(subdivide(r.start, r.size, ["a", "b", "c"]).map((p) => `${formatIp(p.token)}:${p.size}`)).toEqual(["10.32.0.0:524288", "10.40.0.0:262144", "10.44.0.0:262144"]);
+    expect(subdivide(r.start, r.size, ["a", "b", "c"]).map((p) => `${formatIp(p.token)}:${p.size}`)).toEqual([
+      "10.32.0.0:524288",
+      "10.40.0.0:262144",
+      "10.44.0.0:262144",
+    ]);
   });
 
   it("reproduces fixture 13's table whatever the seed-list order (names sorted numerically)", () => {
     const seedOrder = ["02:00:00:00:00:03", "02:00:00:00:00:01", "02:00:00:00:00:04", "02:00:00:00:00:02"];
-    const nicks = { "02:00:00:00:00:01": "docker2", "02:00:00:00:00:02": "docker4", "02:00:00:00:00:03": "docker1", "02:00:00:00:00:04": "docker3" };
+    const nicks = {
+      "02:00:00:00:00:01": "docker2",
+      "02:00:00:00:00:02": "docker4",
+      "02:00:00:00:00:03": "docker1",
+      "02:00:00:00:00:04": "docker3",
+    };
     const ring = createRing(r24.start, r24.size, seedOrder, nicks);
-    const table = ring.entries.map((e, i) => `${e.peer} ${nicks[e.peer as keyof typeof nicks]} ${formatIp(e.token)}/${32 - Math.log2(entryEnd(ring, i) - e.token)} v${e.version}`);
+    const table = ring.entries.map(
+      (e, i) =>
+        `${e.peer} ${nicks[e.peer as keyof typeof nicks]} ${formatIp(e.token)}/${32 - Math.log2(entryEnd(ring, i) - e.token)} v${e.version}`,
+    );
     expect(table).toEqual([
       "02:00:00:00:00:01 docker2 172.16.16.0/26 v0",
       "02:00:00:00:00:02 docker4 172.16.16.64/26 v0",
@@ -57,13 +83,17 @@ describe("ring merge", () => {
   it("refuses a ring over a different range with the exact Weave text", () => {
     const other = createRing(parseCidr("172.64.65.0/24")!.start, 256, ["02:00:00:00:00:01"], {});
     const r = mergeRing(other, a, "x");
-    expect(r).toEqual({ ok: false, error: "Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)" });
+    expect(r).toEqual({
+      ok: false,
+      error: "Incompatible IP allocation ranges (received: 172.16.16.0/24, ours: 172.64.65.0/24)",
+    });
   });
 
   it("refuses an independently seeded ring (split brain) naming both seed lists", () => {
     expect(mergeRing(a, b, "02:00:00:00:00:01")).toEqual({
       ok: false,
-      error: "IP allocation was seeded by different peers (received: [02:00:00:00:00:02(docker2)], ours: [02:00:00:00:00:01(docker1)])",
+      error:
+        "IP allocation was seeded by different peers (received: [02:00:00:00:00:02(docker2)], ours: [02:00:00:00:00:01(docker1)])",
     });
   });
 
@@ -78,12 +108,17 @@ describe("ring merge", () => {
     const donated = grant(two, r24.start + 192, r24.start + 256, "02:00:00:00:00:01", "");
     const r = mergeRing(two, donated, "02:00:00:00:00:02");
     if (!r.ok) throw new Error(r.error);
-    expect([...sizesByPeer(r.ring)].map(([p, v]) => `${p}=${v.size}`)).toEqual(["02:00:00:00:00:01=192", "02:00:00:00:00:02=64"]);
+    expect([...sizesByPeer(r.ring)].map(([p, v]) => `${p}=${v.size}`)).toEqual([
+      "02:00:00:00:00:01=192",
+      "02:00:00:00:00:02=64",
+    ]);
     // The donor inserted a new token, so nothing the receiver owned changed hands by version.
     expect(r.lost).toEqual([]);
     const reset = transferAll(r.ring, "02:00:00:00:00:02", "02:00:00:00:00:01", "", 100).ring;
     const back = mergeRing(r.ring, reset, "02:00:00:00:00:02");
-    expect(back.ok && back.lost.map((l) => [formatIp(l.token), l.newOwner, formatIp(l.nextToken)])).toEqual([["172.16.16.128", "02:00:00:00:00:01", "172.16.16.192"]]);
+    expect(back.ok && back.lost.map((l) => [formatIp(l.token), l.newOwner, formatIp(l.nextToken)])).toEqual([
+      ["172.16.16.128", "02:00:00:00:00:01", "172.16.16.192"],
+    ]);
   });
 });
 
@@ -111,6 +146,11 @@ describe("donation and transfers", () => {
     const ring = createRing(r24.start, r24.size, names(4), {});
     const { ring: after, moved } = transferAll(ring, names(4)[1], names(4)[0], "h1", 100);
     expect(moved).toBe(64);
-    expect(after.entries.map((e) => `${e.peer}:${e.version}`)).toEqual([`${names(4)[0]}:0`, `${names(4)[0]}:100`, `${names(4)[2]}:0`, `${names(4)[3]}:0`]);
+    expect(after.entries.map((e) => `${e.peer}:${e.version}`)).toEqual([
+      `${names(4)[0]}:0`,
+      `${names(4)[0]}:100`,
+      `${names(4)[2]}:0`,
+      `${names(4)[3]}:0`,
+    ]);
   });
 });

@@ -42,16 +42,28 @@ export function sortPeers(names: string[]): string[] {
  * Recursive halving of `[start, start+size)` over `peers` (already sorted): the first half of the
  * peers (rounded down) gets the first half of the space. Three peers over a /24 give /25, /26, /26.
  */
-export function subdivide(start: number, size: number, peers: string[]): Array<{ token: number; size: number; peer: string }> {
+export function subdivide(
+  start: number,
+  size: number,
+  peers: string[],
+): Array<{ token: number; size: number; peer: string }> {
   if (peers.length === 0 || size === 0) return [];
   if (peers.length === 1 || size === 1) return [{ token: start, size, peer: peers[0] }];
   const half = Math.floor(size / 2);
   const cut = Math.floor(peers.length / 2);
-  return [...subdivide(start, half, peers.slice(0, cut)), ...subdivide(start + half, size - half, peers.slice(cut))];
+  return [
+    ...subdivide(start, half, peers.slice(0, cut)),
+    ...subdivide(start + half, size - half, peers.slice(cut)),
+  ];
 }
 
 /** A fresh ring split among `peers` (seed list or consensus value), every entry at version 0. */
-export function createRing(start: number, size: number, peers: string[], nicks: Record<string, string>): Ring {
+export function createRing(
+  start: number,
+  size: number,
+  peers: string[],
+  nicks: Record<string, string>,
+): Ring {
   const seeds = sortPeers(peers);
   const seedNicks: Record<string, string> = {};
   for (const s of seeds) seedNicks[s] = nicks[s] ?? "";
@@ -60,12 +72,23 @@ export function createRing(start: number, size: number, peers: string[], nicks: 
     end: start + size,
     seeds,
     seedNicks,
-    entries: subdivide(start, size, seeds).map((p) => ({ token: p.token, peer: p.peer, nickname: nicks[p.peer] ?? "", version: 0, free: p.size })),
+    entries: subdivide(start, size, seeds).map((p) => ({
+      token: p.token,
+      peer: p.peer,
+      nickname: nicks[p.peer] ?? "",
+      version: 0,
+      free: p.size,
+    })),
   };
 }
 
 export function cloneRing(r: Ring): Ring {
-  return { ...r, seeds: [...r.seeds], seedNicks: { ...r.seedNicks }, entries: r.entries.map((e) => ({ ...e })) };
+  return {
+    ...r,
+    seeds: [...r.seeds],
+    seedNicks: { ...r.seedNicks },
+    entries: r.entries.map((e) => ({ ...e })),
+  };
 }
 
 /** End (exclusive) of entry `i`. */
@@ -139,7 +162,13 @@ export function grant(r: Ring, start: number, end: number, peer: string, nicknam
 }
 
 /** Move every piece of `from` to `to` with the version bumped by `bump` (reset: 100, rmpeer: 100). */
-export function transferAll(r: Ring, from: string, to: string, toNick: string, bump: number): { ring: Ring; moved: number } {
+export function transferAll(
+  r: Ring,
+  from: string,
+  to: string,
+  toNick: string,
+  bump: number,
+): { ring: Ring; moved: number } {
   const out = cloneRing(r);
   let moved = 0;
   out.entries.forEach((e, i) => {
@@ -154,7 +183,12 @@ export function transferAll(r: Ring, from: string, to: string, toNick: string, b
 }
 
 export type MergeResult =
-  | { ok: true; ring: Ring; changed: boolean; lost: Array<{ token: number; newOwner: string; nextToken: number }> }
+  | {
+      ok: true;
+      ring: Ring;
+      changed: boolean;
+      lost: Array<{ token: number; newOwner: string; nextToken: number }>;
+    }
   | { ok: false; error: string };
 
 function seedList(r: Ring): string {
@@ -181,7 +215,10 @@ export function mergeRing(ours: Ring, theirs: Ring, self: string): MergeResult {
   }
   if (ours.entries.length === 0) return { ok: true, ring: cloneRing(theirs), changed: true, lost: [] };
   if (ours.seeds.join(",") !== theirs.seeds.join(",")) {
-    return { ok: false, error: `IP allocation was seeded by different peers (received: ${seedList(theirs)}, ours: ${seedList(ours)})` };
+    return {
+      ok: false,
+      error: `IP allocation was seeded by different peers (received: ${seedList(theirs)}, ours: ${seedList(ours)})`,
+    };
   }
   const out = cloneRing(ours);
   let changed = false;
@@ -192,7 +229,8 @@ export function mergeRing(ours: Ring, theirs: Ring, self: string): MergeResult {
       out.entries.push({ ...t });
       changed = true;
     } else if (t.version > mine.version) {
-      if (mine.peer === self && t.peer !== self) lost.push({ token: t.token, newOwner: t.peer, nextToken: 0 });
+      if (mine.peer === self && t.peer !== self)
+        lost.push({ token: t.token, newOwner: t.peer, nextToken: 0 });
       Object.assign(mine, t);
       changed = true;
     }
@@ -219,7 +257,10 @@ export function alignedBlocks(a: number, b: number): Array<{ start: number; size
 }
 
 /** Free `[start,end)` intervals of `ranges` once `used` addresses are taken out. */
-export function freeIntervals(ranges: Array<{ start: number; end: number }>, used: number[]): Array<{ start: number; end: number }> {
+export function freeIntervals(
+  ranges: Array<{ start: number; end: number }>,
+  used: number[],
+): Array<{ start: number; end: number }> {
   const sorted = [...used].sort((x, y) => x - y);
   const out: Array<{ start: number; end: number }> = [];
   for (const r of ranges) {
@@ -239,7 +280,9 @@ export function freeIntervals(ranges: Array<{ start: number; end: number }>, use
  * range (lowest on ties); only the upper half of it when the block is more than half of the
  * donor's free space there. Undefined when nothing is free.
  */
-export function chooseDonation(free: Array<{ start: number; end: number }>): { start: number; end: number } | undefined {
+export function chooseDonation(
+  free: Array<{ start: number; end: number }>,
+): { start: number; end: number } | undefined {
   let best: { start: number; size: number } | undefined;
   let total = 0;
   for (const f of free) {
@@ -247,6 +290,7 @@ export function chooseDonation(free: Array<{ start: number; end: number }>): { s
     for (const b of alignedBlocks(f.start, f.end)) if (!best || b.size > best.size) best = b;
   }
   if (!best) return undefined;
-  if (best.size > 1 && best.size > total / 2) return { start: best.start + best.size / 2, end: best.start + best.size };
+  if (best.size > 1 && best.size > total / 2)
+    return { start: best.start + best.size / 2, end: best.start + best.size };
   return { start: best.start, end: best.start + best.size };
 }

@@ -43,9 +43,27 @@ interface DnsSet {
 }
 
 type Msg =
-  | { t: "hello"; name: string; nick: string; uid: string; shortId: number; port: number; encrypt: boolean; nonce: string; protoMin: number; protoMax: number }
+  | {
+      t: "hello";
+      name: string;
+      nick: string;
+      uid: string;
+      shortId: number;
+      port: number;
+      encrypt: boolean;
+      nonce: string;
+      protoMin: number;
+      protoMax: number;
+    }
   | { t: "auth"; proof: string }
-  | { t: "gossip"; peers: PeerRecord[]; ring: Ring | null; paxos: PaxosRecord[]; dns: Record<string, DnsSet>; nicks: Record<string, string> }
+  | {
+      t: "gossip";
+      peers: PeerRecord[];
+      ring: Ring | null;
+      paxos: PaxosRecord[];
+      dns: Record<string, DnsSet>;
+      nicks: Record<string, string>;
+    }
   | { t: "uni"; id: string; to: string; from: string; body: Unicast };
 
 type Unicast =
@@ -158,7 +176,14 @@ export class Router {
     this.log = new Logger(opts.home ? path.join(opts.home, "weave.log") : undefined);
     this.name = cfg.name ?? opts.bridgeMac ?? derivedName(opts.hostLabel ?? cfg.nickname);
     this.nicks.set(this.name, cfg.nickname);
-    this.peers.set(this.name, { name: this.name, nick: cfg.nickname, uid: this.uid, shortId: this.shortId, version: 0, connections: [] });
+    this.peers.set(this.name, {
+      name: this.name,
+      nick: cfg.nickname,
+      uid: this.uid,
+      shortId: this.shortId,
+      version: 0,
+      connections: [],
+    });
   }
 
   // ---- start-up ------------------------------------------------------------------------------
@@ -169,7 +194,11 @@ export class Router {
     log.info(`weave  ${this.opts.version}`);
     if (this.cfg.proxy) log.info(`proxy listening on ${this.cfg.proxyAddrs.join(", ")}`);
     log.info("Bridge type is bridge");
-    log.info(this.cfg.password ? "Communication between peers via untrusted networks is encrypted." : "Communication between peers is unencrypted.");
+    log.info(
+      this.cfg.password
+        ? "Communication between peers via untrusted networks is encrypted."
+        : "Communication between peers is unencrypted.",
+    );
     log.info(`Our name is ${this.name}(${this.cfg.nickname})`);
     let peers = this.cfg.peers;
     const persisted = this.readPersisted();
@@ -203,7 +232,15 @@ export class Router {
     this.ready = true;
   }
 
-  private readPersisted(): { peerName: string; range: string; ring: Ring; owned: Array<{ ident: string; cidrs: string[]; isContainer: boolean }>; targets: string[] } | undefined {
+  private readPersisted():
+    | {
+        peerName: string;
+        range: string;
+        ring: Ring;
+        owned: Array<{ ident: string; cidrs: string[]; isContainer: boolean }>;
+        targets: string[];
+      }
+    | undefined {
     if (!this.opts.home) return undefined;
     try {
       return JSON.parse(fs.readFileSync(path.join(this.opts.home, "weavedb.json"), "utf8"));
@@ -220,7 +257,11 @@ export class Router {
       this.name,
       range,
       cfg.defaultSubnet ?? range,
-      { kind: init.kind, count: init.kind === "consensus" ? init.count : undefined, peers: init.kind === "seed" ? init.peers : undefined },
+      {
+        kind: init.kind,
+        count: init.kind === "consensus" ? init.count : undefined,
+        peers: init.kind === "seed" ? init.peers : undefined,
+      },
       {
         log: (m) => this.log.info(m),
         changed: () => this.queueGossip(),
@@ -238,12 +279,15 @@ export class Router {
     const tag = `[allocator ${this.name}]`;
     let usable = false;
     if (persisted) {
-      if (persisted.peerName !== this.name) this.log.info(`${tag} Deleting persisted data for peername ${persisted.peerName}`);
-      else if (persisted.range !== formatCidr(range)) this.log.info(`${tag} Deleting persisted data for IPAM range ${persisted.range}`);
+      if (persisted.peerName !== this.name)
+        this.log.info(`${tag} Deleting persisted data for peername ${persisted.peerName}`);
+      else if (persisted.range !== formatCidr(range))
+        this.log.info(`${tag} Deleting persisted data for IPAM range ${persisted.range}`);
       else usable = true;
     }
     if (usable && persisted) {
-      for (const e of persisted.ring.entries) if (e.nickname) this.nicks.set(e.peer, this.nicks.get(e.peer) ?? e.nickname);
+      for (const e of persisted.ring.entries)
+        if (e.nickname) this.nicks.set(e.peer, this.nicks.get(e.peer) ?? e.nickname);
       alloc.loadPersisted(persisted);
       this.log.info(`${tag} Initialising with persisted data`);
     } else {
@@ -266,7 +310,9 @@ export class Router {
       if (!f) continue;
       try {
         const text = fs.readFileSync(f, "utf8");
-        this.upstream = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]).filter((ip) => ip !== own);
+        this.upstream = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)]
+          .map((m) => m[1])
+          .filter((ip) => ip !== own);
         return;
       } catch {
         // Unreadable resolv.conf: Weave shows "Upstream: none"; try the next candidate.
@@ -296,7 +342,8 @@ export class Router {
     try {
       sock = await tryBind(host);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EADDRNOTAVAIL") throw new Error(`Unable to start dns server: listen udp ${host}:${port}: bind: ${errText(e)}`);
+      if ((e as NodeJS.ErrnoException).code !== "EADDRNOTAVAIL")
+        throw new Error(`Unable to start dns server: listen udp ${host}:${port}: bind: ${errText(e)}`);
       sock = await tryBind("127.0.0.1").catch((e2: unknown) => {
         throw new Error(`Unable to start dns server: listen udp 127.0.0.1:${port}: bind: ${errText(e2)}`);
       });
@@ -310,7 +357,9 @@ export class Router {
   private listenMesh(): Promise<void> {
     return new Promise((resolve, reject) => {
       const server = net.createServer((s) => this.accept(s));
-      server.once("error", (e) => reject(new Error(`listen tcp ${this.cfg.host}:${this.cfg.port}: bind: ${errText(e)}`)));
+      server.once("error", (e) =>
+        reject(new Error(`listen tcp ${this.cfg.host}:${this.cfg.port}: bind: ${errText(e)}`)),
+      );
       server.listen(this.cfg.port, this.cfg.host || undefined, () => {
         server.removeAllListeners("error");
         server.on("error", () => undefined);
@@ -395,7 +444,17 @@ export class Router {
       if (direct) existing.given = given;
       return;
     }
-    const t: Target = { given, host, port, direct, state: "connecting", never: false, delayMs: FIRST_RETRY_MS, attempts: 0, dialing: false };
+    const t: Target = {
+      given,
+      host,
+      port,
+      direct,
+      state: "connecting",
+      never: false,
+      delayMs: FIRST_RETRY_MS,
+      attempts: 0,
+      dialing: false,
+    };
     this.targets.set(key, t);
     this.tryConnect(t);
   }
@@ -545,7 +604,10 @@ export class Router {
         const local = `${(socket.localAddress ?? "").replace(/^::ffff:/, "")}:${socket.localPort}`;
         const remote = c.outbound ? c.address : c.address;
         const code = (e as NodeJS.ErrnoException).code;
-        c.error = code === "EPIPE" || code === "ECONNRESET" ? `read tcp ${local}->${remote}: read: connection reset by peer` : `read tcp ${local}->${remote}: ${errnoText(e)}`;
+        c.error =
+          code === "EPIPE" || code === "ECONNRESET"
+            ? `read tcp ${local}->${remote}: read: connection reset by peer`
+            : `read tcp ${local}->${remote}: ${errnoText(e)}`;
       }
     });
     socket.on("close", () => this.closed(c));
@@ -582,7 +644,8 @@ export class Router {
     c.droppedByUs = true;
     if (!c.logged) {
       c.logged = true;
-      if (c.state === "handshake" && !afterHandshake) this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
+      if (c.state === "handshake" && !afterHandshake)
+        this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
       else this.log.info(`${this.label(c)}: connection shutting down due to error: ${error}`);
     }
     if (never && c.target) c.target.never = true;
@@ -602,7 +665,8 @@ export class Router {
         return this.onHello(c, m);
       case "auth":
         if (c.state !== "handshake") return;
-        if (!this.cfg.password || m.proof !== proof(this.cfg.password, c.nonce)) return this.drop(c, "Unable to decrypt TCP msg");
+        if (!this.cfg.password || m.proof !== proof(this.cfg.password, c.nonce))
+          return this.drop(c, "Unable to decrypt TCP msg");
         c.authed = true;
         return this.completeHandshake(c);
       case "gossip":
@@ -618,15 +682,25 @@ export class Router {
     if (c.peer) return;
     c.theirNonce = m.nonce;
     const mine = this.cfg.password !== undefined;
-    if (m.protoMax < this.cfg.minProtocol) return this.drop(c, `remote version range [${m.protoMin},${m.protoMax}] is incompatible with ours [${this.cfg.minProtocol},2]`);
-    if (mine && !m.encrypt) return this.drop(c, "password specified, but peer requested an unencrypted connection");
-    if (!mine && m.encrypt) return this.drop(c, "no password specificed, but peer requested an encrypted connection");
+    if (m.protoMax < this.cfg.minProtocol)
+      return this.drop(
+        c,
+        `remote version range [${m.protoMin},${m.protoMax}] is incompatible with ours [${this.cfg.minProtocol},2]`,
+      );
+    if (mine && !m.encrypt)
+      return this.drop(c, "password specified, but peer requested an unencrypted connection");
+    if (!mine && m.encrypt)
+      return this.drop(c, "no password specificed, but peer requested an encrypted connection");
     c.peer = { name: m.name, nick: m.nick, uid: m.uid, shortId: m.shortId };
     c.listenAddr = c.outbound ? c.address : `${c.remoteIp}:${m.port}`;
     c.encrypted = mine;
     if (m.name === this.name) {
       if (m.uid === this.uid) return this.drop(c, "cannot connect to ourself", true);
-      return this.drop(c, `local "${this.name}(${this.cfg.nickname})" and remote "${m.name}(${m.nick})" peer names collision`, true);
+      return this.drop(
+        c,
+        `local "${this.name}(${this.cfg.nickname})" and remote "${m.name}(${m.nick})" peer names collision`,
+        true,
+      );
     }
     if (mine) {
       this.send(c, { t: "auth", proof: proof(this.cfg.password!, m.nonce) });
@@ -646,10 +720,16 @@ export class Router {
       const initiator = (x: Conn): string => (x.outbound ? this.name : p.name);
       const keepNew = initiator(c) < initiator(other);
       const loser = keepNew ? other : c;
-      this.drop(loser, `Multiple connections to ${p.name}(${p.nick}) added to ${this.name}(${this.cfg.nickname})`, false, true);
+      this.drop(
+        loser,
+        `Multiple connections to ${p.name}(${p.nick}) added to ${this.name}(${this.cfg.nickname})`,
+        false,
+        true,
+      );
       if (loser === c) return;
     }
-    if (this.conns.size > this.cfg.connLimit && this.cfg.connLimit > 0) return this.drop(c, `Connection limit reached (${this.cfg.connLimit})`);
+    if (this.conns.size > this.cfg.connLimit && this.cfg.connLimit > 0)
+      return this.drop(c, `Connection limit reached (${this.cfg.connLimit})`);
     c.state = "established";
     this.nicks.set(p.name, p.nick);
     if (c.target) {
@@ -662,7 +742,15 @@ export class Router {
     const isNew = !this.peers.has(p.name);
     this.log.info(`${this.label(c)}: connection added${isNew ? " (new peer)" : ""}`);
     const known = this.peers.get(p.name);
-    if (!known || known.uid !== p.uid) this.peers.set(p.name, { name: p.name, nick: p.nick, uid: p.uid, shortId: p.shortId, version: 0, connections: [] });
+    if (!known || known.uid !== p.uid)
+      this.peers.set(p.name, {
+        name: p.name,
+        nick: p.nick,
+        uid: p.uid,
+        shortId: p.shortId,
+        version: 0,
+        connections: [],
+      });
     this.log.info(`${this.label(c)}: connection fully established`);
     this.log.info(`sleeve ${this.label(c)}: Effective MTU verified at ${c.encrypted ? 1414 : 1438}`);
     this.updateSelf();
@@ -675,7 +763,8 @@ export class Router {
     const error = c.error ?? "EOF";
     if (!c.logged) {
       c.logged = true;
-      if (c.state === "handshake") this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
+      if (c.state === "handshake")
+        this.log.info(`${this.label(c)} connection shutting down due to error during handshake: ${error}`);
       else this.log.info(`${this.label(c)}: connection shutting down due to error: ${error}`);
     }
     if (c.state === "established") {
@@ -695,15 +784,28 @@ export class Router {
       if (!c.droppedByUs && this.cfg.discovery && !this.targets.has(c.listenAddr)) {
         this.learned.set(c.listenAddr, Date.now());
         const [host, port] = splitHostPort(c.listenAddr, this.cfg.port);
-        this.targets.set(c.listenAddr, { given: c.listenAddr, host, port: Number(port), direct: false, state: "connecting", never: false, delayMs: FIRST_RETRY_MS, attempts: 1, dialing: false });
+        this.targets.set(c.listenAddr, {
+          given: c.listenAddr,
+          host,
+          port: Number(port),
+          direct: false,
+          state: "connecting",
+          never: false,
+          delayMs: FIRST_RETRY_MS,
+          attempts: 1,
+          dialing: false,
+        });
       }
       const t = this.targets.get(c.listenAddr);
       if (t && !t.dialing && !t.timer && !this.connectedTo(t)) {
         t.attempts = Math.max(t.attempts, 1);
-        t.timer = setTimeout(() => {
-          t.timer = undefined;
-          this.tryConnect(t);
-        }, FIRST_RETRY_MS * (0.9 + Math.random() * 0.2));
+        t.timer = setTimeout(
+          () => {
+            t.timer = undefined;
+            this.tryConnect(t);
+          },
+          FIRST_RETRY_MS * (0.9 + Math.random() * 0.2),
+        );
         t.state = "connecting";
       }
     }
@@ -714,7 +816,13 @@ export class Router {
     const me = this.peers.get(this.name)!;
     me.connections = [...this.conns.values()]
       .filter((c) => c.state === "established" && c.peer)
-      .map((c) => ({ Name: c.peer!.name, NickName: c.peer!.nick, Address: c.address, Outbound: c.outbound, Established: true }));
+      .map((c) => ({
+        Name: c.peer!.name,
+        NickName: c.peer!.nick,
+        Address: c.address,
+        Outbound: c.outbound,
+        Established: true,
+      }));
     me.version = ++this.version;
     this.pruneUnreachable();
     this.queueGossip();
@@ -764,7 +872,12 @@ export class Router {
     return {
       t: "gossip",
       peers: [...this.peers.values()],
-      ring: this.ipam && !this.ipam.shutdown ? cloneRing(this.ipam.ring) : this.ipam?.shutdown ? cloneRing(this.ipam.ring) : null,
+      ring:
+        this.ipam && !this.ipam.shutdown
+          ? cloneRing(this.ipam.ring)
+          : this.ipam?.shutdown
+            ? cloneRing(this.ipam.ring)
+            : null,
       paxos: this.ipam ? [...this.ipam.paxos.values()] : [],
       dns: dnsOut,
       nicks: Object.fromEntries(this.nicks),
@@ -809,7 +922,12 @@ export class Router {
   }
 
   private reachableVia(p: PeerRecord, all: PeerRecord[]): boolean {
-    return all.some((q) => q.name !== p.name && q.connections.some((x) => x.Name === p.name) && p.connections.some((x) => x.Name === q.name));
+    return all.some(
+      (q) =>
+        q.name !== p.name &&
+        q.connections.some((x) => x.Name === p.name) &&
+        p.connections.some((x) => x.Name === q.name),
+    );
   }
 
   /** Peer discovery: dial addresses our peers dial, when we have no connection to that peer. */
@@ -880,12 +998,16 @@ export class Router {
   addName(cid: string, ip: string, fqdn: string): void {
     const host = fqdn.endsWith(".") ? fqdn : fqdn + ".";
     if (!this.inDomain(host)) {
-      this.log.info(`[nameserver ${this.name}] Ignoring registration ${host} (not a subdomain of ${this.cfg.dnsDomain})`);
+      this.log.info(
+        `[nameserver ${this.name}] Ignoring registration ${host} (not a subdomain of ${this.cfg.dnsDomain})`,
+      );
       return;
     }
     if (this.opts.isAlive(cid)) this.seenAlive.add(cid);
     const set = this.mySet();
-    const found = set.entries.find((e) => e.cid === cid && e.ip === ip && e.hostname.toLowerCase() === host.toLowerCase());
+    const found = set.entries.find(
+      (e) => e.cid === cid && e.ip === ip && e.hostname.toLowerCase() === host.toLowerCase(),
+    );
     if (found) {
       if (found.tombstone === 0) return;
       found.tombstone = 0;
@@ -902,7 +1024,11 @@ export class Router {
     let changed = false;
     for (const e of this.mySet().entries) {
       if (e.tombstone !== 0) continue;
-      if ((cid === undefined || e.cid === cid) && (ip === undefined || e.ip === ip) && (host === undefined || e.hostname.toLowerCase() === host)) {
+      if (
+        (cid === undefined || e.cid === cid) &&
+        (ip === undefined || e.ip === ip) &&
+        (host === undefined || e.hostname.toLowerCase() === host)
+      ) {
         e.tombstone = Math.floor(Date.now() / 1000);
         e.version++;
         changed = true;
@@ -932,7 +1058,8 @@ export class Router {
 
   allDnsEntries(): DnsEntry[] {
     const out: DnsEntry[] = [];
-    for (const [origin, set] of this.dnsSets) if (origin === this.name || this.peers.has(origin)) out.push(...set.entries);
+    for (const [origin, set] of this.dnsSets)
+      if (origin === this.name || this.peers.has(origin)) out.push(...set.entries);
     return out;
   }
 
@@ -940,7 +1067,8 @@ export class Router {
     let q = name.toLowerCase();
     const labels = q.replace(/\.$/, "").split(".");
     if (labels.length === 1) q = `${labels[0]}.${this.cfg.dnsDomain.toLowerCase()}`;
-    if (!q.endsWith("." + this.cfg.dnsDomain.toLowerCase()) && q !== this.cfg.dnsDomain.toLowerCase()) return undefined;
+    if (!q.endsWith("." + this.cfg.dnsDomain.toLowerCase()) && q !== this.cfg.dnsDomain.toLowerCase())
+      return undefined;
     return this.allDnsEntries()
       .filter((e) => e.tombstone === 0 && e.hostname.toLowerCase() === q)
       .map((e) => e.ip);
@@ -972,7 +1100,10 @@ export class Router {
       reachable: reach,
       others: [...known].filter((n) => !this.peers.has(n)).sort(),
     });
-    if (heir) this.log.info(`[allocator ${this.name}] Handing over all ranges to ${heir}(${this.nicks.get(heir) ?? ""})`);
+    if (heir)
+      this.log.info(
+        `[allocator ${this.name}] Handing over all ranges to ${heir}(${this.nicks.get(heir) ?? ""})`,
+      );
     this.queueGossip();
   }
 
@@ -1024,10 +1155,25 @@ export class Router {
       if (t.state === "connecting" || (t.dialing && !t.lastError)) {
         connections.push({ Address: addr, Outbound: true, State: "connecting", Info: "", Attrs: null });
       } else if (t.dialing || t.state === "retrying") {
-        connections.push({ Address: addr, Outbound: true, State: "retrying", Info: t.lastError ?? "", Attrs: null });
+        connections.push({
+          Address: addr,
+          Outbound: true,
+          State: "retrying",
+          Info: t.lastError ?? "",
+          Attrs: null,
+        });
       } else if (t.state === "failed") {
-        const retry = t.never || !t.retryAt ? "never" : goTimeString(t.retryAt, crypto.randomInt(0, 1_000_000), t.retryMono);
-        connections.push({ Address: addr, Outbound: true, State: "failed", Info: `${t.lastError ?? ""}, retry: ${retry}`, Attrs: null });
+        const retry =
+          t.never || !t.retryAt
+            ? "never"
+            : goTimeString(t.retryAt, crypto.randomInt(0, 1_000_000), t.retryMono);
+        connections.push({
+          Address: addr,
+          Outbound: true,
+          State: "failed",
+          Info: `${t.lastError ?? ""}, retry: ${retry}`,
+          Attrs: null,
+        });
       }
     }
     const peers: PeerView[] = [...this.peers.values()].map((p) => ({
@@ -1041,7 +1187,10 @@ export class Router {
     const snap: RouterSnapshot = {
       ready: this.ready,
       version: this.opts.version,
-      versionCheck: { enabled: !this.opts.checkpointDisabled, nextCheckAt: new Date(this.started + 6 * 3600 * 1000) },
+      versionCheck: {
+        enabled: !this.opts.checkpointDisabled,
+        nextCheckAt: new Date(this.started + 6 * 3600 * 1000),
+      },
       name: this.name,
       nickName: cfg.nickname,
       port: cfg.port,
@@ -1076,8 +1225,17 @@ export class Router {
                 IsKnownPeer: this.peers.has(e.peer),
                 Version: e.version,
               })),
-        PendingClaims: ipam.pendingClaims.length === 0 ? null : ipam.pendingClaims.map((c) => ({ Ident: c.ident, CIDR: { Addr: formatIp(c.addr), PrefixLen: c.prefix } })),
-        PendingAllocates: ipam.pending.length === 0 ? null : ipam.pending.map((p) => `${p.ident} ${formatIp(p.start)}/${p.prefix}`),
+        PendingClaims:
+          ipam.pendingClaims.length === 0
+            ? null
+            : ipam.pendingClaims.map((c) => ({
+                Ident: c.ident,
+                CIDR: { Addr: formatIp(c.addr), PrefixLen: c.prefix },
+              })),
+        PendingAllocates:
+          ipam.pending.length === 0
+            ? null
+            : ipam.pending.map((p) => `${p.ident} ${formatIp(p.start)}/${p.prefix}`),
         status: ipam.statusText(),
       };
     }
@@ -1090,10 +1248,20 @@ export class Router {
         Version: e.version,
         Tombstone: e.tombstone,
       }));
-      snap.dns = { Domain: cfg.dnsDomain, Upstream: this.upstream.length ? this.upstream : null, Address: cfg.dnsListen, TTL: cfg.dnsTtl, Entries: entries.length ? entries : null };
+      snap.dns = {
+        Domain: cfg.dnsDomain,
+        Upstream: this.upstream.length ? this.upstream : null,
+        Address: cfg.dnsListen,
+        TTL: cfg.dnsTtl,
+        Entries: entries.length ? entries : null,
+      };
     }
     if (cfg.proxy) snap.proxy = { Addresses: cfg.proxyAddrs };
-    if (cfg.plugin) snap.plugin = { defaultSubnet: formatCidr(cfg.defaultSubnet ?? cfg.range ?? { start: 0, prefix: 0 }), dns: cfg.dns };
+    if (cfg.plugin)
+      snap.plugin = {
+        defaultSubnet: formatCidr(cfg.defaultSubnet ?? cfg.range ?? { start: 0, prefix: 0 }),
+        dns: cfg.dns,
+      };
     return snap;
   }
 
@@ -1120,9 +1288,13 @@ export function splitHostPort(s: string, defaultPort: number): [string, string] 
 }
 
 /** `host[:port]` → address, or the error text `weave connect` shows. */
-export async function resolvePeer(p: string, defaultPort: number): Promise<{ host: string; port: number } | { error: string }> {
+export async function resolvePeer(
+  p: string,
+  defaultPort: number,
+): Promise<{ host: string; port: number } | { error: string }> {
   const [host, portText] = splitHostPort(p, defaultPort);
-  if (host === "" || !/^[A-Za-z0-9]+$/.test(portText)) return { error: `invalid peer name "${p}", should be host[:port]` };
+  if (host === "" || !/^[A-Za-z0-9]+$/.test(portText))
+    return { error: `invalid peer name "${p}", should be host[:port]` };
   if (!/^\d+$/.test(portText)) return { error: `address tcp/${portText}: unknown port` };
   const port = Number(portText);
   if (parseIp(host) !== undefined) return { host, port };

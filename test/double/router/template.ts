@@ -45,7 +45,13 @@ function goFormat(v: unknown): string {
   if (v === null || v === undefined) return "<nil>";
   if (Array.isArray(v)) return "[" + v.map(goFormat).join(" ") + "]";
   if (typeof v === "object") {
-    return "{" + Object.values(v as Record<string, unknown>).map(goFormat).join(" ") + "}";
+    return (
+      "{" +
+      Object.values(v as Record<string, unknown>)
+        .map(goFormat)
+        .join(" ") +
+      "}"
+    );
   }
   return String(v).replace(/^@@UID(\d+)@@$/, "$1");
 }
@@ -77,7 +83,9 @@ export function executeTemplate(tmpl: string, data: Record<string, unknown>): Te
     }
     if (failed) {
       // Go writes what it produced so far; with no output yet the handler answers 500.
-      return out.length === 0 ? { status: 500, body: "error during template execution" } : { status: 200, body: out + "error during template execution" };
+      return out.length === 0
+        ? { status: 500, body: "error during template execution" }
+        : { status: 200, body: out + "error during template execution" };
     }
     out += a.fn === "json" ? encodeJson(v, 0) : goFormat(v);
   }
