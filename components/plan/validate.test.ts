@@ -490,6 +490,13 @@ describe("container rules", () => {
     expect(r.errors).toEqual([]);
     expectOne(r.warnings, "containers[0].address", '"1.1.1.1/24"', "does not track");
   });
+  test("static address in the range with a wider netmask than the range warns", () => {
+    const s = base();
+    s.containers![0].address = "172.16.16.9/16";
+    const r = validateSpec(s);
+    expect(r.errors).toEqual([]);
+    expectOne(r.warnings, "containers[0].address", '"172.16.16.9/16"', "/16", "use /24 or longer");
+  });
   test("subnet outside the range", () => {
     expectOne(
       c0({ subnet: "172.16.17.0/25" }),

@@ -884,6 +884,16 @@ export const containerRules: Rule<ContainerRuleCtx>[] = [
       `${quote(staticOk(k)!.text)} is outside network.allocRange ${c.goodRange!.text}: Weave does not track it, so nothing stops another host from using the same address`,
   },
   {
+    severity: "warning",
+    path: ({ k }) => cPath(k, "address"),
+    when: ({ k, c }) => {
+      const a = staticOk(k);
+      return !!a && !!c.goodRange && containsIp(c.goodRange, a.addr) && a.prefix < c.goodRange.prefix;
+    },
+    message: ({ k, c }) =>
+      `${quote(staticOk(k)!.text)} has a wider netmask (/${staticOk(k)!.prefix}) than network.allocRange ${c.goodRange!.text}: the container will send traffic for addresses outside the Weave network into it; use /${c.goodRange!.prefix} or longer`,
+  },
+  {
     path: ({ k }) => cPath(k, "subnet"),
     when: ({ k }) => k.subnet !== undefined && cidrProblems(k.subnet) !== undefined,
     message: ({ k }) =>
