@@ -210,15 +210,19 @@ export class SshConnection implements HostConnection {
     if (this.closed) {
       return;
     }
+    // Keep the process alive until the goodbye is through: a caller awaiting close() must not
+    // see the process exit under it.
+    this.socket.ref();
     await new Promise<void>((resolve) => {
       this.closeWaiters.push(resolve);
-      this.client.end();
-      this.jump?.end();
       // A peer that never answers our disconnect must not hold the caller.
-      setTimeout(() => {
+      const fallback = setTimeout(() => {
         this.socket.destroy();
         this.markClosed();
-      }, 2_000).unref();
+      }, 2_000);
+      this.closeWaiters.push(() => clearTimeout(fallback));
+      this.client.end();
+      this.jump?.end();
     });
   }
 
