@@ -1,0 +1,50 @@
+/**
+ * A small local lab: two Docker-in-Docker hosts on this machine's Docker, a Weave network on
+ * them, and the textbook's web1/web2. The same components as for real hosts: LocalLab only
+ * provides the hosts (SSH on 127.0.0.1:2211-2212 with a per-stack key and pinned host keys).
+ *
+ *   cd examples/local && pulumi stack init dev && pulumi up
+ *   pulumi stack output sshCommands
+ *
+ * The repository's main program (`npm run lab`) does the same with three hosts and more outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { declareContainers } from "../../components/lab-containers";
+import { LocalLab } from "../../components/local-lab";
+import { WeaveNetwork } from "../../components/network";
+import { planLab } from "../../components/plan";
+import type { ContainerSpec } from "../../components/spec";
+
+const stack = pulumi.getStack();
+// Own ports and Docker names, so this example can run next to `npm run lab`.
+const hosts = new LocalLab("local", {
+  hosts: 2,
+  sshPortBase: 2211,
+  subnet: "10.10.11.0/24",
+  stack: `example-local-${stack}`,
+  keyFile: "id_ed25519",
+  knownHostsFile: "known_hosts",
+});
+
+const network = { allocRange: "172.16.16.0/24" };
+const containers: ContainerSpec[] = [
+  { name: "web1", host: "docker1", image: "lab/web:1" },
+  { name: "web2", host: "docker2", image: "lab/web:1" },
+];
+const lab = new WeaveNetwork(
+  "local-lab",
+  { name: "local", network, hosts: hosts.hosts },
+  { dependsOn: [hosts] },
+);
+const out = declareContainers(
+  lab,
+  planLab({ name: "local", network, hosts: hosts.hosts, containers }),
+  containers,
+);
+
+export const weaveHosts = lab.hosts;
+export const weaveContainers = out;
+/** `ssh -i id_ed25519 …`: write the key first with `pulumi stack output --show-secrets sshPrivateKey > id_ed25519 && chmod 600 id_ed25519` and `pulumi stack output knownHosts > known_hosts`. */
+export const sshCommands = hosts.sshCommands;
+export const sshPrivateKey = hosts.sshPrivateKey;
+export const knownHosts = hosts.knownHosts;
