@@ -73,8 +73,10 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after setMocks so resources register against the mock monitor.
+type ProgramModule = typeof import("../../components/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { labProgram } = require("../../components/program") as typeof import("../../components/program");
+const program = require("../../components/program") as ProgramModule;
+const { labProgram, runtimeConfigSource } = program;
 
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 /** Lets every pending registration reach the mock monitor. */
@@ -313,5 +315,22 @@ describe("the program with hosts configured", () => {
     expect(message).toMatch(/hosts\[1\]\.name: .*docker1/);
     expect(message).toMatch(/hosts\[0\]\.ssh\.hostKey/);
     expect(registered).toEqual([]);
+  });
+});
+
+describe("runtimeConfigSource", () => {
+  it("reads the stack's config and which keys were set with --secret from the Pulumi runtime", () => {
+    pulumi.runtime.setAllConfig(
+      { "weave-lab:hosts": '[{"name":"a","address":"192.0.2.1"}]', "weave-lab:password": "pw" },
+      ["weave-lab:password"],
+    );
+    const src = runtimeConfigSource(tmp);
+    expect(src.get("weave-lab:hosts")).toBe('[{"name":"a","address":"192.0.2.1"}]');
+    expect(src.get("weave-lab:missing")).toBeUndefined();
+    expect(src.isSecret("weave-lab:password")).toBe(true);
+    expect(src.isSecret("weave-lab:hosts")).toBe(false);
+    fs.writeFileSync(path.join(tmp, "spec.yaml"), "name: from-yaml\nhosts: []\n");
+    expect(src.parseYaml!(src.readFile!("spec.yaml"))).toEqual({ name: "from-yaml", hosts: [] });
+    pulumi.runtime.setAllConfig({}, []);
   });
 });
