@@ -145,65 +145,88 @@ function expectLogFaithful(step: Step, got: { code: number; stdout: string; stde
   expect({ [`${step.file}: essential messages missing`]: missing }).toEqual({ [`${step.file}: essential messages missing`]: [] });
 }
 
-describe("the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH", () => {
-  let lab: TestLab | undefined;
-  let map: Array<[string, string]> = [];
-  const steps = captureOrder(/^0[1-8]-/);
+/** A command the double is meant to answer (weave/docker, possibly behind env assignments or `eval $(weave env)`). */
+function replayable(command: string): boolean {
+  const bare = command.replace(/^(?:[A-Z_]+=\S*\s+)+/, "");
+  return /^(weave|docker)\s/.test(bare) || /^eval \$\(weave env\)/.test(bare);
+}
 
-  beforeAll(async () => {
-    lab = await getLab({ hosts: 4, names: HOSTS });
-    map = addressMap(lab);
-    for (const h of lab.hosts) {
-      if (!h.home) throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
-      // Captured peer names; lost pings wait a tenth of the real time.
-      tuneDouble(h.home, { peerName: CAPTURED_PEERS[h.name], timeScale: 0.1 });
+/**
+ * One replay: a fresh 4-host lab, the captures matching `prefixes` in capture order, each sent
+ * over SSH and compared. `peerNames` lists names to keep unmasked (explicit `--name`s).
+ */
+function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = []): void {
+  describe(title, () => {
+    let lab: TestLab | undefined;
+    let map: Array<[string, string]> = [];
+    const steps = captureOrder(prefixes).filter((s) => replayable(s.command));
+    const peerNames = [...Object.values(CAPTURED_PEERS), ...extraPeers];
+
+    beforeAll(async () => {
+      lab = await getLab({ hosts: 4, names: HOSTS });
+      map = addressMap(lab);
+      for (const h of lab.hosts) {
+        if (!h.home) throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
+        // Captured peer names; lost pings wait a tenth of the real time.
+        tuneDouble(h.home, { peerName: CAPTURED_PEERS[h.name], timeScale: 0.1 });
+      }
+    });
+
+    afterAll(async () => {
+      if (!lab) return;
+      const l = lab;
+      // Stop routers before the namespaces go (teardown also kills them; this keeps logs quiet).
+      await Promise.all(l.hosts.map((h) => l.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
+      await l.destroy();
+    });
+
+    test("the replay covers every weave/docker capture of these steps", () => {
+      const files = listFixtures().filter((f) => prefixes.test(f));
+      const excluded = captureOrder(prefixes)
+        .filter((s) => !replayable(s.command))
+        .map((s) => s.file);
+      expect(steps.map((s) => s.file).sort()).toEqual(files.filter((f) => !excluded.includes(f)));
+    });
+
+    for (const step of steps) {
+      test(`${step.file}: \`${step.command}\` on ${step.host} answers like real Weave`, async () => {
+        if (!lab) throw new Error("no lab");
+        const command = relocate(step.command, map);
+        const got = await lab.ssh(step.host, command, { timeoutMs: 90_000 });
+        if (step.file.endsWith(".json")) {
+          const want = JSON.parse(relocate(readJsonFixture(step.file), map)) as ReportLike;
+          expect({ exit: got.code, stderr: got.stderr }).toEqual({ exit: 0, stderr: "" });
+          let mine: ReportLike;
+          try {
+            mine = JSON.parse(got.stdout) as ReportLike;
+          } catch {
+            throw new Error(`${step.file}: the double's report is not JSON:\n${got.stdout}`);
+          }
+          expect([...keyPaths(mine)].sort()).toEqual([...keyPaths(want)].sort());
+          expect(reportFacts(mine)).toEqual(reportFacts(want));
+          expect({ trailingNewline: got.stdout.endsWith("\n") }).toEqual({ trailingNewline: false });
+          return;
+        }
+        const want = step.fixture as Fixture;
+        if (/docker logs/.test(step.command)) {
+          expectLogFaithful(step, got, { ...want, stdout: relocate(want.stdout, map), stderr: relocate(want.stderr, map) });
+          return;
+        }
+        const norm = (s: string): string => normalise(step.command, s, { peerNames });
+        // One object, so a failure shows every difference at once as a readable diff.
+        expect({ exit: got.code, stdout: norm(got.stdout), stderr: norm(got.stderr) }).toEqual({
+          exit: want.exit,
+          stdout: norm(relocate(want.stdout, map)),
+          stderr: norm(relocate(want.stderr, map)),
+        });
+      });
     }
   });
+}
 
-  afterAll(async () => {
-    if (!lab) return;
-    // Stop routers before the namespaces go (teardown also kills them; this keeps logs quiet).
-    await Promise.all(lab.hosts.map((h) => lab!.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
-    await lab.destroy();
-  });
+const SEED_NAMES = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:04"];
 
-  test("the replay covers every 01–08 capture", () => {
-    const files = listFixtures().filter((f) => /^0[1-8]-/.test(f));
-    expect(steps.map((s) => s.file).sort()).toEqual(files);
-  });
-
-  for (const step of steps) {
-    test(`${step.file}: \`${step.command}\` on ${step.host} answers like real Weave`, async () => {
-      if (!lab) throw new Error("no lab");
-      const command = relocate(step.command, map);
-      const got = await lab.ssh(step.host, command, { timeoutMs: 90_000 });
-      const peerNames = Object.values(CAPTURED_PEERS);
-      if (step.file.endsWith(".json")) {
-        const want = JSON.parse(relocate(readJsonFixture(step.file), map)) as ReportLike;
-        expect({ exit: got.code, stderr: got.stderr }).toEqual({ exit: 0, stderr: "" });
-        let mine: ReportLike;
-        try {
-          mine = JSON.parse(got.stdout) as ReportLike;
-        } catch {
-          throw new Error(`${step.file}: the double's report is not JSON:\n${got.stdout}`);
-        }
-        expect([...keyPaths(mine)].sort()).toEqual([...keyPaths(want)].sort());
-        expect(reportFacts(mine)).toEqual(reportFacts(want));
-        expect({ trailingNewline: got.stdout.endsWith("\n") }).toEqual({ trailingNewline: false });
-        return;
-      }
-      const want = step.fixture as Fixture;
-      if (/docker logs/.test(step.command)) {
-        expectLogFaithful(step, got, { ...want, stdout: relocate(want.stdout, map), stderr: relocate(want.stderr, map) });
-        return;
-      }
-      const norm = (s: string): string => normalise(step.command, s, { peerNames });
-      // One object, so a failure shows every difference at once as a readable diff.
-      expect({ exit: got.code, stdout: norm(got.stdout), stderr: norm(got.stderr) }).toEqual({
-        exit: want.exit,
-        stdout: norm(relocate(want.stdout, map)),
-        stderr: norm(relocate(want.stderr, map)),
-      });
-    });
-  }
-});
+replaySuite("the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH", /^0[1-8]-/);
+replaySuite("the double replays seed mode: ring split by sorted names before any container (fixture 13)", /^13-/, SEED_NAMES);
+replaySuite("the double replays split brain: two one-peer rings refuse each other (fixture 17)", /^17-/);
+replaySuite("the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)", /^16-/, SEED_NAMES);

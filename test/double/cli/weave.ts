@@ -399,7 +399,8 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
       } catch {
         // Already dead, which is the usual case here.
       }
-      markExited(ctx, id, 1);
+      // restart=always makes Docker restart it; the script then kills it: 137.
+      markExited(ctx, id, restart ? 137 : 1);
       io.errLine(`The ${ctx.containerName} container has died. Consult the container logs for further details.`);
       return 1;
     }
