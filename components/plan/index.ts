@@ -30,7 +30,7 @@ export class SpecError extends Error {
   readonly issues: SpecIssue[];
   constructor(issues: SpecIssue[], header = "Invalid weave-lab spec") {
     super(
-      `${header} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+      `${header} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`,
     );
     this.name = "SpecError";
     this.issues = issues;

@@ -634,7 +634,7 @@ describe("every problem at once", () => {
     ]);
     const lines = (err as Error).message.split("\n");
     expect(lines[0]).toBe("Invalid weave-lab spec (9 problems):");
-    expect(lines.slice(1)).toEqual(issues.map((i) => `  ${i.path}: ${i.message}`));
+    expect(lines.slice(1)).toEqual(issues.map((i) => `${i.path}: ${i.message}`));
   });
 
   test("input of the wrong shape (e.g. from YAML) is reported, not crashed on", () => {
