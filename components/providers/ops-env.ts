@@ -11,6 +11,7 @@
  * from that path (the compiled package; from TypeScript sources through ts-node when available,
  * else the build output under `bin/`).
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectParams, HostConnection } from "../remote/types";
@@ -38,9 +39,26 @@ const TRANSPORT_CANDIDATES: string[] = (() => {
   const dir = path.dirname(here);
   if (here.endsWith(".js")) return [path.join(dir, "..", "remote", "index.js")];
   // Running from TypeScript sources (ts-node, jest): `<repo>/components/providers/ops-env.ts`.
+  // The build output loads in milliseconds, ts-node in seconds: use the build when it is fresh.
   const repo = path.resolve(dir, "..", "..");
-  return [path.join(dir, "..", "remote", "index.ts"), path.join(repo, "bin", "components", "remote", "index.js")];
+  const src = path.join(dir, "..", "remote");
+  const built = path.join(repo, "bin", "components", "remote");
+  const ts = path.join(src, "index.ts");
+  const js = path.join(built, "index.js");
+  return buildIsFresh(src, built) ? [js, ts] : [ts, js];
 })();
+
+/** True when every transport source has a compiled file at least as new (so `bin/` is not stale). */
+function buildIsFresh(srcDir: string, builtDir: string): boolean {
+  try {
+    return fs
+      .readdirSync(srcDir)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .every((f) => fs.statSync(path.join(builtDir, f.replace(/\.ts$/, ".js"))).mtimeMs >= fs.statSync(path.join(srcDir, f)).mtimeMs);
+  } catch {
+    return false;
+  }
+}
 
 // In the program's own process, publish the transport that is already loaded.
 (globalThis as Record<string, unknown>)[TRANSPORT_SLOT] ??= require("../remote") as Transport;

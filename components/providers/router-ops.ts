@@ -275,9 +275,17 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
   const conn = env.connect(inputs.connection);
   await preflight(env, conn, inputs);
   const t = inputs.timeouts.commandMs;
-  const existing = await inspectRouterContainer(conn, t);
+  let existing = await inspectRouterContainer(conn, t);
+  let report = existing.state === "running" ? await fetchReport(conn) : undefined;
+  if (existing.state === "running" && !report) {
+    // Running but mute: a router that just died (Docker has not noticed yet) or one that hangs.
+    for (let i = 0; i < 20 && existing.state === "running" && !report; i++) {
+      await env.sleep(250);
+      existing = await inspectRouterContainer(conn, t);
+      report = existing.state === "running" ? await fetchReport(conn) : undefined;
+    }
+  }
   if (existing.state !== "absent") {
-    const report = existing.state === "running" ? await fetchReport(conn) : undefined;
     const foreign = describeForeign(inputs, report, existing);
     if (foreign) {
       if (!inputs.resetForeignRouters) {
@@ -289,6 +297,10 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
       }
       env.log(`${inputs.host}: resetting a foreign router (${foreign}) because resetForeignRouters is set`);
       await resetRouter(env, conn, inputs, existing.state === "running");
+    } else if (existing.state === "running" && !report) {
+      env.log(`${inputs.host}: the weave container runs but its API does not answer: stopping it to relaunch (IPAM data kept)`);
+      const stop = weaveCli(inputs.weave).stop();
+      await conn.exec(stop.argv, { env: { ...weaveEnv(inputs), ...stop.env }, timeoutMs: t, what: "weave stop" });
     } else if (existing.state === "running" && report) {
       const rejoined = !existing.args?.some((a) => a === "--ipalloc-init" || a.startsWith("--ipalloc-init="));
       const drift = missingFlags(inputs, existing.args, rejoined);

@@ -1,0 +1,243 @@
+/**
+ * Routers and consensus on a namespace lab with the Weave double (or on real hosts through
+ * WEAVE_LAB_HOSTS): the providers driven the way the Pulumi engine drives them.
+ */
+import { closeAll, setLogger, stats, resetStats, type RemoteLogEvent } from "../../components/remote";
+import type { GateOutputs, RouterOutputs } from "../../components/providers/types";
+import { gateProvider } from "../../components/providers/gate";
+import { routerProvider } from "../../components/providers/router";
+import { parseReport } from "../../components/weave/report";
+import type { WeaveReport } from "../../components/weave/types";
+import { Engine, EngineError, type Step } from "../engine/engine";
+import { GATE, networkResources, routerName, specForLab, DOUBLE_WEAVE } from "../engine/network";
+import { serializeProvider, serializedProvider } from "../engine/serialize";
+import { getLab, writeDoubleConfig, type TestLab } from "../lab";
+import type { NetworkSpec } from "../../components/spec";
+
+jest.setTimeout(240_000);
+process.env.CHECKPOINT_DISABLE = "1";
+
+const RANGE = "172.16.16.0/24";
+let lab: TestLab;
+const events: RemoteLogEvent[] = [];
+
+beforeAll(async () => {
+  lab = await getLab({ hosts: 5, double: { cliDelayMs: 0 } });
+  setLogger((e) => events.push(e));
+});
+
+afterAll(async () => {
+  setLogger(undefined);
+  await closeAll();
+  await lab?.destroy();
+});
+
+const names = (steps: Step[]): string[] => steps.map((s) => `${s.name}:${s.kind}`).sort();
+const FOUR = ["host1", "host2", "host3", "host4"];
+
+function spec(hosts: string[], network: NetworkSpec = {}, name?: string) {
+  return specForLab(lab, { hosts, name, network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network } });
+}
+
+/** Every `exec` the transport ran since `from`, as rendered (no secrets). */
+function execsSince(from: number): string[] {
+  return events.slice(from).filter((e) => e.message.startsWith("exec ")).map((e) => `${e.hostName}: ${e.message.slice(5)}`);
+}
+
+/** Commands that change a host. */
+const MUTATING = /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach)\b|\bdocker (run|rm|stop|start|kill)\b/;
+
+async function reportOf(host: string): Promise<WeaveReport | undefined> {
+  const r = await lab.ssh(host, "curl -s -H 'Accept: application/json' http://127.0.0.1:6784/report || true");
+  if (r.code !== 0 || !r.stdout.trim().startsWith("{")) {
+    // Hosts without curl: ask the weave script.
+    const w = await lab.ssh(host, `${lab.real ? "weave" : DOUBLE_WEAVE} report 2>/dev/null`);
+    return w.code === 0 && w.stdout.trim().startsWith("{") ? parseReport(w.stdout) : undefined;
+  }
+  return parseReport(r.stdout);
+}
+
+/** What a reset must leave behind on a host: nothing of Weave's. */
+async function leftovers(host: string): Promise<string[]> {
+  const r = await lab.ssh(
+    host,
+    `docker ps -a --format '{{.Names}}' | grep -E '^weave' || true; ` +
+      `if [ -n "$WEAVE_DOUBLE_HOME" ]; then cd "$WEAVE_DOUBLE_HOME" && ls bridge.json weavedb.json 2>/dev/null || true; ` +
+      `else ip -o link show weave 2>/dev/null | cut -d: -f2 || true; fi`,
+  );
+  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+}
+
+async function expectClean(hosts: string[]): Promise<void> {
+  const left = await Promise.all(hosts.map(async (h) => [h, await leftovers(h)] as const));
+  expect(Object.fromEntries(left)).toEqual(Object.fromEntries(hosts.map((h) => [h, []])));
+}
+
+/** A host's outputs per router (the engine's state). */
+const routerOut = (e: Engine, host: string): RouterOutputs => e.outputs<RouterOutputs>(routerName(host));
+
+describe("routers and consensus (namespace lab + Weave double)", () => {
+  test("four hosts on 172.16.16.0/24 with realistic CLI timing: routers up, gate passes, each share equals the seed prediction; up twice changes nothing; destroy leaves nothing; up again is healthy", async () => {
+    await Promise.all(lab.hosts.map((h) => h.home && writeDoubleConfig(h.home, { cliDelayMs: 650 })));
+    try {
+      const s = spec(FOUR);
+      const { plan, resources } = networkResources(s);
+      const engine = new Engine();
+      resetStats();
+      const t0 = Date.now();
+      const steps = await engine.up(resources);
+      const upMs = Date.now() - t0;
+      expect(names(steps)).toEqual([`${GATE}:create`, ...FOUR.map((h) => `${routerName(h)}:create`)].sort());
+      const gate = engine.outputs<GateOutputs>(GATE);
+      expect(gate.healthy).toBe(true);
+      for (const h of plan.hosts) {
+        expect(h.predictedShare).toBeDefined();
+        expect(gate.results[h.name].shares.map((x) => x.cidr)).toEqual(h.predictedShare!.map((x) => x.cidr));
+        expect(gate.results[h.name].size).toBe(64);
+        expect(routerOut(engine, h.name).status).toBe("running");
+      }
+      // One SSH session per host for the whole up (routers, probes and gate share the pool).
+      expect(stats().opened).toEqual(Object.fromEntries(FOUR.map((h) => [h, 1])));
+      // The hosts agree among themselves, not just with us.
+      const r1 = await reportOf("host3");
+      expect(r1?.ipam?.owners.map((o) => o.peer).sort()).toEqual(plan.hosts.map((h) => h.peerName).sort());
+      console.log(`four-host up with 650 ms CLI calls: ${upMs} ms`);
+
+      const mark = events.length;
+      const again = await engine.up(resources);
+      expect(names(again).every((n) => n.endsWith(":same"))).toBe(true);
+      expect(execsSince(mark).filter((c) => MUTATING.test(c))).toEqual([]);
+
+      await engine.destroy();
+      expect(engine.state.size).toBe(0);
+      await expectClean(FOUR);
+
+      const third = await engine.up(resources);
+      expect(names(third)).toEqual(names(steps));
+      expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+      await engine.destroy();
+      await expectClean(FOUR);
+    } finally {
+      await Promise.all(lab.hosts.map((h) => h.home && writeDoubleConfig(h.home, { cliDelayMs: 0 })));
+    }
+  });
+
+  test("the serialised providers (fresh Node process per call, like Pulumi's plugin) create, read, update and delete a two-host network", async () => {
+    const routerText = await serializeProvider(routerProvider);
+    const gateText = await serializeProvider(gateProvider);
+    const opts = { routerProvider: serializedProvider(routerText), gateProvider: serializedProvider(gateText) };
+    const engine = new Engine();
+    const two = networkResources(spec(["host1", "host2"], {}, `ser-${lab.id}`), opts);
+    expect(names(await engine.up(two.resources))).toEqual([`${GATE}:create`, `${routerName("host1")}:create`, `${routerName("host2")}:create`].sort());
+    expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+    const refreshed = await engine.refresh();
+    expect(refreshed.every((s) => s.kind === "refresh" && (s.keys ?? []).length === 0)).toBe(true);
+    // Adding a host updates the two routers in place (connect) and creates the third.
+    const three = networkResources(spec(["host1", "host2", "host3"], {}, `ser-${lab.id}`), opts);
+    const steps = await engine.up(three.resources);
+    expect(names(steps)).toEqual(
+      [`${GATE}:update`, `${routerName("host1")}:update`, `${routerName("host2")}:update`, `${routerName("host3")}:create`].sort(),
+    );
+    expect(routerOut(engine, "host3").rejoined).toBe(true);
+    expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+    await engine.destroy();
+    await expectClean(["host1", "host2", "host3"]);
+  });
+
+  test("a fifth host joins the ring without a relaunch of the others, and a removed host hands its range back: no unreachable owner remains", async () => {
+    const engine = new Engine();
+    const name = `grow-${lab.id}`;
+    await engine.up(networkResources(spec(FOUR, {}, name)).resources);
+    const five = ["host1", "host2", "host3", "host4", "host5"];
+    const grow = await engine.up(networkResources(spec(five, {}, name)).resources);
+    expect(names(grow)).toEqual([`${GATE}:update`, ...FOUR.map((h) => `${routerName(h)}:update`), `${routerName("host5")}:create`].sort());
+    expect(routerOut(engine, "host5").rejoined).toBe(true);
+    const gate = engine.outputs<GateOutputs>(GATE);
+    expect(gate.healthy).toBe(true);
+
+    const host4Peer = routerOut(engine, "host4").peerName;
+    const keep = ["host1", "host2", "host3", "host5"];
+    const shrink = await engine.up(networkResources(spec(keep, {}, name)).resources);
+    expect(names(shrink)).toEqual([`${GATE}:update`, ...keep.map((h) => `${routerName(h)}:update`), `${routerName("host4")}:delete`].sort());
+    await expectClean(["host4"]);
+    for (const h of keep) {
+      const r = await reportOf(h);
+      const owners = r?.ipam?.owners ?? [];
+      expect(owners.filter((o) => !o.reachable || o.peer === host4Peer)).toEqual([]);
+      expect(owners.reduce((a, o) => a + o.size, 0)).toBe(256);
+    }
+    await engine.destroy();
+    await expectClean(five);
+  });
+
+  test("a host already running Weave with another range is refused naming the host and what runs there, and is left untouched; resetForeignRouters takes it over", async () => {
+    const w = lab.real ? "weave" : DOUBLE_WEAVE;
+    const foreign = await lab.ssh("host1", `CHECKPOINT_DISABLE=1 ${w} launch --ipalloc-range 10.99.0.0/16 --proxy=false --plugin=false`);
+    expect(foreign.code).toBe(0);
+    const before = await reportOf("host1");
+    expect(before?.ipam?.range).toBe("10.99.0.0/16");
+    const engine = new Engine();
+    const name = `foreign-${lab.id}`;
+    const err = await engine.up(networkResources(spec(["host1", "host2"], {}, name)).resources).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    const failures = (err as EngineError).failures;
+    expect(failures.map((f) => f.name)).toEqual([routerName("host1")]);
+    expect(failures[0].error.message).toMatch(/^host1: a running Weave router that is not this lab's is on this host: peer name \S+ \(this lab: \S+\), range 10\.99\.0\.0\/16 \(this lab: 172\.16\.16\.0\/24\)/);
+    expect(failures[0].error.message).toContain("resetForeignRouters");
+    const after = await reportOf("host1");
+    expect(after?.router.name).toBe(before?.router.name);
+    expect(after?.ipam?.range).toBe("10.99.0.0/16");
+    expect(engine.state.has(GATE)).toBe(false);
+
+    await engine.up(networkResources(spec(["host1", "host2"], { resetForeignRouters: true }, name)).resources);
+    expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+    expect((await reportOf("host1"))?.ipam?.range).toBe(RANGE);
+    await engine.destroy();
+    await expectClean(["host1", "host2"]);
+  });
+
+  test("faults: an unreachable host fails the up naming it and a rerun converges; a router killed out of band is reported by refresh and relaunched; a changed host key is refused with both fingerprints", async () => {
+    if (lab.real) throw new Error("this test needs the namespace lab's faults (not available with WEAVE_LAB_HOSTS)");
+    const engine = new Engine();
+    const name = `faults-${lab.id}`;
+    const three = ["host1", "host2", "host3"];
+    const s = specForLab(lab, { hosts: three, name, connectTimeoutSeconds: 3, network: { allocRange: RANGE, consensusTimeoutSeconds: 30 } });
+    await lab.faults.cutLink("host2");
+    let err: unknown;
+    try {
+      err = await engine.up(networkResources(s).resources).catch((e: unknown) => e);
+    } finally {
+      await lab.faults.restoreLink("host2");
+    }
+    expect(err).toBeInstanceOf(EngineError);
+    const failed = (err as EngineError).failures;
+    expect(failed.map((f) => f.name)).toEqual([routerName("host2")]);
+    expect(failed[0].error.message).toContain("host2");
+    const steps = await engine.up(networkResources(s).resources);
+    expect(names(steps)).toEqual([`${GATE}:create`, `${routerName("host1")}:same`, `${routerName("host2")}:create`, `${routerName("host3")}:same`].sort());
+    expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+
+    await lab.faults.killRouter("host3");
+    const refresh = await engine.refresh();
+    expect(refresh.find((r) => r.name === routerName("host3"))?.keys).toContain("status");
+    expect(routerOut(engine, "host3").status).toBe("stopped");
+    const heal = await engine.up(networkResources(s).resources);
+    expect(heal.find((x) => x.name === routerName("host3"))?.kind).toBe("update");
+    expect(routerOut(engine, "host3").status).toBe("running");
+    expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+
+    const oldKey = lab.hosts.find((h) => h.name === "host1")!.hostKey;
+    await closeAll();
+    const newKey = await lab.faults.replaceHostKey("host1");
+    expect(newKey).not.toBe(oldKey);
+    // The spec still pins the old key: the refresh must refuse the host, not trust it.
+    const refused = await engine.refresh().catch((e: unknown) => e as Error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/host1.*host key mismatch.*expected SHA256:\S+.*presented SHA256:\S+/s);
+    // With the new key pinned, destroy works and leaves nothing.
+    const fixed = specForLab(lab, { hosts: three, name, network: { allocRange: RANGE } });
+    await engine.up(networkResources(fixed).resources);
+    await engine.destroy();
+    await expectClean(three);
+  });
+});
