@@ -390,3 +390,123 @@ describe("lab faults", () => {
     await expect(lab.faults.setLatency("host1", -5)).rejects.toThrow(/ms -5 is not allowed/);
   });
 });
+
+describe("lab services the transport relies on", () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 1 });
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  async function connect(host: string): Promise<Client> {
+    const h = lab.hosts.find((x) => x.name === host);
+    if (!h) throw new Error(`no host ${host}`);
+    const pinned = Buffer.from(h.hostKey.split(" ")[1], "base64");
+    const c = new Client();
+    await new Promise<void>((resolve, reject) => {
+      c.on("ready", resolve).on("error", reject);
+      c.connect({
+        host: h.sshHost,
+        port: h.sshPort,
+        username: h.user,
+        privateKey: h.privateKey,
+        hostVerifier: (k: Buffer) => k.equals(pinned),
+      });
+    });
+    return c;
+  }
+
+  test("a port forward reaches 127.0.0.1:6784 inside the host's namespace (the router API path)", async () => {
+    const listen = await lab.ssh(
+      "host1",
+      `socat -T5 TCP-LISTEN:6784,bind=127.0.0.1,reuseaddr SYSTEM:'echo api-of-$WEAVE_DOUBLE_HOST' </dev/null >/dev/null 2>&1 &`,
+    );
+    expect(listen.code).toBe(0);
+    const c = await connect("host1");
+    try {
+      let got = "";
+      for (let i = 0; i < 50 && got === ""; i++) {
+        got = await new Promise<string>((resolve) =>
+          c.forwardOut("127.0.0.1", 0, "127.0.0.1", 6784, (err, ch) => {
+            if (err) {
+              setTimeout(() => resolve(""), 100);
+              return;
+            }
+            let out = "";
+            // The far end sends its answer then EOF; our side must close its half for the channel to end.
+            ch.on("data", (b: Buffer) => (out += b.toString())).on("end", () => {
+              ch.end();
+              resolve(out);
+            });
+          }),
+        );
+      }
+      expect(got).toBe("api-of-host1\n");
+    } finally {
+      c.end();
+    }
+  });
+
+  test("sftp writes files on the host", async () => {
+    const c = await connect("host1");
+    try {
+      const file = path.join(lab.hosts[0].home as string, "uploaded.txt");
+      await new Promise<void>((resolve, reject) =>
+        c.sftp((err, sftp) => {
+          if (err) return reject(err);
+          sftp.writeFile(file, "via sftp\n", (e) => (e ? reject(e) : resolve()));
+        }),
+      );
+      expect((await lab.ssh("host1", `cat ${file}`)).stdout).toBe("via sftp\n");
+    } finally {
+      c.end();
+    }
+  });
+
+  test("40 ssh connections at once all succeed", async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => lab.ssh("host1", `echo ${i}`)));
+    expect(results.map((r) => r.code)).toEqual(new Array(40).fill(0));
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
+  });
+});
+
+describe("labs side by side", () => {
+  test("two labs at once get separate bridges and /24s and both work; an explicit address that is held fails naming the holder", async () => {
+    const [a, b] = await Promise.all([createLab({ hosts: 1 }), createLab({ hosts: 1 })]);
+    try {
+      const netOf = (l: TestLab): string => l.hosts[0].address.split(".").slice(0, 3).join(".");
+      expect(netOf(a)).not.toBe(netOf(b));
+      expect((await a.ssh("host1", "echo a")).stdout).toBe("a\n");
+      expect((await b.ssh("host1", "echo b")).stdout).toBe("b\n");
+      const heldBy = netOf(a) === netOf(b) ? "" : a.id;
+      await expect(createLab({ hosts: 1, firstAddress: a.hosts[0].address })).rejects.toThrow(
+        `${netOf(a)}.0/24 (lab ${heldBy})`,
+      );
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+    }
+  });
+
+  test("a process that ends without destroy() leaves nothing behind", async () => {
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "-r",
+          "ts-node/register/transpile-only",
+          "-e",
+          `require(${JSON.stringify(path.join(REPO_ROOT, "test", "lab"))}).createLab({ hosts: 1 }).then((l) => console.log("LAB " + l.id))`,
+        ],
+        { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      let s = "";
+      child.stdout.on("data", (b: Buffer) => (s += b.toString()));
+      child.on("close", () => resolve(s));
+    });
+    const id = /LAB ([a-z0-9]{6})/.exec(out)?.[1];
+    expect(id).toMatch(/^[a-z0-9]{6}$/);
+    expect(leftoversOf(id as string)).toEqual({ netns: [], links: [], pids: [], rules: [], dir: false });
+  });
+});

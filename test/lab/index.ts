@@ -26,6 +26,7 @@ import {
   LabLayout,
   LabOptions,
   layoutLab,
+  labIdOfResource,
   newLabId,
   validateLabOptions,
 } from "./layout";
@@ -200,10 +201,13 @@ async function checkTools(): Promise<void> {
   if (missing.length > 0) throw new Error(`the namespace lab needs: ${missing.join(", ")}`);
 }
 
+/** IPv4 addresses of this machine's own interfaces; lab bridges are left out (their /24 claims speak for them). */
 function rootAddresses(): string[] {
   const out: string[] = [];
-  for (const list of Object.values(os.networkInterfaces()))
+  for (const [name, list] of Object.entries(os.networkInterfaces())) {
+    if (labIdOfResource(name)) continue;
     for (const a of list ?? []) if (a.family === "IPv4") out.push(a.address);
+  }
   return out;
 }
 
