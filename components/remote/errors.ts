@@ -39,6 +39,11 @@ export class RemoteConnectError extends RemoteError {
     message: string,
     hostName: string,
     readonly kind: ConnectFailureKind,
+    /**
+     * For `lost`: whether the command had started when the connection went. `false` means it
+     * never ran, so it is safe to run again on a new connection.
+     */
+    readonly commandStarted?: boolean,
   ) {
     super(message, hostName);
   }

@@ -11,6 +11,7 @@ import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpRespon
 const POOL_KEY = Symbol.for("weave-lab.remote.pool");
 
 interface Entry {
+  key: string;
   params: ConnectParams;
   options: ConnectOptions;
   conn?: Promise<SshConnection>;
@@ -78,12 +79,7 @@ class PooledConnection implements HostConnection {
       return await op(first);
     } catch (e) {
       // Only "lost before it started" is safe to repeat: the command never ran.
-      if (
-        e instanceof RemoteConnectError &&
-        e.kind === "lost" &&
-        !first.isOpen &&
-        /before /.test(e.message)
-      ) {
+      if (e instanceof RemoteConnectError && e.kind === "lost" && e.commandStarted === false) {
         log({ level: "info", hostName: this.hostName, message: "SSH session was lost; reconnecting once" });
         return op(await session(this.entry));
       }
@@ -93,17 +89,32 @@ class PooledConnection implements HostConnection {
 }
 
 async function session(entry: Entry): Promise<SshConnection> {
-  if (entry.conn) {
+  // Callers that find the session dropped at the same moment must open one new session, not one
+  // each: whoever resumes second sees the promise replaced and waits for the new one.
+  for (;;) {
+    const current = entry.conn;
+    if (!current) {
+      break;
+    }
+    let c: SshConnection | undefined;
     try {
-      const c = await entry.conn;
-      if (c.isOpen) {
-        return c;
-      }
+      c = await current;
     } catch {
       // A failed earlier attempt: try afresh below.
     }
+    if (entry.conn !== current) {
+      continue;
+    }
+    if (c?.isOpen) {
+      return c;
+    }
+    break;
   }
   const st = state();
+  // A handle used after closeAll() re-enters the pool, so the next closeAll() ends it too.
+  if (st.entries.get(entry.key) !== entry) {
+    st.entries.set(entry.key, entry);
+  }
   const name = entry.params.hostName;
   entry.conn = connect(entry.params, entry.options).then((c) => {
     st.opened[name] = (st.opened[name] ?? 0) + 1;
@@ -123,8 +134,13 @@ export function getConnection(params: ConnectParams, options: ConnectOptions = {
   installExitHook(st);
   const key = poolKey(params);
   let entry = st.entries.get(key);
-  if (!entry) {
-    const e: Entry = { params, options } as Entry;
+  if (entry) {
+    // A later caller may hold fresher settings (a re-pinned host key): they serve the next
+    // (re)connect; the live session stays as it is.
+    entry.params = params;
+    entry.options = options;
+  } else {
+    const e: Entry = { key, params, options } as Entry;
     e.handle = new PooledConnection(e);
     st.entries.set(key, e);
     entry = e;

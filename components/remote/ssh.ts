@@ -271,11 +271,12 @@ export class SshConnection implements HostConnection {
     }
   }
 
-  private lost(doing: string, err?: Error): RemoteConnectError {
+  private lost(doing: string, err?: Error, started = false): RemoteConnectError {
     return new RemoteConnectError(
       `host ${this.hostName}: connection lost ${doing}${err ? `: ${err.message}` : ""}`,
       this.hostName,
       "lost",
+      started,
     );
   }
 
@@ -389,7 +390,9 @@ export class SshConnection implements HostConnection {
           const stdout = Buffer.concat(out).toString("utf8");
           const stderr = Buffer.concat(err).toString("utf8");
           if (exitCode === undefined && exitSignal === undefined) {
-            finish(this.lost(`while \`${built.rendered}\` was running (no exit status received)`));
+            finish(
+              this.lost(`while \`${built.rendered}\` was running (no exit status received)`, undefined, true),
+            );
             return;
           }
           const code = exitCode ?? 128 + signalNumber(exitSignal);
@@ -402,7 +405,7 @@ export class SshConnection implements HostConnection {
             finish(undefined, result);
           }
         });
-        ch.on("error", (e2: Error) => finish(this.lost(`while \`${built.rendered}\` was running`, e2)));
+        ch.on("error", (e2: Error) => finish(this.lost(`while \`${built.rendered}\` was running`, e2, true)));
         const input: Buffer[] = [Buffer.from(built.stdinPrefix, "utf8")];
         if (stdin !== undefined) {
           input.push(typeof stdin === "string" ? Buffer.from(stdin, "utf8") : stdin);

@@ -470,8 +470,14 @@ describe("pool", () => {
     expect(pid).toBeGreaterThan(1);
     process.kill(pid, "SIGTERM");
     await new Promise((res) => setTimeout(res, 300));
-    expect((await conn.exec(["echo", "back"])).stdout).toBe("back\n");
+    // Several callers notice at once: still one new session.
+    const again = await Promise.all([1, 2, 3, 4, 5].map((i) => conn.exec(["echo", `back ${i}`])));
+    expect(again.map((r) => r.stdout)).toEqual([1, 2, 3, 4, 5].map((i) => `back ${i}\n`));
     expect(stats().opened).toEqual({ pa: 2 });
+    // After closeAll the same handle still works, on a fresh session that closeAll ends again.
+    await closeAll();
+    expect((await conn.exec(["echo", "after"])).stdout).toBe("after\n");
+    expect(stats().opened).toEqual({ pa: 3 });
   });
 
   test("idle pooled connections do not keep a Node process alive, and closeAll is awaited to the end", async () => {
