@@ -158,10 +158,12 @@ export class LocalLab extends pulumi.ComponentResource {
     const imageRef = pulumi.all([this.image.repoDigest, this.image.imageName]).apply(([d, n]) => d || n);
 
     // One download of the Weave images per machine: the first host saves them here, the rest load.
+    // Shared by every stack (same name) and kept on destroy, like Docker's own image cache;
+    // `docker volume rm weave-lab-image-cache-…` removes it.
     this.cache = new docker.Volume(
       `${name}-image-cache`,
       { name: `weave-lab-image-cache-${distribution}-${version}` },
-      onDocker,
+      { ...onDocker, retainOnDelete: true },
     );
 
     this.containers = {};
