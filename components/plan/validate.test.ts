@@ -644,5 +644,9 @@ describe("every problem at once", () => {
     });
     expect(r.errors.map((i) => i.path)).toEqual(["containers", "hosts[0]"]);
     expect(validateSpec("hosts: []").errors[0].path).toBe("(spec)");
+    const d = validateSpec({ ...base(), dnsRecords: ["gw=10.0.0.1"] }).errors;
+    expect(d).toEqual([
+      { path: "dnsRecords[0]", message: expect.stringContaining('"gw=10.0.0.1" is not a DNS record') },
+    ]);
   });
 });

@@ -1166,11 +1166,16 @@ export function validateSpec(spec: LabSpec<unknown> | unknown): ValidationResult
       apply(dnsNameRules, names, errors, warnings);
     }
   }
-  apply(
-    dnsRecordRules,
-    c.dnsRecords.map((r) => ({ r, c })),
-    errors,
-    warnings,
-  );
+  for (const r of c.dnsRecords) {
+    const raw = (c.spec.dnsRecords as unknown[])[r.i];
+    if (!isObject(raw)) {
+      errors.push({
+        path: `dnsRecords[${r.i}]`,
+        message: `${describe(raw)} is not a DNS record; allowed: a mapping with name and ips (and optionally host)`,
+      });
+      continue;
+    }
+    apply(dnsRecordRules, [{ r, c }], errors, warnings);
+  }
   return { errors, warnings, context: c };
 }
