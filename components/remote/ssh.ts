@@ -705,6 +705,9 @@ function handshake(params: ConnectParams, hop: Hop, sock: Duplex, timeoutMs: num
         reject(e);
       } else {
         client.removeAllListeners("error");
+        // Until its owner listens (a jump host waits for the inner handshake), an error must not
+        // become an uncaught 'error' event; the owner learns of it from 'close'.
+        client.on("error", () => undefined);
         resolve(client);
       }
     };

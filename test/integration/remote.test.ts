@@ -160,6 +160,8 @@ describe("exec", () => {
 
   test("secret env reaches the command but never its argv, the process table or an error", async () => {
     const secret = "s3cr3t-" + Math.random().toString(36).slice(2) + " 'q' $(x)";
+    const logged: RemoteLogEvent[] = [];
+    const prev = setLogger((e) => logged.push(e));
     const c = await connect(paramsFor(a, { hostName: "alpha" }));
     try {
       const r = await c.exec(["printenv", "WEAVE_PASSWORD"], { secretEnv: { WEAVE_PASSWORD: secret } });
@@ -186,7 +188,11 @@ describe("exec", () => {
       expect((err as Error).message).toContain("bad password <secret>");
       expect((err as Error).message).toContain("WEAVE_PASSWORD=<secret>");
       expect((err as Error).message).not.toContain(secret.slice(0, 12));
+      // Nor does any log event of the transport.
+      expect(logged.length).toBeGreaterThan(3);
+      expect(logged.filter((e) => e.message.includes(secret.slice(0, 12)))).toEqual([]);
     } finally {
+      setLogger(prev);
       await c.close();
     }
   });
@@ -284,6 +290,32 @@ describe("connect", () => {
     );
     expect((bad as RemoteConnectError).kind).toBe("config");
     expect((bad as Error).message).not.toContain("wrong-passphrase-5521");
+  });
+
+  test("an SSH agent authenticates when no private key is given (agent path, then $SSH_AUTH_SOCK)", async () => {
+    const dir = fs.mkdtempSync(path.join(tmpRoot, "agent-"));
+    const sock = path.join(dir, "agent.sock");
+    const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      fs.writeFileSync(path.join(dir, "id"), a.privateKey, { mode: 0o600 });
+      execFileSync("ssh-add", ["-q", path.join(dir, "id")], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: "ignore",
+      });
+      const c = await connect(paramsFor(a, { privateKey: undefined, agent: sock }));
+      expect((await c.exec(["echo", "via agent"])).stdout).toBe("via agent\n");
+      await c.close();
+      process.env.SSH_AUTH_SOCK = sock;
+      const d = await connect(paramsFor(a, { privateKey: undefined }));
+      expect((await d.exec(["true"])).code).toBe(0);
+      await d.close();
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      agent.kill("SIGTERM");
+    }
   });
 
   test("connect retries until an sshd that starts late answers", async () => {
