@@ -1,0 +1,15 @@
+/**
+ * weave-lab: Weave Net labs as code. The package's public API (`main` in package.json points at
+ * the compiled form of this file). Other components add their exports here.
+ */
+export * from "./spec";
+export { planLab, SpecError } from "./plan";
+export type { LabPlan, HostPlan, ContainerPlan, NetworkPlan, SpecIssue, RangeShare, CommandPlan } from "./plan/types";
+
+// Network: routers on every host and the consensus gate.
+export { WeaveNetwork, NETWORK_TYPE, type WeaveNetworkArgs, type NetworkHostOutput } from "./network";
+export { Router, ROUTER_TYPE } from "./providers/router";
+export { ConsensusGate, GATE_TYPE } from "./providers/gate";
+export { DEFAULT_TIMEOUTS, type NetworkTimeouts } from "./providers/inputs";
+export type { RouterOutputs, GateOutputs, GateHostResult, RouterStatus } from "./providers/types";
+export type { ConnectParams } from "./remote/types";
