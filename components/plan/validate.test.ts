@@ -650,3 +650,15 @@ describe("every problem at once", () => {
     ]);
   });
 });
+
+describe("section shapes", () => {
+  test.each([
+    ["network", (s: Mutable) => (s.network = "172.16.16.0/24" as never)],
+    ["network.dns", (s: Mutable) => (s.network!.dns = true as never)],
+    ["network.weave", (s: Mutable) => (s.network!.weave = ["2.8.1"] as never)],
+  ])("%s that is not a mapping is reported with its value", (path, mutate) => {
+    const e = errorsOf(mutate);
+    expect(e.map((i) => i.path)).toEqual([path]);
+    expect(e[0].message).toContain("must be a mapping of settings, got");
+  });
+});

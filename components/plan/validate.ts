@@ -314,12 +314,16 @@ export const labRules: Rule<SpecContext>[] = [
     when: (c: SpecContext) => c.spec[k] !== undefined && !Array.isArray(c.spec[k]),
     message: (c: SpecContext) => `must be a list, got ${describe(c.spec[k])}`,
   })),
-  ...(["network", "network.dns", "network.weave"] as const).map((k) => ({
-    path: () => k,
-    when: (c: SpecContext) =>
-      !isObjOrAbsent(k === "network" ? c.spec.network : obj(c.spec.network)[k.slice(8)]),
-    message: (c: SpecContext) =>
-      `must be a mapping of settings, got ${describe(k === "network" ? c.spec.network : obj(c.spec.network)[k.slice(8)])}`,
+  ...(
+    [
+      ["network", (c: SpecContext) => c.spec.network],
+      ["network.dns", (c: SpecContext) => c.network.dns],
+      ["network.weave", (c: SpecContext) => c.network.weave],
+    ] as const
+  ).map(([path, get]) => ({
+    path: () => path,
+    when: (c: SpecContext) => !isObjOrAbsent(get(c)),
+    message: (c: SpecContext) => `must be a mapping of settings, got ${describe(get(c))}`,
   })),
   {
     path: () => "network.allocRange",
