@@ -137,7 +137,9 @@ function expectLogFaithful(step: Step, got: { code: number; stdout: string; stde
   const gotLines = (got.stdout + got.stderr).split("\n").filter(Boolean);
   // Where each stream goes is part of the contract (Weave logs to stderr).
   expect({ stdoutEmpty: got.stdout === "" }).toEqual({ stdoutEmpty: want.stdout === "" });
-  const badFormat = gotLines.filter((l) => logMessage(l) === undefined);
+  // Lines outside the log format (a Go panic trace) are right only where the capture has them too.
+  const captureAllLog = wantLines.every((l) => logMessage(l) !== undefined);
+  const badFormat = captureAllLog ? gotLines.filter((l) => logMessage(l) === undefined) : [];
   expect({ [`${step.file}: lines not in Weave's log format`]: badFormat }).toEqual({ [`${step.file}: lines not in Weave's log format`]: [] });
   const wantMsgs = wantLines.map(logMessage).filter((m): m is string => m !== undefined);
   const gotMsgs = gotLines.map(logMessage).filter((m): m is string => m !== undefined);
@@ -230,3 +232,102 @@ replaySuite("the Weave/Docker double replays the textbook capture (fixtures 01â€
 replaySuite("the double replays seed mode: ring split by sorted names before any container (fixture 13)", /^13-/, SEED_NAMES);
 replaySuite("the double replays split brain: two one-peer rings refuse each other (fixture 17)", /^17-/);
 replaySuite("the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)", /^16-/, SEED_NAMES);
+
+/** Median of a few SSH round trips of one command (ms). */
+async function medianMs(lab: TestLab, host: string, command: string, n = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push((await lab.ssh(host, command)).durationMs);
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+
+describe("the double behaves like Weave where the captures say nothing byte-exact", () => {
+  let lab: TestLab | undefined;
+  const home = (h: string): string => {
+    const x = lab?.hosts.find((y) => y.name === h)?.home;
+    if (!x) throw new Error(`no WEAVE_DOUBLE_HOME for ${h}`);
+    return x;
+  };
+
+  beforeAll(async () => {
+    lab = await getLab({ hosts: 2, names: ["docker1", "docker2"] });
+  });
+
+  afterAll(async () => {
+    if (!lab) return;
+    const l = lab;
+    await Promise.all(l.hosts.map((h) => l.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
+    await l.destroy();
+  });
+
+  test("every weave call costs the helper-container time by default (~0.65 s), none when cliDelayMs is 0, docker never", async () => {
+    const l = lab as TestLab;
+    tuneDouble(home("docker1"), { cliDelayMs: 650 });
+    const slow = await medianMs(l, "docker1", "weave ps");
+    const docker = await medianMs(l, "docker1", "docker ps");
+    tuneDouble(home("docker1"), { cliDelayMs: 0 });
+    const fast = await medianMs(l, "docker1", "weave ps");
+    expect({ delayOn: slow - fast > 450 && slow - fast < 1200, dockerUndelayed: docker < slow - 400 }).toEqual({ delayOn: true, dockerUndelayed: true });
+  });
+
+  test("a Docker engine with minimum API 1.24 refuses weave 2.8.1 (G1) but not the rajch build", async () => {
+    const l = lab as TestLab;
+    tuneDouble(home("docker1"), { cliDelayMs: 0, dockerMinApiVersion: "1.24", dockerServerVersion: "25.0.3" });
+    const v = await l.ssh("docker1", "docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}'");
+    expect(v.stdout).toBe("25.0.3 1.41 1.24\n");
+    const refused = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
+    expect({ code: refused.code, stdout: refused.stdout, stderr: refused.stderr }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "unable to connect to docker: API error (400): client version 1.18 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version\n",
+    });
+    tuneDouble(home("docker1"), { weaveDistribution: "rajch" });
+    const ok = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
+    expect({ code: ok.code, id: /^[0-9a-f]{64}\n$/.test(ok.stdout) }).toEqual({ code: 0, id: true });
+    const img = await l.ssh("docker1", "docker inspect -f '{{.Config.Image}}' weave");
+    expect(img.stdout).toBe("rajch/weave:2.8.1\n");
+    await l.ssh("docker1", "weave reset");
+    tuneDouble(home("docker1"), { dockerMinApiVersion: "1.12", dockerServerVersion: "20.10.24+dfsg1", weaveDistribution: "weaveworks" });
+  });
+
+  test("a second launch exits 3, and the weave container follows its router process", async () => {
+    const l = lab as TestLab;
+    tuneDouble(home("docker1"), { cliDelayMs: 0 });
+    expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
+    const again = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 3, stderr: "weave is already running; you can stop it with 'weave stop'.\n" });
+    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout).toBe("running true\n");
+    await l.faults.killRouter("docker1");
+    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout).toBe("exited false\n");
+    const st = await l.ssh("docker1", "weave status");
+    expect({ code: st.code, stdout: st.stdout, stderr: st.stderr }).toEqual({ code: 1, stdout: "\n\n", stderr: "weave container is not running.\n" });
+    const reset = await l.ssh("docker1", "weave reset");
+    expect({ code: reset.code, stderr: reset.stderr }).toEqual({
+      code: 1,
+      stderr: "ERROR: weave is not running; unable to remove from cluster.\nRe-launch weave before reset or use --force to override.\n",
+    });
+    expect((await l.ssh("docker1", "weave reset --force")).code).toBe(0);
+    expect((await l.ssh("docker1", "docker ps -aq")).stdout).toBe("");
+  });
+
+  test("web1 resolves and answers from web2 across hosts only while both routers run", async () => {
+    const l = lab as TestLab;
+    for (const h of ["docker1", "docker2"]) tuneDouble(home(h), { cliDelayMs: 0, timeScale: 0.1 });
+    const a1 = l.hosts[0].address;
+    expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
+    expect((await l.ssh("docker2", `weave launch --ipalloc-range 172.16.16.0/24 ${a1}`)).code).toBe(0);
+    const r1 = await l.ssh("docker1", "eval $(weave env) && docker run -d --name=web1 lab/web:1", { timeoutMs: 60_000 });
+    const r2 = await l.ssh("docker2", "eval $(weave env) && docker run -d --name=web2 lab/web:1", { timeoutMs: 60_000 });
+    expect({ r1: r1.code, r2: r2.code }).toEqual({ r1: 0, r2: 0 });
+    const ip1 = (await l.ssh("docker1", "weave ps web1")).stdout.trim().split(" ")[2]?.replace(/\/.*/, "");
+    const getent = await l.ssh("docker2", "docker exec web2 getent hosts web1");
+    expect(getent.stdout.trim().split(/\s+/)).toEqual([ip1, "web1"]);
+    const ping = await l.ssh("docker2", "docker exec web2 ping -c 2 web1");
+    expect({ code: ping.code, loss: /2 packets received, 0% packet loss/.test(ping.stdout) }).toEqual({ code: 0, loss: true });
+    const page = await l.ssh("docker2", "docker exec web2 wget -qO- http://web1/cgi-bin/host");
+    expect(page.stdout).toContain(`hostname: web1\n`);
+    expect((await l.ssh("docker1", "weave stop")).code).toBe(0);
+    const lost = await l.ssh("docker2", `docker exec web2 ping -c 2 -W 1 ${ip1}`);
+    expect({ code: lost.code, loss: /0 packets received, 100% packet loss/.test(lost.stdout) }).toEqual({ code: 1, loss: true });
+  });
+});

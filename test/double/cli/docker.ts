@@ -23,15 +23,12 @@ import { goJson, renderTemplate, TemplateError } from "./gotemplate";
 import { imageMeta } from "./images";
 import { sleep } from "./io";
 import { execInContainer } from "./net";
+import { proxyAttach, proxyDnsOn, weaveCidrOf } from "./proxy";
 import {
-  attachInterface,
   boolFlag,
-  containerFqdn,
   Ctx,
   DOCKER_BRIDGE_IP,
-  ipamCidrs,
   PROXY_SOCKET,
-  putDnsFqdn,
   weaveArgs,
 } from "./weavecore";
 
@@ -79,6 +76,7 @@ function portsOf(c: ContainerRecord): string {
   if (c.State.Status !== "running") return "";
   const out: string[] = [];
   for (const [port, binds] of Object.entries(c.NetworkSettings.Ports)) {
+    if (binds === null) out.push(port);
     for (const b of binds ?? []) out.push(`${b.HostIp || "0.0.0.0"}:${b.HostPort}->${port}`);
   }
   return out.join(", ");
@@ -318,11 +316,11 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
   let dnsSearch = all(o, "--dns-search");
   let entrypoint = last(o, "--entrypoint") !== undefined ? [last(o, "--entrypoint") as string] : meta.Entrypoint;
   const cmd = o.cmd.length > 0 ? o.cmd : meta.Cmd;
-  const weaveCidrEnv = env.find((e) => e.startsWith("WEAVE_CIDR="))?.slice("WEAVE_CIDR=".length);
+  const weaveCidrEnv = weaveCidrOf(env);
   const rArgs = weaveArgs(ctx) ?? [];
-  const proxyAttach = viaProxy && proxyAttaches(netMode) && weaveCidrEnv !== "none" && !(weaveCidrEnv === undefined && rArgs.includes("--no-default-ipalloc"));
-  const dnsOn = !rArgs.includes("--no-dns") && !rArgs.includes("--without-dns");
-  if (proxyAttach) {
+  const attachViaProxy = viaProxy && proxyAttaches(netMode) && weaveCidrEnv !== "none" && !(weaveCidrEnv === undefined && rArgs.includes("--no-default-ipalloc"));
+  const dnsOn = proxyDnsOn(ctx);
+  if (attachViaProxy) {
     // What Weave's create interceptor does (proxy/create_container_interceptor.go, §9.4/§9.6).
     let derived = false;
     if (hostname === undefined && name) {
@@ -363,6 +361,8 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
         ports[cport] = b.map((x) => ({ HostIp: x.HostIp || "0.0.0.0", HostPort: x.HostPort || String(next++) }));
       }
       if (publishAll) for (const ep of meta.ExposedPorts) if (!ports[ep]) ports[ep] = [{ HostIp: "0.0.0.0", HostPort: String(next++) }];
+      // Exposed but unpublished ports show as `80/tcp` in docker ps.
+      for (const ep of meta.ExposedPorts) if (!(ep in ports)) ports[ep] = null;
     }
     const restart = last(o, "--restart") ?? "no";
     const onBridge = netMode === "default" || netMode === "bridge";
@@ -404,21 +404,12 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
     io.errLine(created);
     return 125;
   }
-  if (proxyAttach) {
-    const cidrArgs = (weaveCidrEnv ?? "").split(/\s+/).filter(Boolean).map((a) => a.replace(/^ip:/, ""));
-    const r = await ipamCidrs(ctx, "allocate", id, cidrArgs);
-    if ("code" in r) {
-      io.errLine(`docker: Error response from daemon: Weave IPAM failed for ${id}.`);
+  if (attachViaProxy) {
+    const err = await proxyAttach(ctx, id, weaveCidrEnv);
+    if (err) {
+      io.errLine(`docker: Error response from daemon: ${err}.`);
       return 126;
     }
-    const att = attachInterface(ctx, id, r.all);
-    if (!att.ok) {
-      io.errLine(`docker: Error response from daemon: ${att.message}.`);
-      return 126;
-    }
-    const c = findContainer(ctx.home, id);
-    const fqdn = c ? containerFqdn(c) : undefined;
-    if (dnsOn && fqdn) await putDnsFqdn(ctx, id, fqdn, r.all, true);
   }
   if (detach) {
     io.line(id);

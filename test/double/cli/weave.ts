@@ -26,8 +26,10 @@ import {
 } from "../state";
 import { Exit, sleep } from "./io";
 import { dnsQueryA } from "./net";
+import { detachedProxyContainers } from "./proxy";
 import {
   attachInterface,
+  boolFlag,
   callWeave,
   checkRunning,
   collectCidrArgs,
@@ -329,9 +331,11 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   });
   // The bridge's MAC is the peer name the router takes by default (stable across resets, as a
   // machine-id derived name is): give it the configured one unless the user chose a name.
-  if (!readBridge(ctx.home) && ctx.cfg.peerName && lastFlag(remaining, ["--name", "-name"]) === undefined) {
-    writeBridge(ctx.home, { Mac: ctx.cfg.peerName, Cidrs: [] });
-  }
+  // The router creates the bridge early in its start-up (it is there even when the router
+  // dies later, fixture 16), so make it now when the name is known.
+  const explicitName = lastFlag(remaining, ["--name", "-name"]);
+  const knownName = explicitName !== undefined ? (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(explicitName) ? explicitName : undefined) : ctx.cfg.peerName;
+  if (!readBridge(ctx.home) && knownName) writeBridge(ctx.home, { Mac: knownName, Cidrs: [] });
   // A new container starts with an empty log.
   fs.mkdirSync(ctx.home, { recursive: true });
   fs.writeFileSync(logFile, "");
@@ -400,7 +404,7 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
         // Already dead, which is the usual case here.
       }
       // restart=always makes Docker restart it; the script then kills it: 137.
-      markExited(ctx, id, restart ? 137 : 1);
+      markExited(ctx, id, restart ? 137 : 1, true);
       io.errLine(`The ${ctx.containerName} container has died. Consult the container logs for further details.`);
       return 1;
     }
@@ -415,6 +419,13 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     // Leave it empty: `weave ps` then shows no MAC, which a test will notice.
   }
   withLock(ctx.home, () => writeBridge(ctx.home, { Mac: mac, Cidrs: readBridge(ctx.home)?.Cidrs ?? [] }));
+  // The proxy re-attaches running proxy containers in the background when it starts.
+  if (boolFlag(routerArgs, "--proxy") !== false && detachedProxyContainers(ctx).length > 0) {
+    const helper = spawn(process.execPath, [path.join(__dirname, "proxy-reattach-main.js")], { detached: true, stdio: "ignore", env: ctx.env });
+    helper.unref();
+    // Usually done at once; never hold the launch for a reattach that waits for a ring.
+    for (let i = 0; i < 30 && helper.exitCode === null && helper.pid && pidAlive(helper.pid); i++) await sleep(100);
+  }
   io.line(id);
   return 0;
 }
@@ -436,10 +447,10 @@ function dataOnly(ctx: Ctx, name: string, image: string, now: string): Container
   };
 }
 
-function markExited(ctx: Ctx, id: string, code: number): void {
+function markExited(ctx: Ctx, id: string, code: number, evenIfExited = false): void {
   withLock(ctx.home, () => {
     const c = findContainer(ctx.home, id);
-    if (c && c.State.Status !== "exited") {
+    if (c && (evenIfExited || c.State.Status !== "exited")) {
       c.State = { ...c.State, Status: "exited", Running: false, Pid: 0, ExitCode: code, FinishedAt: dockerTime() };
       saveContainer(ctx.home, c);
     }
