@@ -1,0 +1,225 @@
+/**
+ * Containers and DNS on the namespace lab with the Weave double (or real hosts through
+ * WEAVE_LAB_HOSTS): the Container and DnsRecord providers driven the way the engine drives them,
+ * after real routers and a real consensus gate.
+ */
+import * as fs from "fs";
+import { closeAll, getConnection, setLogger, type RemoteLogEvent } from "../../components/remote";
+import type { HostConnection } from "../../components/remote/types";
+import { expectResolves, resolveFrom } from "../../components/providers/container-ops";
+import type { ContainerOutputs, DnsRecordOutputs } from "../../components/providers/container-types";
+import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec } from "../../components/spec";
+import { Engine, type Step } from "../engine/engine";
+import { containerName, dnsRecordName, labResources } from "../engine/containers";
+import { connectionsOf, specForLab, DOUBLE_WEAVE } from "../engine/network";
+import { planLab } from "../../components/plan";
+import { getLab, type TestLab } from "../lab";
+
+jest.setTimeout(240_000);
+process.env.CHECKPOINT_DISABLE = "1";
+
+const HOSTS = ["docker1", "docker2", "docker3", "docker4"];
+const RANGE = "172.16.16.0/24";
+let lab: TestLab;
+const events: RemoteLogEvent[] = [];
+
+beforeAll(async () => {
+  lab = await getLab({ names: HOSTS, double: { cliDelayMs: 0 } });
+  setLogger((e) => events.push(e));
+});
+
+afterAll(async () => {
+  setLogger(undefined);
+  await closeAll();
+  await lab?.destroy();
+});
+
+function spec(name: string, containers: ContainerSpec[], network: NetworkSpec = {}, dnsRecords: DnsRecordSpec[] = []): LabSpec {
+  const s = specForLab(lab, { name, network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network } });
+  return { ...s, containers, ...(dnsRecords.length ? { dnsRecords } : {}) };
+}
+
+function connTo(s: LabSpec, host: string): HostConnection {
+  return getConnection(connectionsOf(planLab(s), s)[host]);
+}
+
+const out = (e: Engine, key: string): ContainerOutputs => e.outputs<ContainerOutputs>(containerName(key));
+const kinds = (steps: Step[]): Record<string, string> => Object.fromEntries(steps.map((s) => [s.name, s.kind]));
+
+/** Commands that change a host. */
+const MUTATING = /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach|dns-add|dns-remove)\b|\bdocker (run|rm|stop|start|kill)\b/;
+const execsSince = (from: number): string[] =>
+  events.slice(from).filter((e) => e.message.startsWith("exec ")).map((e) => `${e.hostName}: ${e.message.slice(5)}`);
+
+/** Names of the lab's containers on a host (labelled by weave-lab), running or not. */
+async function labContainers(host: string): Promise<string[]> {
+  const r = await lab.ssh(host, "docker ps -a --filter label=weave-lab.key --format '{{.Names}}'");
+  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean).sort();
+}
+
+/** Live (non-tombstoned) weaveDNS names the host's router knows. */
+async function dnsNames(conn: HostConnection): Promise<string[]> {
+  const r = await conn.http("GET", "/name", { headers: { Accept: "application/json" } });
+  const entries = JSON.parse(r.body) as Array<{ Hostname: string; Tombstone: number }>;
+  return [...new Set(entries.filter((e) => !e.Tombstone).map((e) => e.Hostname.replace(/\.$/, "")))].sort();
+}
+
+const inRange = (ip: string, base: string, len: number): boolean => {
+  const n = (s: string): number => s.split(".").reduce((a, x) => a * 256 + Number(x), 0);
+  const size = 2 ** (32 - len);
+  return n(ip) >= n(base) && n(ip) < n(base) + size;
+};
+
+describe("containers and DNS on the Weave network (namespace lab + Weave double)", () => {
+  test("the textbook lab: web1 on docker1, web2 on docker2, another web1 on docker3; outputs give addresses; web1.weave.local resolves to both web1s from web2; extra names and records; up twice changes nothing; destroy leaves no container or DNS entry; up again works", async () => {
+    const s = spec(
+      "textbook",
+      [
+        { name: "web1", host: "docker1", image: "lab/web:1" },
+        { name: "web2", host: "docker2", image: "lab/web:1", dnsNames: ["www"] },
+        { name: "web1", host: "docker3", image: "lab/web:1" },
+      ],
+      {},
+      [{ name: "docker1", ips: ["10.10.10.101"], host: "docker1" }],
+    );
+    const engine = new Engine();
+    const steps = await engine.up(labResources(s).resources);
+    expect(steps.filter((x) => x.kind !== "create")).toEqual([]);
+
+    const w1 = out(engine, "docker1/web1");
+    const w2 = out(engine, "docker2/web2");
+    const w3 = out(engine, "docker3/web1");
+    for (const c of [w1, w2, w3]) {
+      expect(c.status).toBe("running");
+      expect(c.containerId).toMatch(/^[0-9a-f]{64}$/);
+      expect(c.cidr).toBe(`${c.ip}/24`);
+      expect(inRange(c.ip, "172.16.16.0", 24)).toBe(true);
+      expect(c.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    }
+    expect(new Set([w1.ip, w2.ip, w3.ip]).size).toBe(3);
+    expect(w1.fqdn).toBe("web1.weave.local");
+
+    const c2 = connTo(s, "docker2");
+    // The textbook's "ping web1" from web2: both web1s, across hosts, through weaveDNS.
+    await expectResolves(c2, "web2", "web1.weave.local", [w1.ip, w3.ip]);
+    await expectResolves(c2, "web2", "www.weave.local", [w2.ip]);
+    await expectResolves(c2, "web2", "docker1.weave.local", ["10.10.10.101"]);
+    expect(engine.outputs<DnsRecordOutputs>(dnsRecordName("docker1/docker1.weave.local")).present).toBe(true);
+    // The resolver came from `weave dns-args`, passed as argv.
+    const resolv = await lab.ssh("docker2", "docker exec web2 cat /etc/resolv.conf");
+    expect(resolv.stdout).toMatch(/search weave\.local\./);
+
+    // Up twice: nothing changes and nothing mutating runs.
+    const mark = events.length;
+    const again = await engine.up(labResources(s).resources);
+    expect(new Set(again.map((x) => x.kind))).toEqual(new Set(["same"]));
+    expect(execsSince(mark).filter((c) => MUTATING.test(c))).toEqual([]);
+
+    // Extra names update in place.
+    const s2 = { ...s, containers: s.containers!.map((c) => (c.name === "web2" ? { ...c, dnsNames: ["api"] } : c)) };
+    const upd = await engine.up(labResources(s2).resources);
+    expect(kinds(upd)["container-docker2/web2"]).toBe("update");
+    expect(out(engine, "docker2/web2").containerId).toBe(w2.containerId);
+    await expectResolves(c2, "web2", "api.weave.local", [w2.ip]);
+    await expectResolves(c2, "web2", "www.weave.local", []);
+
+    // Destroy the containers and records, keep the routers: nothing of them is left.
+    const down = await engine.up(labResources(s2, { networkOnly: true }).resources);
+    expect(down.filter((x) => x.kind === "delete").map((x) => x.name).sort()).toEqual(
+      ["container-docker1/web1", "container-docker2/web2", "container-docker3/web1", "dns-docker1/docker1.weave.local"].sort(),
+    );
+    for (const h of HOSTS) expect(await labContainers(h)).toEqual([]);
+    for (const h of ["docker1", "docker2", "docker3"]) expect(await dnsNames(connTo(s, h))).toEqual([]);
+
+    // Up again works, then everything goes.
+    await engine.up(labResources(s2).resources);
+    await expectResolves(c2, "web2", "web1.weave.local", [out(engine, "docker1/web1").ip, out(engine, "docker3/web1").ip]);
+    await engine.destroy();
+    expect(engine.state.size).toBe(0);
+    for (const h of HOSTS) expect(await labContainers(h)).toEqual([]);
+  });
+
+  test("isolation: defaultSubnet 172.16.16.0/25 for dynamic containers, subnet 172.16.16.128/26 containers there, a static address honoured; a name and env value with shell metacharacters arrive literally", async () => {
+    const evil = `$(touch /tmp/pwned-${lab.id}); 'x' "y" \`id\` | ; & > <`;
+    const s = spec(
+      "isolation",
+      [
+        { name: "dyn1", host: "docker1", image: "lab/web:1", env: { EVIL: evil } },
+        { name: "dyn2", host: "docker2", image: "lab/web:1" },
+        { name: "sub1", host: "docker3", image: "lab/web:1", subnet: "172.16.16.128/26" },
+        { name: "sub2", host: "docker4", image: "lab/web:1", subnet: "172.16.16.128/26", command: ["sh", "-c", "echo $HOME; exit 0 && rm -rf /"] },
+        { name: "stat", host: "docker1", image: "lab/web:1", address: "172.16.16.200/24" },
+      ],
+      { defaultSubnet: "172.16.16.0/25" },
+    );
+    const engine = new Engine();
+    try {
+      await engine.up(labResources(s).resources);
+      for (const k of ["docker1/dyn1", "docker2/dyn2"]) {
+        expect(inRange(out(engine, k).ip, "172.16.16.0", 25)).toBe(true);
+        expect(out(engine, k).cidr).toMatch(/\/25$/);
+      }
+      for (const k of ["docker3/sub1", "docker4/sub2"]) {
+        expect(inRange(out(engine, k).ip, "172.16.16.128", 26)).toBe(true);
+        expect(out(engine, k).cidr).toMatch(/\/26$/);
+      }
+      expect(out(engine, "docker1/stat").cidr).toBe("172.16.16.200/24");
+
+      const env = await lab.ssh("docker1", "docker inspect --format '{{json .Config.Env}}' dyn1");
+      expect(JSON.parse(env.stdout) as string[]).toContain(`EVIL=${evil}`);
+      const args = await lab.ssh("docker4", "docker inspect --format '{{json .Config.Cmd}}' sub2");
+      expect(JSON.parse(args.stdout)).toEqual(["sh", "-c", "echo $HOME; exit 0 && rm -rf /"]);
+      expect(fs.existsSync(`/tmp/pwned-${lab.id}`)).toBe(false);
+      const pwned = await lab.ssh("docker1", `test -e /tmp/pwned-${lab.id} && echo yes || echo no`);
+      expect(pwned.stdout.trim()).toBe("no");
+    } finally {
+      await engine.destroy();
+    }
+  });
+
+  test("out of band: a removed container is reported gone by refresh and recreated by up; a detached one is reported without address and rebuilt", async () => {
+    const s = spec("oob", [
+      { name: "web1", host: "docker1", image: "lab/web:1" },
+      { name: "web2", host: "docker2", image: "lab/web:1" },
+    ]);
+    const engine = new Engine();
+    try {
+      await engine.up(labResources(s).resources);
+      const before = out(engine, "docker2/web2");
+      const rm = await lab.ssh("docker2", "docker rm -f web2");
+      expect(rm.code).toBe(0);
+      const w = await lab.ssh("docker1", `${lab.real ? "weave" : DOUBLE_WEAVE} detach web1`);
+      expect(w.code).toBe(0);
+
+      const refreshed = kinds(await engine.refresh());
+      expect(refreshed["container-docker2/web2"]).toBe("gone");
+      expect(engine.state.has(containerName("docker2/web2"))).toBe(false);
+      expect(out(engine, "docker1/web1")).toMatchObject({ status: "detached", ip: "", cidr: "" });
+
+      const steps = kinds(await engine.up(labResources(s).resources));
+      expect(steps["container-docker2/web2"]).toBe("create");
+      expect(steps["container-docker1/web1"]).toBe("replace");
+      const after = out(engine, "docker2/web2");
+      expect(after.containerId).not.toBe(before.containerId);
+      expect(out(engine, "docker1/web1").status).toBe("running");
+      const ips = await resolveFrom(connTo(s, "docker2"), "web2", "web1.weave.local");
+      expect(ips).toEqual([out(engine, "docker1/web1").ip]);
+    } finally {
+      await engine.destroy();
+    }
+  });
+
+  test("a container name taken by something weave-lab did not create is refused, naming the host, and left alone", async () => {
+    const s = spec("foreign", [{ name: "mine", host: "docker3", image: "lab/web:1" }]);
+    const made = await lab.ssh("docker3", "docker run -d --name mine busybox sleep 1000");
+    expect(made.code).toBe(0);
+    const engine = new Engine();
+    try {
+      await expect(engine.up(labResources(s).resources)).rejects.toThrow(/docker3: a container named "mine" .* was not created by this lab/);
+      expect(await lab.ssh("docker3", "docker inspect --format '{{.State.Status}}' mine")).toMatchObject({ code: 0, stdout: "running\n" });
+    } finally {
+      await lab.ssh("docker3", "docker rm -f mine");
+      await engine.destroy();
+    }
+  });
+});
