@@ -5,6 +5,8 @@
 import { Client } from "ssh2";
 import { spawn } from "child_process";
 import { promises as fsp } from "fs";
+import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import {
   createLab,
@@ -15,6 +17,9 @@ import {
   readDoubleConfig,
   writeDoubleConfig,
   REPO_ROOT,
+  startSshd,
+  generateKeyPair,
+  runSsh,
 } from "../lab";
 
 jest.setTimeout(60_000);
@@ -510,3 +515,56 @@ describe("labs side by side", () => {
     expect(leftoversOf(id as string)).toEqual({ netns: [], links: [], pids: [], rules: [], dir: false });
   });
 });
+
+describe("startSshd (one server of your own)", () => {
+  test("serves on 127.0.0.1 with the given keys and environment, and stop() ends it", async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "wl-sshd-"));
+    try {
+      const client = await generateKeyPair(path.join(dir, "client"));
+      const port = await freePort();
+      const server = await startSshd({
+        dir: path.join(dir, "server"),
+        address: "127.0.0.1",
+        port,
+        authorizedKeys: [client.publicKey],
+        env: { GREETING: "hi there", SHLVL: "1" },
+      });
+      expect(server.hostKey).toMatch(/^ssh-ed25519 /);
+      const kh = path.join(dir, "known_hosts");
+      await fsp.writeFile(kh, `[127.0.0.1]:${port} ${server.hostKey}\n`);
+      const args = [
+        "-F",
+        "/dev/null",
+        "-i",
+        client.file,
+        "-o",
+        `UserKnownHostsFile=${kh}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-p",
+        String(port),
+        "root@127.0.0.1",
+      ];
+      const r = await runSsh(args, 'echo "$GREETING"');
+      expect(r).toMatchObject({ code: 0, stdout: "hi there\n" });
+      await server.stop();
+      const after = await runSsh(args, "true");
+      expect(after.code).toBe(255);
+      expect(after.stderr).toMatch(/Connection refused/);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}

@@ -53,8 +53,18 @@ export type { SshdOptions, SshdHandle, KeyPair } from "./sshd";
 export { leftoversOf, LAB_ROOT } from "./state";
 export type { Leftovers } from "./state";
 
-/** The repository root (this file is `<repo>/test/lab/index.ts`). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The repository root: the nearest directory above this file with a `package.json` (the same
+ * whether this runs from `test/lab/` under ts-jest/ts-node or compiled under `bin/test/lab/`).
+ */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(from: string): string {
+  for (let d = from; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, "package.json"))) return d;
+    if (path.dirname(d) === d) return path.resolve(__dirname, "..", "..");
+  }
+}
 /** Directory of the double's `weave` and `docker` executables, first on every lab session's PATH. */
 export const DOUBLE_PATH_DIR = path.join(REPO_ROOT, "test", "double", "path");
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -642,6 +652,9 @@ async function startDelayDaemon(id: string, ctl: string, layout: LabLayout): Pro
 
 /** `delay-proxy.ts` as plain JavaScript, transpiled once per content and cached under the lab root. */
 async function transpiledProxy(): Promise<string> {
+  // Compiled (bin/): the JavaScript sits beside this file already.
+  const compiled = path.join(__dirname, "delay-proxy.js");
+  if (!fs.existsSync(path.join(__dirname, "delay-proxy.ts")) && fs.existsSync(compiled)) return compiled;
   const src = fs.readFileSync(path.join(__dirname, "delay-proxy.ts"), "utf8");
   const hash = createHash("sha256").update(src).digest("hex").slice(0, 16);
   const out = path.join(LAB_ROOT, ".cache", `delay-proxy-${hash}.js`);
