@@ -1,8 +1,11 @@
 /**
- * The program's containers: one WeaveContainer per planned container, created after the
- * network's consensus gate, and their outputs keyed `<host>/<name>`.
+ * The program's containers: one WeaveContainer per planned container and one WeaveDnsRecord per
+ * planned record, created after the network's consensus gate, and the containers' outputs keyed
+ * `<host>/<name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { WeaveContainer } from "./container";
+import { WeaveDnsRecord } from "./dns-record";
 import type { WeaveNetwork } from "./network";
 import type { LabPlan } from "./plan/types";
 import type { ContainerSpec } from "./spec";
@@ -18,18 +21,30 @@ export interface ContainerOutput {
   fqdn: string;
 }
 
-/** Declares the containers; returns their outputs by key. */
+/** Resource name of a planned container or record: keys hold `/`, names stay readable. */
+const resourceName = (key: string): string => key.replace(/\//g, "-");
+
+/** Declares the containers and DNS records of the plan; returns the containers' outputs by key. */
 export function declareContainers(
-  _network: WeaveNetwork,
+  network: WeaveNetwork,
   plan: LabPlan,
   _specs: ContainerSpec[],
 ): pulumi.Output<Record<string, ContainerOutput>> {
-  // WeaveContainer (components/container.ts) is being written by another helper; until it lands
-  // the program declares none and says so.
-  if (plan.containers.length > 0) {
-    pulumi.log.warn(
-      `weave-lab: ${plan.containers.length} container(s) planned but WeaveContainer is not available yet`,
-    );
+  // The plan (of the whole spec, validated before any resource) already holds every container.
+  const containers = plan.containers.map(
+    (c) => [c.key, new WeaveContainer(resourceName(c.key), { network, container: c })] as const,
+  );
+  for (const r of plan.dnsRecords) {
+    new WeaveDnsRecord(`dns-${resourceName(r.key)}`, { network, record: r });
   }
-  return pulumi.output<Record<string, ContainerOutput>>({});
+  return pulumi.all(
+    Object.fromEntries(
+      containers.map(([key, c]) => [
+        key,
+        pulumi.all([c.containerId, c.ip, c.cidr, c.mac, c.fqdn, c.host]).apply(
+          ([id, ip, cidr, mac, fqdn, host]): ContainerOutput => ({ name: c.name, host, id, ip, cidr, mac, fqdn }),
+        ),
+      ]),
+    ),
+  );
 }
