@@ -1,6 +1,10 @@
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import fc from "fast-check";
-import { buildRemoteCommand, SECRET_ENV_MISSING_EXIT } from "./command";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildRemoteCommand, DEADLINE_WRAPPER, SECRET_ENV_MISSING_EXIT } from "./command";
+import { shellQuote } from "./quote";
 
 /** Run a built command the way sshd does (`sh -c <command>`), feeding `stdin`. */
 function runLocally(
@@ -52,13 +56,15 @@ describe("buildRemoteCommand", () => {
     expect(r.stderr).toContain("secret environment did not arrive on stdin");
   });
 
-  test("sudo and the host-side deadline come first, in that order", () => {
+  test("sudo and the host-side deadline come first, in that order; logs show neither wrapper", () => {
     const b = buildRemoteCommand(["weave", "status"], {
       sudo: true,
       env: { CHECKPOINT_DISABLE: "1" },
       remoteDeadlineSeconds: 60.2,
     });
-    expect(b.command).toBe("sudo -n timeout -k 2 61s env CHECKPOINT_DISABLE=1 weave status");
+    expect(b.command).toBe(
+      `sudo -n sh -c ${shellQuote(DEADLINE_WRAPPER)} 61s env CHECKPOINT_DISABLE=1 weave status`,
+    );
     expect(b.rendered).toBe("sudo -n CHECKPOINT_DISABLE=1 weave status");
   });
 
@@ -68,6 +74,32 @@ describe("buildRemoteCommand", () => {
     const r = runLocally(b.command, "");
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(r.status).toBe(124);
+  });
+
+  test("on a host without `timeout` the command still runs, with env, secrets and stdin intact", () => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "wl-notimeout-"));
+    try {
+      for (const tool of ["sh", "env", "printf", "cat"]) {
+        fs.symlinkSync(
+          execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(),
+          path.join(bin, tool),
+        );
+      }
+      const b = buildRemoteCommand(["sh", "-c", 'printf "%s %s " "$A" "$S"; cat'], {
+        env: { A: "1" },
+        secretEnv: { S: "two" },
+        remoteDeadlineSeconds: 5,
+      });
+      const r = spawnSync(path.join(bin, "sh"), ["-c", b.command], {
+        input: b.stdinPrefix + "three",
+        encoding: "utf8",
+        env: { PATH: bin },
+      });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("1 two three");
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   test("every problem is reported at once, naming the field and never a secret value", () => {

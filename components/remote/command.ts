@@ -20,14 +20,22 @@ export const SECRET_ENV_WRAPPER =
   "; }; " +
   'export "$1=$__wl_v"; shift; __wl_i=$((__wl_i + 1)); done; unset __wl_n __wl_i __wl_v; exec "$@"';
 
+/**
+ * Runs the rest of its arguments under coreutils/busybox `timeout` (TERM at `$0`, KILL 2 s later,
+ * to the whole process group), or without a host-side limit on a host that lacks `timeout`, so a
+ * minimal host still works (the local deadline still reports; the command may then linger).
+ */
+export const DEADLINE_WRAPPER =
+  'if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 "$0" "$@"; else exec "$@"; fi';
+
 export interface CommandParts {
   env?: Record<string, string>;
   secretEnv?: Record<string, string>;
   /** Prefix with `sudo -n` (never prompts: a password prompt would hang until the deadline). */
   sudo?: boolean;
   /**
-   * Have the host itself end the command after this many seconds (coreutils `timeout`, TERM then
-   * KILL 2 s later, the whole process group). sshd does not signal a command when its channel
+   * Have the host itself end the command after this many seconds (`timeout`, TERM then KILL
+   * 2 s later, the whole process group; see `DEADLINE_WRAPPER`). sshd does not signal a command when its channel
    * closes, and refuses SSH `signal` requests on root sessions, so this is what makes a deadline
    * stop the remote work, even if this process dies. Unset: no remote limit.
    */
@@ -49,7 +57,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Build the remote command. Layout:
- * `[sudo -n] [timeout -k 2 Ns] [env K=V …] [sh -c WRAPPER sh N NAME…] argv…`.
+ * `[sudo -n] [sh -c DEADLINE_WRAPPER Ns] [env K=V …] [sh -c SECRET_ENV_WRAPPER sh N NAME…] argv…`.
  *
  * @throws one error listing every problem (`argv`, `env.<K>`, `secretEnv.<K>`); secret values
  *   are never included in it.
@@ -114,7 +122,7 @@ export function buildRemoteCommand(argv: readonly string[], parts: CommandParts 
     words.push("sudo", "-n");
   }
   if (parts.remoteDeadlineSeconds !== undefined) {
-    words.push("timeout", "-k", "2", `${Math.max(1, Math.ceil(parts.remoteDeadlineSeconds))}s`);
+    words.push("sh", "-c", DEADLINE_WRAPPER, `${Math.max(1, Math.ceil(parts.remoteDeadlineSeconds))}s`);
   }
   if (envNames.length > 0) {
     words.push("env", ...envNames.map((k) => `${k}=${env[k]}`));

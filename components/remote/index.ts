@@ -9,6 +9,7 @@ export { backoffDelay, backoffSchedule, type BackoffOptions } from "./backoff";
 export {
   buildRemoteCommand,
   SECRET_ENV_WRAPPER,
+  DEADLINE_WRAPPER,
   SECRET_ENV_MISSING_EXIT,
   type BuiltCommand,
   type CommandParts,
