@@ -73,13 +73,14 @@ describe("namespace lab with 3 hosts", () => {
     for (const h of lab.hosts) expect(h.hostKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+$/);
   });
 
-  test("every host answers real ssh on its own address with the pinned key and runs as root in its namespace", async () => {
+  test("every host answers real ssh on its own address with the pinned key, as root, in its namespace, under its own hostname", async () => {
     for (const h of lab.hosts) {
-      const r = await lab.ssh(h.name, "id -u; ip -4 -o addr show dev eth0; hostname -I || true");
+      const r = await lab.ssh(h.name, "id -u; ip -4 -o addr show dev eth0; hostname");
       expect({ host: h.name, code: r.code, stderr: r.stderr }).toEqual({ host: h.name, code: 0, stderr: "" });
-      const [uid, addrLine] = r.stdout.split("\n");
+      const [uid, addrLine, hostname] = r.stdout.split("\n");
       expect(uid).toBe("0");
       expect(addrLine).toContain(`inet ${h.address}/24`);
+      expect(hostname).toBe(h.name);
     }
   });
 
@@ -149,9 +150,10 @@ describe("namespace lab with 3 hosts", () => {
     const r = await lab.nsExec("host2", [
       "sh",
       "-c",
-      'ip -4 -o addr show dev eth0; echo "$WEAVE_DOUBLE_HOST"',
+      'hostname; ip -4 -o addr show dev eth0; echo "$WEAVE_DOUBLE_HOST"',
     ]);
     expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("host2");
     expect(r.stdout).toContain(`inet ${lab.hosts[1].address}/24`);
     expect(r.stdout.trim().split("\n").pop()).toBe("host2");
   });

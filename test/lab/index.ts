@@ -42,7 +42,15 @@ import {
   writeRecord,
   LabRecord,
 } from "./state";
-import { generateKeyPair, publicKeyLine, spawnSshd, sshdConfig, stopProcess, waitForBanner } from "./sshd";
+import {
+  generateKeyPair,
+  publicKeyLine,
+  spawnSshd,
+  sshdConfig,
+  stopProcess,
+  waitForBanner,
+  withHostname,
+} from "./sshd";
 import { labFromEnv as realLabFromEnv } from "./real";
 
 export type { LabOptions } from "./layout";
@@ -408,6 +416,7 @@ async function buildLab(
   const startServer = async (r: HostRuntime): Promise<void> => {
     r.sshd = await spawnSshd({
       netns: r.layout.netns,
+      hostname: r.host.name,
       configFile: path.join(r.dir, "sshd_config"),
       logFile: path.join(r.dir, "sshd.log"),
       pidFile: path.join(r.dir, "sshd.pid"),
@@ -511,7 +520,9 @@ async function buildLab(
     ssh: (host, command, o) => runSsh(sshArgs(get(host).host, clientKeyFile, knownHostsFile), command, o),
     nsExec: (host, argv) => {
       const r = get(host);
-      return run("ip", ["netns", "exec", r.layout.netns, ...argv], { env: { ...process.env, ...r.env } });
+      return run("ip", ["netns", "exec", r.layout.netns, ...withHostname(r.host.name, argv)], {
+        env: { ...process.env, ...r.env },
+      });
     },
     faults,
     async destroy() {

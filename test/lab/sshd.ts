@@ -169,6 +169,8 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
 /** Spawn sshd for an existing config and wait for its pid file. Used by the lab to restart servers. */
 export async function spawnSshd(o: {
   netns?: string;
+  /** Run in a UTS namespace of its own with this hostname (sessions see it in `hostname`). */
+  hostname?: string;
   configFile: string;
   logFile: string;
   pidFile: string;
@@ -176,7 +178,7 @@ export async function spawnSshd(o: {
   what: string;
 }): Promise<ChildProcess> {
   await fs.rm(o.pidFile, { force: true });
-  const argv = [SSHD, "-D", "-f", o.configFile, "-E", o.logFile];
+  const argv = withHostname(o.hostname, [SSHD, "-D", "-f", o.configFile, "-E", o.logFile]);
   const [file, args] = o.netns ? ["ip", ["netns", "exec", o.netns, ...argv]] : [argv[0], argv.slice(1)];
   // Detached: the server belongs to the lab, not to the test's process group (Ctrl-C of jest must
   // not leave half the lab dying while the other half is torn down by cleanup).
@@ -200,6 +202,15 @@ export async function spawnSshd(o: {
     }
     await sleep(10);
   }
+}
+
+/**
+ * `argv` run in a fresh UTS namespace whose hostname is `hostname` (unchanged argv when undefined).
+ * The shell `exec`s, so the pid stays the command's own.
+ */
+export function withHostname(hostname: string | undefined, argv: string[]): string[] {
+  if (hostname === undefined) return argv;
+  return ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, ...argv];
 }
 
 /** SIGTERM a child we spawned and wait for it (SIGKILL after `graceMs`). */
