@@ -22,15 +22,15 @@ export interface RouterContainer {
   args?: string[];
 }
 
-/** A failure on a host: the message names the host and what was being done. */
-export class RouterError extends Error {
-  constructor(
-    readonly host: string,
-    message: string,
-  ) {
-    super(`${host}: ${message}`);
-    this.name = "RouterError";
-  }
+/**
+ * A failure on a host: the message names the host and what was being done. A factory, not an
+ * `Error` subclass: subclasses lose their message when Pulumi serialises them by value.
+ */
+export function routerError(host: string, message: string): Error & { host: string } {
+  const e = new Error(`${host}: ${message}`) as Error & { host: string };
+  e.name = "RouterError";
+  e.host = host;
+  return e;
 }
 
 const REPORT_HEADERS = { Accept: "application/json" };
@@ -54,10 +54,10 @@ export async function inspectRouterContainer(conn: HostConnection, timeoutMs: nu
   const r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return { state: "absent" };
-    throw new RouterError(conn.hostName, `\`docker inspect weave\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+    throw routerError(conn.hostName, `\`docker inspect weave\` failed (exit ${r.code}): ${r.stderr.trim()}`);
   }
   const m = /^(\S+) (\S+) (.*)$/.exec(r.stdout.trim());
-  if (!m) throw new RouterError(conn.hostName, `unexpected \`docker inspect weave\` output: ${r.stdout.trim()}`);
+  if (!m) throw routerError(conn.hostName, `unexpected \`docker inspect weave\` output: ${r.stdout.trim()}`);
   let args: string[] | undefined;
   try {
     const parsed: unknown = JSON.parse(m[3]);
@@ -110,7 +110,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const dv = dockerVersionCmd();
   const d = await conn.exec(dv.argv, { env: dv.env, allowFailure: true, timeoutMs: t, what: "docker version" });
   if (d.code !== 0) {
-    throw new RouterError(
+    throw routerError(
       host,
       `Docker is not usable: \`docker version\` exited ${d.code}: ${(d.stderr || d.stdout).trim()}. Install Docker Engine (≤ 24 for weaveworks 2.8.1) and make sure user ${inputs.connection.user} can use it.`,
     );
@@ -126,7 +126,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
     host,
   );
   if (!compat.ok) {
-    throw new RouterError(host, `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
+    throw routerError(host, `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
   }
   const script = inputs.weave.scriptPath;
   if (inputs.weave.install === "download") {
@@ -135,7 +135,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const vc = weaveCli(inputs.weave).version();
   const v = await conn.exec(vc.argv, { env: { ...weaveEnv(inputs), ...vc.env }, allowFailure: true, timeoutMs: t, what: "weave version" });
   if (v.code !== 0) {
-    throw new RouterError(
+    throw routerError(
       host,
       `the weave script is not usable at ${script}: \`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}. ` +
         (inputs.weave.install === "present" ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".` : ""),
@@ -143,7 +143,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   }
   const version = parseWeaveVersion(v.stdout).value;
   if (version.script !== inputs.weave.version) {
-    throw new RouterError(
+    throw routerError(
       host,
       `${script} is weave script ${version.script}, but the lab wants ${inputs.weave.distribution} ${inputs.weave.version}. Install that version (or change network.weave.version).`,
     );
@@ -153,7 +153,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
 async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
   const { scriptPath, scriptUrl, scriptSha256 } = inputs.weave;
   if (!scriptUrl || !scriptSha256) {
-    throw new RouterError(inputs.host, "install is download but scriptUrl or scriptSha256 is missing");
+    throw routerError(inputs.host, "install is download but scriptUrl or scriptSha256 is missing");
   }
   const t = inputs.timeouts.commandMs;
   const have = await conn.exec(["sha256sum", scriptPath], { allowFailure: true, timeoutMs: t, what: "sha256sum of the weave script" });
@@ -165,7 +165,7 @@ async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterIn
   const got = sum.stdout.split(/\s+/)[0];
   if (got !== scriptSha256.toLowerCase()) {
     await conn.exec(["rm", "-f", tmp], { allowFailure: true, timeoutMs: t });
-    throw new RouterError(inputs.host, `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`);
+    throw routerError(inputs.host, `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`);
   }
   await conn.exec(["chmod", "0755", tmp], { timeoutMs: t });
   await conn.exec(["mv", "-f", tmp, scriptPath], { timeoutMs: t });
@@ -289,7 +289,7 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
     const foreign = describeForeign(inputs, report, existing);
     if (foreign) {
       if (!inputs.resetForeignRouters) {
-        throw new RouterError(
+        throw routerError(
           inputs.host,
           `a ${existing.state} Weave router that is not this lab's is on this host: ${foreign}. ` +
             `weave-lab changed nothing. Reset it yourself (\`weave reset${existing.state === "running" ? "" : " --force"}\`), or set network.resetForeignRouters to true to let weave-lab reset it (its IPAM data is lost).`,
@@ -323,7 +323,7 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
   const argv = launchArgv(inputs, rejoin);
   const secretEnv: Record<string, string> = {};
   if (inputs.launch.secretEnv.includes("WEAVE_PASSWORD")) {
-    if (!inputs.password) throw new RouterError(inputs.host, "the launch needs WEAVE_PASSWORD but no password was given");
+    if (!inputs.password) throw routerError(inputs.host, "the launch needs WEAVE_PASSWORD but no password was given");
     secretEnv.WEAVE_PASSWORD = inputs.password;
   }
   env.log(`${inputs.host}: launching Weave router ${inputs.peerName} (${inputs.nickname})`);
@@ -340,9 +340,9 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
   }
   const containerId = parseLaunchContainerId(r.stdout) ?? "";
   const report = await fetchReport(conn);
-  if (!report) throw new RouterError(inputs.host, "weave launch succeeded but the router does not answer GET /report");
+  if (!report) throw routerError(inputs.host, "weave launch succeeded but the router does not answer GET /report");
   if (report.router.name !== inputs.peerName) {
-    throw new RouterError(inputs.host, `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`);
+    throw routerError(inputs.host, `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`);
   }
   return outputs(inputs, { containerId, rejoined: rejoin, observedPeerName: report.router.name, observedRange: report.ipam?.range ?? "" });
 }
@@ -353,7 +353,7 @@ async function explainLaunchFailure(conn: HostConnection, inputs: RouterInputs, 
   try {
     const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], { allowFailure: true, timeoutMs: inputs.timeouts.commandMs });
     const tail = (logs.stderr + logs.stdout).trim();
-    return new RouterError(inputs.host, `${err.message}\nlast lines of \`docker logs weave\`:\n${tail}`);
+    return routerError(inputs.host, `${err.message}\nlast lines of \`docker logs weave\`:\n${tail}`);
   } catch {
     return err;
   }
@@ -422,7 +422,7 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
   } catch (e) {
     if (!isConnectError(e) || e.kind === "host-key" || e.kind === "auth" || e.kind === "config") throw e;
     if (!olds.forgetUnreachableOnDestroy) {
-      throw new RouterError(
+      throw routerError(
         olds.host,
         `cannot reach the host to reset its router (${e.message}). Its address space would stay owned by an unreachable peer. ` +
           `Bring the host back and retry, or set forgetUnreachableOnDestroy: true to let one surviving host take its ranges over (weave rmpeer).`,
@@ -441,7 +441,7 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
     .map((s) => s.trim())
     .filter((n) => n === "weave" || n === "weavedb" || n.startsWith("weavevolumes") || n === "weaveproxy" || n === "weaveplugin");
   if (left.length > 0) {
-    throw new RouterError(olds.host, `weave reset left containers behind: ${left.join(", ")}`);
+    throw routerError(olds.host, `weave reset left containers behind: ${left.join(", ")}`);
   }
   if (c.state === "running") await waitHandedOver(env, olds);
 }
