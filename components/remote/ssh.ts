@@ -53,6 +53,8 @@ const CHANNEL_OPEN_RETRIES = 10;
 
 /** Longest single handshake attempt; a longer budget is spent on more attempts instead. */
 const MAX_ATTEMPT_MS = 15_000;
+/** Shortest attempt worth starting: a TCP connect plus an SSH handshake on a LAN. */
+const MIN_ATTEMPT_MS = 200;
 /** After SIGTERM at a deadline, how long a command gets before SIGKILL. */
 const KILL_GRACE_MS = 1_000;
 
@@ -478,20 +480,21 @@ export async function connect(params: ConnectParams, options: ConnectOptions = {
   }
   const budgetMs = Math.max(1, params.connectTimeoutSeconds) * 1000;
   const started = Date.now();
-  let attempt = 0;
+  let attempts = 0;
   let lastError: Error | undefined;
-  for (;;) {
-    const remaining = budgetMs - (Date.now() - started);
+  // Every attempt and every pause fits in the budget: the last attempt gets only what is left.
+  for (let remaining = budgetMs; remaining >= MIN_ATTEMPT_MS; remaining = budgetMs - (Date.now() - started)) {
+    attempts++;
     try {
       const { client, jump, socket } = await attemptConnection(
         params,
         plan,
-        Math.min(MAX_ATTEMPT_MS, Math.max(1000, remaining)),
+        Math.min(MAX_ATTEMPT_MS, remaining),
       );
       log({
         level: "info",
         hostName: params.hostName,
-        message: `connected to ${plan.target.label}${attempt > 0 ? ` after ${attempt + 1} attempts` : ""}`,
+        message: `connected to ${plan.target.label}${attempts > 1 ? ` after ${attempts} attempts` : ""}`,
         durationMs: Date.now() - started,
       });
       return new SshConnection(params, client, jump, socket, options.routerApi ?? ROUTER_API);
@@ -502,8 +505,8 @@ export async function connect(params: ConnectParams, options: ConnectOptions = {
       lastError = e as Error;
     }
     const left = budgetMs - (Date.now() - started);
-    const delay = backoffDelay(attempt++, left);
-    if (left <= 0 || delay <= 0) {
+    const delay = backoffDelay(attempts - 1, left - MIN_ATTEMPT_MS);
+    if (delay <= 0) {
       break;
     }
     log({
@@ -514,7 +517,7 @@ export async function connect(params: ConnectParams, options: ConnectOptions = {
     await sleep(delay);
   }
   throw new RemoteConnectError(
-    `host ${params.hostName}: could not connect to ${plan.target.label} within ${formatMs(budgetMs)} (${attempt} attempt(s)); last error: ${lastError?.message ?? "none"}`,
+    `host ${params.hostName}: could not connect to ${plan.target.label} within ${formatMs(budgetMs)} (${attempts} attempt(s)); last error: ${lastError?.message ?? "none"}`,
     params.hostName,
     "unreachable",
   );
