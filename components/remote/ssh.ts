@@ -110,12 +110,18 @@ export class SshConnection implements HostConnection {
 
   /** Run `argv` on the host; see `HostConnection.exec`. */
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const built = buildRemoteCommand(argv, {
-      env: opts.env,
-      secretEnv: opts.secretEnv,
-      sudo: this.params.sudo,
-      remoteDeadlineSeconds: remoteDeadline(opts.timeoutMs),
-    });
+    let built: BuiltCommand;
+    try {
+      built = buildRemoteCommand(argv, {
+        env: opts.env,
+        secretEnv: opts.secretEnv,
+        sudo: this.params.sudo,
+        remoteDeadlineSeconds: remoteDeadline(opts.timeoutMs),
+      });
+    } catch (e) {
+      // The builder's message names fields only, never secret values.
+      throw new RemoteError(`host ${this.hostName}: ${(e as Error).message}`, this.hostName);
+    }
     return this.run(built, opts.stdin, opts);
   }
 

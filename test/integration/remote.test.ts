@@ -145,6 +145,19 @@ describe("exec", () => {
     }
   });
 
+  test("an invalid command is refused before sending, naming the host and the field", async () => {
+    const c = await connect(paramsFor(a));
+    try {
+      const err = await c.exec([], { secretEnv: { "BAD NAME": "topsecret-4411" } }).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(new RegExp(`^host ${a.name}: invalid remote command:`));
+      expect((err as Error).message).toContain("argv: is empty");
+      expect((err as Error).message).toContain('secretEnv.BAD NAME: "BAD NAME" is not a valid variable name');
+      expect((err as Error).message).not.toContain("topsecret-4411");
+    } finally {
+      await c.close();
+    }
+  });
+
   test("env is set and stdin data reaches the command", async () => {
     const c = await connect(paramsFor(a));
     try {
