@@ -272,14 +272,24 @@ export function removeBridge(home: string): void {
   fs.rmSync(bridgeFile(home), { force: true });
 }
 
-/** True when a process with this pid exists (signal 0 probes without touching it). */
+/**
+ * True when a process with this pid runs. Signal 0 probes without touching it; a zombie (killed,
+ * not yet reaped by whoever inherited it) still answers the probe, so /proc decides that case.
+ */
 export function pidAlive(pid: number): boolean {
   if (!pid || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 3, after the parenthesised command name (which may itself contain spaces).
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true;
   }
 }
 
