@@ -55,6 +55,8 @@ const CHANNEL_OPEN_RETRIES = 10;
 const MAX_ATTEMPT_MS = 15_000;
 /** Shortest attempt worth starting: a TCP connect plus an SSH handshake on a LAN. */
 const MIN_ATTEMPT_MS = 200;
+/** How long a live session may take to run `true` before it counts as dead. */
+const PROBE_TIMEOUT_MS = 5_000;
 /** After SIGTERM at a deadline, how long a command gets before SIGKILL. */
 const KILL_GRACE_MS = 1_000;
 
@@ -76,6 +78,7 @@ export class SshConnection implements HostConnection {
   private sessions = 0;
   private sessionWaiters: Array<() => void> = [];
   private closeWaiters: Array<() => void> = [];
+  private probing = false;
 
   /** @internal built by `connect` */
   constructor(
@@ -179,6 +182,11 @@ export class SshConnection implements HostConnection {
           });
         },
       );
+    } catch (e) {
+      if (e instanceof RemoteTimeoutError) {
+        this.probe();
+      }
+      throw e;
     } finally {
       this.release();
       log({ level: "debug", hostName: this.hostName, message: what, durationMs: Date.now() - started });
@@ -243,6 +251,38 @@ export class SshConnection implements HostConnection {
     for (const w of this.closeWaiters.splice(0)) {
       w();
     }
+  }
+
+  /**
+   * After a deadline, check the session itself answers. A link that died silently (no RST) keeps
+   * TCP retransmitting for many minutes and every later operation would wait out its own
+   * deadline; a session that cannot run `true` within `PROBE_TIMEOUT_MS` is dropped so the pool
+   * reconnects on next use.
+   */
+  private probe(): void {
+    if (this.probing || this.closed) {
+      return;
+    }
+    this.probing = true;
+    const built = buildRemoteCommand(["true"]);
+    this.run(built, undefined, { timeoutMs: PROBE_TIMEOUT_MS, what: "the SSH session to answer" }, true).then(
+      () => {
+        this.probing = false;
+      },
+      (e: Error) => {
+        this.probing = false;
+        if (this.closed) {
+          return;
+        }
+        log({
+          level: "warn",
+          hostName: this.hostName,
+          message: `SSH session unresponsive after a deadline (${e.message}); dropping it, the next operation reconnects`,
+        });
+        this.socket.destroy();
+        this.markClosed();
+      },
+    );
   }
 
   /** Keep the process alive while an operation is in flight, and only then. */
@@ -317,6 +357,7 @@ export class SshConnection implements HostConnection {
     built: BuiltCommand,
     stdin: string | Buffer | undefined,
     opts: ExecOptions,
+    isProbe = false,
   ): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     const started = Date.now();
@@ -370,6 +411,9 @@ export class SshConnection implements HostConnection {
             sendSignal(ch, "KILL");
             safely(() => ch.close());
           }, KILL_GRACE_MS).unref();
+        }
+        if (!isProbe) {
+          this.probe();
         }
       }, timeoutMs);
 
@@ -799,15 +843,19 @@ async function withDeadline<T>(
   body: (onCancel: (fn: () => void) => void) => Promise<T>,
 ): Promise<T> {
   const cancels: Array<() => void> = [];
+  let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      cancels.forEach((c) => safely(c));
+      cancelled = true;
+      cancels.splice(0).forEach((c) => safely(c));
       reject(timeoutError());
     }, ms);
   });
+  // Clean-up registered after the deadline (a forward that opened late) runs at once.
+  const onCancel = (fn: () => void): void => (cancelled ? safely(fn) : void cancels.push(fn));
   try {
-    return await Promise.race([body((fn) => cancels.push(fn)), deadline]);
+    return await Promise.race([body(onCancel), deadline]);
   } finally {
     clearTimeout(timer);
   }

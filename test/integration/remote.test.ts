@@ -525,6 +525,25 @@ describe("pool", () => {
     expect(stats().opened).toEqual({ pa: 3 });
   });
 
+  test("a session on a link that died silently is dropped after a deadline, and the next use reconnects", async () => {
+    resetStats();
+    const conn = getConnection(paramsFor(b, { hostName: "pb" }));
+    expect((await conn.exec(["echo", "up"])).stdout).toBe("up\n");
+    await lab.faults.cutLink(b.name);
+    try {
+      const err = await conn
+        .exec(["echo", "lost"], { timeoutMs: 1000, what: "an echo" })
+        .catch((e: Error) => e);
+      expect(err).toBeInstanceOf(RemoteTimeoutError);
+      // The liveness probe (5 s) fails on the dead link and drops the session.
+      await new Promise((r) => setTimeout(r, 6000));
+    } finally {
+      await lab.faults.restoreLink(b.name);
+    }
+    expect((await conn.exec(["echo", "again"], { timeoutMs: 20_000 })).stdout).toBe("again\n");
+    expect(stats().opened).toEqual({ pb: 2 });
+  });
+
   test("idle pooled connections do not keep a Node process alive, and closeAll is awaited to the end", async () => {
     const mod = JSON.stringify(path.resolve(__dirname, "../../components/remote"));
     const run = (tail: string): { out: string; ms: number } => {
