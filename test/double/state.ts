@@ -45,6 +45,12 @@ export interface DoubleConfig {
    * whose sort order decides IPAM splits. Not part of the lab's schema; unset by default.
    */
   peerName?: string;
+  /**
+   * The kernel has openvswitch, so a launch makes a `bridged_fastdp` bridge. Unset (the capture's
+   * sleeve-only kernels): the bridge is a plain `bridge`, and relaunching after `weave stop` without
+   * `WEAVE_NO_FASTDP=1` dies on the type mismatch (fixture 09).
+   */
+  kernelFastdp?: boolean;
 }
 
 export const DEFAULT_CONFIG: DoubleConfig = {
@@ -121,6 +127,8 @@ export interface BridgeRecord {
   Mac: string;
   /** Addresses added by `weave expose`. */
   Cidrs: string[];
+  /** `bridge` (sleeve) or `bridged_fastdp`; absent in records written before types were kept = `bridge`. */
+  Type?: string;
 }
 
 /** `$WEAVE_DOUBLE_HOME`, or an error saying the double runs only inside a lab host. */

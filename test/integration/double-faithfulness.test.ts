@@ -310,6 +310,22 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     expect((await l.ssh("docker1", "docker ps -aq")).stdout).toBe("");
   });
 
+  test("relaunching after weave stop dies on the bridge type (sleeve-only kernel) unless WEAVE_NO_FASTDP=1, as in capture 09", async () => {
+    const l = lab as TestLab;
+    tuneDouble(home("docker1"), { cliDelayMs: 0 });
+    expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
+    expect((await l.ssh("docker1", "weave stop")).code).toBe(0);
+    const died = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
+    expect({ code: died.code, stderr: died.stderr }).toEqual({ code: 1, stderr: "The weave container has died. Consult the container logs for further details.\n" });
+    const logs = await l.ssh("docker1", "docker logs weave");
+    expect(logs.stderr).toMatch(/^FATA: .* Existing bridge type "bridge" is different than requested "bridged_fastdp". Please do 'weave reset' and try again$/m);
+    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' weave")).stdout).toBe("exited 137\n");
+    const ok = await l.ssh("docker1", "WEAVE_NO_FASTDP=1 weave launch --ipalloc-range 172.16.16.0/24");
+    expect(ok.code).toBe(0);
+    expect((await l.ssh("docker1", "docker inspect -f '{{json .Args}}' weave")).stdout).toContain('"--no-fastdp"');
+    expect((await l.ssh("docker1", "weave reset")).code).toBe(0);
+  });
+
   test("web1 resolves and answers from web2 across hosts only while both routers run", async () => {
     const l = lab as TestLab;
     for (const h of ["docker1", "docker2"]) tuneDouble(home(h), { cliDelayMs: 0, timeScale: 0.1 });

@@ -331,11 +331,21 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   });
   // The bridge's MAC is the peer name the router takes by default (stable across resets, as a
   // machine-id derived name is): give it the configured one unless the user chose a name.
+  const noFastdp = Boolean(ctx.env.WEAVE_NO_FASTDP) || remaining.includes("--no-fastdp");
+  const requestedType = noFastdp ? "bridge" : "bridged_fastdp";
+  const existingBridge = readBridge(ctx.home);
+  // Weaver refuses an existing bridge of another type: in sleeve-only kernels a relaunch after
+  // `weave stop` (bridge kept) dies unless WEAVE_NO_FASTDP=1 (fixture 09).
+  if (existingBridge && (existingBridge.Type ?? "bridge") === "bridge" && requestedType === "bridged_fastdp") {
+    return diesOnBridgeType(ctx, { routerArgs, now, restart, password, existing: "bridge", requested: requestedType });
+  }
   // The router creates the bridge early in its start-up (it is there even when the router
   // dies later, fixture 16), so make it now when the name is known.
   const explicitName = lastFlag(remaining, ["--name", "-name"]);
   const knownName = explicitName !== undefined ? (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(explicitName) ? explicitName : undefined) : ctx.cfg.peerName;
-  if (!readBridge(ctx.home) && knownName) writeBridge(ctx.home, { Mac: knownName, Cidrs: [] });
+  // Without openvswitch the router skips bridged_fastdp and makes a plain bridge.
+  const madeType = ctx.cfg.kernelFastdp && !noFastdp ? "bridged_fastdp" : "bridge";
+  if (!existingBridge && knownName) writeBridge(ctx.home, { Mac: knownName, Cidrs: [], Type: madeType });
   // A new container starts with an empty log.
   fs.mkdirSync(ctx.home, { recursive: true });
   fs.writeFileSync(logFile, "");
@@ -418,7 +428,10 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   } catch {
     // Leave it empty: `weave ps` then shows no MAC, which a test will notice.
   }
-  withLock(ctx.home, () => writeBridge(ctx.home, { Mac: mac, Cidrs: readBridge(ctx.home)?.Cidrs ?? [] }));
+  withLock(ctx.home, () => {
+    const b = readBridge(ctx.home);
+    writeBridge(ctx.home, { Mac: mac, Cidrs: b?.Cidrs ?? [], Type: b?.Type ?? madeType });
+  });
   // The proxy re-attaches running proxy containers in the background when it starts.
   if (boolFlag(routerArgs, "--proxy") !== false && detachedProxyContainers(ctx).length > 0) {
     const helper = spawn(process.execPath, [path.join(__dirname, "proxy-reattach-main.js")], { detached: true, stdio: "ignore", env: ctx.env });
@@ -428,6 +441,56 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   }
   io.line(id);
   return 0;
+}
+
+/**
+ * The router container starts and dies at once on the bridge-type check (weaver's FATA), as the
+ * launch sees it: recorded, exited 137 (restart policy, then killed by the script), log kept.
+ */
+function diesOnBridgeType(
+  ctx: Ctx,
+  o: { routerArgs: string[]; now: string; restart: boolean; password: string | undefined; existing: string; requested: string },
+): number {
+  const img = images(ctx);
+  const id = newContainerId();
+  const ts = (): string => {
+    const d = new Date();
+    const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+    return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000`;
+  };
+  fs.writeFileSync(
+    path.join(ctx.home, "weave.log"),
+    `INFO: ${ts()} weave  ${img.version}\n` +
+      `FATA: ${ts()} Existing bridge type "${o.existing}" is different than requested "${o.requested}". Please do 'weave reset' and try again\n`,
+  );
+  const envEntry = (k: string, v: string | undefined): string => (v === undefined ? k : `${k}=${v}`);
+  const rec: ContainerRecord = {
+    ...dataOnly(ctx, ctx.containerName, img.weave, o.now),
+    Id: id,
+    Path: "/home/weave/weaver",
+    Args: o.routerArgs,
+    State: { Status: "exited", Running: false, Pid: 0, ExitCode: o.restart ? 137 : 1, StartedAt: o.now, FinishedAt: dockerTime() },
+  };
+  rec.Config = {
+    ...rec.Config,
+    Hostname: ctx.host,
+    Labels: {},
+    Entrypoint: ["/home/weave/weaver"],
+    Cmd: o.routerArgs,
+    Env: [
+      envEntry("DOCKER_BRIDGE", ctx.env.DOCKER_BRIDGE),
+      envEntry("WEAVE_DEBUG", ctx.env.WEAVE_DEBUG),
+      envEntry("WEAVE_HTTP_ADDR", ctx.env.WEAVE_HTTP_ADDR),
+      envEntry("WEAVE_PASSWORD", o.password),
+      `EXEC_IMAGE=${img.exec}`,
+      envEntry("CHECKPOINT_DISABLE", ctx.env.CHECKPOINT_DISABLE),
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ],
+  };
+  rec.HostConfig = { ...rec.HostConfig, RestartPolicy: { Name: o.restart ? "always" : "no", MaximumRetryCount: 0 }, NetworkMode: "host" };
+  withLock(ctx.home, () => saveContainer(ctx.home, rec));
+  ctx.io.errLine(`The ${ctx.containerName} container has died. Consult the container logs for further details.`);
+  return 1;
 }
 
 function dataOnly(ctx: Ctx, name: string, image: string, now: string): ContainerRecord {
