@@ -422,6 +422,13 @@ export class SshConnection implements HostConnection {
           retryOpen(e);
           return;
         }
+        if (settled) {
+          // The deadline passed while the channel was opening: the caller has its error; end
+          // stdin and close our side (the host-side limit ends the command).
+          safely(() => ch.end());
+          safely(() => ch.close());
+          return;
+        }
         channel = ch;
         let exitCode: number | undefined;
         let exitSignal: string | undefined;
@@ -922,14 +929,4 @@ const SIGNALS: Record<string, number> = {
 
 function signalNumber(sig: string | undefined): number {
   return (sig && SIGNALS[sig.replace(/^SIG/, "")]) || 0;
-}
-
-/** The quoted command line `exec` would send for `argv`, for diagnostics and tests. */
-export function commandLineFor(argv: string[], opts: ExecOptions = {}, sudo = false): string {
-  return buildRemoteCommand(argv, {
-    env: opts.env,
-    secretEnv: opts.secretEnv,
-    sudo,
-    remoteDeadlineSeconds: remoteDeadline(opts.timeoutMs),
-  }).command;
 }
