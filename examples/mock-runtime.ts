@@ -26,13 +26,33 @@ export function unwrapSecrets(v: unknown): unknown {
   return v;
 }
 
+const toInt = (ip: string): number => ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+const toIp = (n: number): string => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join(".");
+
+/**
+ * What Weave would give a container: its static address, or the next free address of its subnet
+ * (network address skipped), counted per subnet across the mock run.
+ */
+function allocate(
+  addressing: { kind: string; subnet?: string; cidr?: string },
+  used: Map<string, number>,
+): string {
+  if (addressing.kind === "static") return addressing.cidr!;
+  const [net, prefix] = addressing.subnet!.split("/");
+  const n = (used.get(addressing.subnet!) ?? 0) + 1;
+  used.set(addressing.subnet!, n);
+  return `${toIp(toInt(net) + n)}/${prefix}`;
+}
+
 /** Installs the mocks for `project`/`stack` with the given config; returns the registry. */
 export function mockRuntime(
   project: string,
   config: Record<string, unknown>,
   secretKeys: string[] = [],
+  stack = "dev",
 ): Registered[] {
   const registered: Registered[] = [];
+  const used = new Map<string, number>();
   pulumi.runtime.setAllConfig(
     Object.fromEntries(
       Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
@@ -58,12 +78,20 @@ export function mockRuntime(
           );
         }
         if (args.type === "docker:index/image:Image") state.repoDigest = "";
+        if (args.type.startsWith("pulumi-nodejs:dynamic") && args.type.endsWith(":Container")) {
+          const cidr = allocate(inputs.addressing as { kind: string }, used);
+          state.containerId = `${args.name}-0123456789abcdef`;
+          state.cidr = cidr;
+          state.ip = cidr.split("/")[0];
+          state.mac = `02:42:ac:10:10:${(registered.length % 256).toString(16).padStart(2, "0")}`;
+          state.status = "running";
+        }
         return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
     },
     project,
-    "dev",
+    stack,
     false,
   );
   return registered;

@@ -19,7 +19,10 @@ const registered = mockRuntime(
 jest.setTimeout(120_000);
 
 describe("examples/cookbook", () => {
-  let program: { weaveHosts: pulumi.Output<Record<string, { shares: { cidr: string }[] }>> };
+  let program: {
+    weaveHosts: pulumi.Output<Record<string, { shares: { cidr: string }[] }>>;
+    weaveContainers: pulumi.Output<Record<string, { ip: string; fqdn: string }>>;
+  };
   beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     program = require("./index");
@@ -62,6 +65,19 @@ describe("examples/cookbook", () => {
         .map((h) => h.shares.map((s) => s.cidr)[0])
         .sort(),
     ).toEqual(["172.16.16.0/26", "172.16.16.128/26", "172.16.16.192/26", "172.16.16.64/26"]);
+  });
+
+  it("runs web1 on docker1, web2 on docker2 and a second web1 on docker3, all after the consensus gate", async () => {
+    const declared = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/weave-lab:Container");
+    expect(declared.map((r) => String(r.inputs.key)).sort()).toEqual([
+      "docker1/web1",
+      "docker2/web2",
+      "docker3/web1",
+    ]);
+    const out = await valueOf(program.weaveContainers);
+    expect(Object.keys(out)).toEqual(["docker1/web1", "docker2/web2", "docker3/web1"]);
+    expect(out["docker3/web1"].fqdn).toBe("web1.weave.local");
+    for (const c of Object.values(out)) expect(c.ip).toMatch(/^172\.16\.16\./);
   });
 
   it("quotes, in its commented mistake, what the planner really says about the wrong-range docker4", () => {

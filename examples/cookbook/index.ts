@@ -16,8 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WeaveNetwork } from "../../components/network";
 import type { HostSpec } from "../../components/spec";
-import { declareContainers } from "../../components/lab-containers";
-import { planLab } from "../../components/plan";
+import { WeaveContainer } from "../../components/container";
 
 const config = new pulumi.Config();
 const privateKey = config.requireSecret("sshPrivateKey");
@@ -53,10 +52,20 @@ const spec = {
 };
 
 const network = new WeaveNetwork("cookbook", { name: spec.name, network: spec.network, hosts: spec.hosts });
-const containers = declareContainers(network, planLab(spec), spec.containers);
+// Each container waits for the network's consensus gate; web1 exists twice (docker1, docker3).
+const containers = spec.containers.map(
+  (c) => new WeaveContainer(`${c.host}-${c.name}`, { network, container: c }),
+);
 
 /** Per host: peer name, owned ranges (verified), predicted ranges, router status. */
 export const weaveHosts = network.hosts;
-/** Per container: host, ip, cidr, mac, fqdn. */
-export const weaveContainers = containers;
+/** Per container (`<host>/<name>`): ip, cidr, mac, fqdn. */
+export const weaveContainers = pulumi.all(
+  Object.fromEntries(
+    containers.map((c) => [
+      `${c.plan.host}/${c.name}`,
+      pulumi.all({ ip: c.ip, cidr: c.cidr, mac: c.mac, fqdn: c.fqdn }),
+    ]),
+  ),
+);
 export const healthy = network.healthy;

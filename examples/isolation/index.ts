@@ -15,9 +15,8 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { declareContainers } from "../../components/lab-containers";
+import { WeaveContainer } from "../../components/container";
 import { WeaveNetwork } from "../../components/network";
-import { planLab } from "../../components/plan";
 import type { ContainerSpec, HostSpec } from "../../components/spec";
 
 const config = new pulumi.Config();
@@ -42,8 +41,14 @@ const containers: ContainerSpec[] = [
 ];
 
 const lab = new WeaveNetwork("isolation", { name: "isolation", network, hosts });
-const out = declareContainers(lab, planLab({ name: "isolation", network, hosts, containers }), containers);
+const created = containers.map(
+  (c) => new WeaveContainer(`${c.host}-${c.name}`, { network: lab, container: c }),
+);
 
 export const weaveHosts = lab.hosts;
 /** Per container: host, ip, cidr, mac, fqdn. web1/web2 in .0/25, db1/db2 in .128/26, fixed at .200. */
-export const weaveContainers = out;
+export const weaveContainers = pulumi.all(
+  Object.fromEntries(
+    created.map((c) => [`${c.plan.host}/${c.name}`, pulumi.all({ ip: c.ip, cidr: c.cidr, mac: c.mac })]),
+  ),
+);

@@ -9,10 +9,9 @@
  * The repository's main program (`npm run lab`) does the same with three hosts and more outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { declareContainers } from "../../components/lab-containers";
+import { WeaveContainer } from "../../components/container";
 import { LocalLab } from "../../components/local-lab";
 import { WeaveNetwork } from "../../components/network";
-import { planLab } from "../../components/plan";
 import type { ContainerSpec } from "../../components/spec";
 
 const stack = pulumi.getStack();
@@ -36,14 +35,17 @@ const lab = new WeaveNetwork(
   { name: "local", network, hosts: hosts.hosts },
   { dependsOn: [hosts] },
 );
-const out = declareContainers(
-  lab,
-  planLab({ name: "local", network, hosts: hosts.hosts, containers }),
-  containers,
+// lab/web:1 is built inside every local host from its busybox at start (no registry needed).
+const created = containers.map(
+  (c) => new WeaveContainer(`${c.host}-${c.name}`, { network: lab, container: c }),
 );
 
 export const weaveHosts = lab.hosts;
-export const weaveContainers = out;
+export const weaveContainers = pulumi.all(
+  Object.fromEntries(
+    created.map((c) => [`${c.plan.host}/${c.name}`, pulumi.all({ ip: c.ip, cidr: c.cidr, fqdn: c.fqdn })]),
+  ),
+);
 /** `ssh -i id_ed25519 …`: write the key first with `pulumi stack output --show-secrets sshPrivateKey > id_ed25519 && chmod 600 id_ed25519` and `pulumi stack output knownHosts > known_hosts`. */
 export const sshCommands = hosts.sshCommands;
 export const sshPrivateKey = hosts.sshPrivateKey;

@@ -50,4 +50,12 @@ describe("examples/local", () => {
     );
     expect(await pulumi.isSecret(program.sshPrivateKey)).toBe(true);
   });
+
+  it("runs web1 and web2 from the hosts' own lab/web:1 image", () => {
+    const declared = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/weave-lab:Container");
+    expect(declared.map((r) => [r.inputs.key, r.inputs.image]).sort()).toEqual([
+      ["docker1/web1", "lab/web:1"],
+      ["docker2/web2", "lab/web:1"],
+    ]);
+  });
 });

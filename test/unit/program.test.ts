@@ -9,70 +9,12 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../../components/config";
-import type { GateHost } from "../../components/providers/types";
+import { mockRuntime, Registered } from "../../examples/mock-runtime";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  provider?: string;
-}
-let registered: Registered[] = [];
+// Answers as the providers would on success (keys generated, routers running, the gate reporting
+// the planned shares, containers attached); see examples/mock-runtime.ts.
+const registered = mockRuntime("weave-lab", {}, [], "dev");
 
-/** Mocks receive secret inputs wrapped in Pulumi's secret sentinel; the tests read the values. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-function unwrapSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o["4dabf18193072939515e22adb298388d"] === SECRET_SIG) return unwrapSecrets(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
-      registered.push({ type: args.type, name: args.name, inputs, provider: args.provider });
-      const state: Record<string, unknown> = { ...inputs };
-      if (args.name.endsWith("-key")) {
-        state.publicKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${args.name} ${String(args.inputs.comment)}`;
-        state.privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
-        state.fingerprint = `SHA256:${args.name}`;
-      }
-      if (args.name.endsWith("-consensus")) {
-        const hosts = inputs.hosts as GateHost[];
-        state.healthy = true;
-        state.results = Object.fromEntries(
-          hosts.map((h) => [
-            h.host,
-            {
-              peerName: h.peerName,
-              nickname: h.nickname,
-              address: h.address,
-              shares: h.predictedShare ?? [],
-              size: 0,
-            },
-          ]),
-        );
-      }
-      if (args.type.endsWith(":Router")) {
-        state.status = "running";
-        state.containerId = `router-${args.name}`;
-      }
-      if (args.type === "docker:index/image:Image") state.repoDigest = "";
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  "weave-lab",
-  "dev",
-  false,
-);
-
-// Imported after setMocks so resources register against the mock monitor.
 type ProgramModule = typeof import("../../components/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const program = require("../../components/program") as ProgramModule;
@@ -99,7 +41,7 @@ const ofType = (t: string): Registered[] => registered.filter((r) => r.type === 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-program-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 beforeEach(() => {
-  registered = [];
+  registered.length = 0;
 });
 // Registering dynamic resources serialises their providers: slow under the mock runtime.
 jest.setTimeout(120_000);
@@ -176,13 +118,16 @@ describe("the program with no hosts configured (local lab)", () => {
       "local-docker2-host-key",
       "local-docker3-host-key",
     ]);
+    expect(keys.map((k) => k.inputs.comment)).toEqual([
+      "weave-lab dev client",
+      "weave-lab dev docker1 host key",
+      "weave-lab dev docker2 host key",
+      "weave-lab dev docker3 host key",
+    ]);
     expect(await pulumi.isSecret(out.sshPrivateKey!)).toBe(true);
     expect(await valueOf(out.knownHosts!)).toBe(
       [1, 2, 3]
-        .map(
-          (i) =>
-            `[127.0.0.1]:${2200 + i} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlocal-docker${i}-host-key weave-lab dev docker${i} host key`,
-        )
+        .map((i) => `[127.0.0.1]:${2200 + i} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIlocal-docker${i}-host-key`)
         .join("\n") + "\n",
     );
   });
@@ -219,6 +164,30 @@ describe("the program with no hosts configured (local lab)", () => {
     // Three seeds on a /24: one /25 and two /26 (recursive halving), summing to the whole range.
     const sizes = Object.values(hosts).map((h) => Number(h.share.split(" ")[0]));
     expect(sizes.sort((a, b) => a - b)).toEqual([64, 64, 128]);
+  });
+
+  it("runs the textbook web1/web2 pair (lab/web:1) on the first two hosts and exports their addresses", async () => {
+    const out = labProgram(config({ "weave-lab:outputDir": tmp }));
+    const containers = await valueOf(out.containers);
+    await settle();
+    const declared = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/weave-lab:Container");
+    expect(
+      declared.map((r) => [r.inputs.key, r.inputs.image, (r.inputs.connection as { port: number }).port]),
+    ).toEqual([
+      ["docker1/web1", "lab/web:1", 2201],
+      ["docker2/web2", "lab/web:1", 2202],
+    ]);
+    expect(Object.keys(containers)).toEqual(["docker1/web1", "docker2/web2"]);
+    expect(containers["docker1/web1"]).toMatchObject({
+      name: "web1",
+      host: "docker1",
+      fqdn: "web1.weave.local",
+    });
+    expect(containers["docker1/web1"].ip).toMatch(/^172\.16\.16\.\d+$/);
+    const table = await valueOf(out.rangeTable);
+    expect(table).toMatch(
+      new RegExp(`web1\\s+docker1\\s+${containers["docker1/web1"].ip.replace(/\./g, "\\.")}`),
+    );
   });
 
   it("honours weave-lab:local (two hosts, other ports) and rajch's newer engine", async () => {
