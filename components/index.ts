@@ -4,7 +4,15 @@
  */
 export * from "./spec";
 export { planLab, SpecError } from "./plan";
-export type { LabPlan, HostPlan, ContainerPlan, NetworkPlan, SpecIssue, RangeShare, CommandPlan } from "./plan/types";
+export type {
+  LabPlan,
+  HostPlan,
+  ContainerPlan,
+  NetworkPlan,
+  SpecIssue,
+  RangeShare,
+  CommandPlan,
+} from "./plan/types";
 
 // Network: routers on every host and the consensus gate.
 export { WeaveNetwork, NETWORK_TYPE, type WeaveNetworkArgs, type NetworkHostOutput } from "./network";
@@ -13,3 +21,17 @@ export { ConsensusGate, GATE_TYPE } from "./providers/gate";
 export { DEFAULT_TIMEOUTS, type NetworkTimeouts } from "./providers/inputs";
 export type { RouterOutputs, GateOutputs, GateHostResult, RouterStatus } from "./providers/types";
 export type { ConnectParams } from "./remote/types";
+
+// The lab program's pieces: local Docker-in-Docker hosts, stack config, and the range picture.
+export { LocalLab, type LocalLabArgs } from "./local-lab";
+export { SshKeyPair, generateKeyPair, type KeyPairText } from "./local/keys";
+export { planLocalTopology, LocalLabError, type LocalTopology, type LocalHost } from "./local/topology";
+export { readLabConfig, ConfigError, type ConfigSource, type LabConfig, type LocalLabSettings } from "./config";
+export {
+  renderRangeSvg,
+  renderRangeTable,
+  viewFromPlan,
+  type RangeView,
+  type RangeViewHost,
+  type RangeViewContainer,
+} from "./view";

@@ -9,7 +9,13 @@ import type { LabPlan, RangeShare } from "./plan/types";
 import type { ConnectParams } from "./remote/types";
 import type { DnsRecordSpec, HostSpec, LabSpec, NetworkSpec } from "./spec";
 import { ConsensusGate } from "./providers/gate";
-import { connectParamsFor, gateInputs, type HostSecrets, type NetworkTimeouts, routerInputs } from "./providers/inputs";
+import {
+  connectParamsFor,
+  gateInputs,
+  type HostSecrets,
+  type NetworkTimeouts,
+  routerInputs,
+} from "./providers/inputs";
 import { Router } from "./providers/router";
 import type { GateHostResult, RouterInputs } from "./providers/types";
 
@@ -118,7 +124,8 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       this.connections[h.name] = pulumi.secret(secrets.apply((s) => connectParamsFor(h, s)));
     }
     const allConnections = pulumi.secret(pulumi.all(this.connections));
-    const password = args.network?.password === undefined ? undefined : pulumi.secret(pulumi.output(args.network.password));
+    const password =
+      args.network?.password === undefined ? undefined : pulumi.secret(pulumi.output(args.network.password));
     const opt = { forgetUnreachableOnDestroy: args.forgetUnreachableOnDestroy, timeouts: args.timeouts };
 
     this.routers = {};
@@ -133,7 +140,9 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       if (password) routerArgs.password = password;
       this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs as never, { parent: this });
     }
-    const routerIds = pulumi.all(Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.containerId])));
+    const routerIds = pulumi.all(
+      Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.containerId])),
+    );
     const plainGate = gateInputs(plan, {}, {}, opt);
     this.gate = new ConsensusGate(
       `${name}-consensus`,
@@ -145,7 +154,9 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       { parent: this, dependsOn: Object.values(this.routers) },
     );
 
-    const statuses = pulumi.all(Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.status])));
+    const statuses = pulumi.all(
+      Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.status])),
+    );
     this.hosts = pulumi.all([this.gate.results, statuses]).apply(([results, st]) => {
       const out: Record<string, NetworkHostOutput> = {};
       for (const h of plan.hosts) {

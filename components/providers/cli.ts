@@ -15,7 +15,12 @@ export interface CliTarget {
 /** The weave command builders for a lab's script. */
 export function weaveCli(t: CliTarget): ReturnType<typeof weaveCommands> {
   return weaveCommands({
-    weave: { scriptPath: t.scriptPath, ...(t.dockerApiVersionOverride !== undefined ? { dockerApiVersionOverride: t.dockerApiVersionOverride } : {}) },
+    weave: {
+      scriptPath: t.scriptPath,
+      ...(t.dockerApiVersionOverride !== undefined
+        ? { dockerApiVersionOverride: t.dockerApiVersionOverride }
+        : {}),
+    },
   });
 }
 

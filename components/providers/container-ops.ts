@@ -10,7 +10,14 @@
  */
 import type { ContainerPlan, LabPlan } from "../plan/types";
 import type { ConnectParams, HostConnection } from "../remote/types";
-import { addressArgs, dockerInspect, dockerRm, dockerRun, weaveCommands, type WeaveCommands } from "../weave/commands";
+import {
+  addressArgs,
+  dockerInspect,
+  dockerRm,
+  dockerRun,
+  weaveCommands,
+  type WeaveCommands,
+} from "../weave/commands";
 import { parseDnsArgs } from "../weave/dns";
 import { parsePs } from "../weave/ps";
 import type { OpsEnv } from "./ops-env";
@@ -72,7 +79,9 @@ export function weaveOf(w: LabPlan["network"]["weave"]): ContainerWeave {
   return {
     scriptPath: w.scriptPath,
     distribution: w.distribution,
-    ...(w.dockerApiVersionOverride !== undefined ? { dockerApiVersionOverride: w.dockerApiVersionOverride } : {}),
+    ...(w.dockerApiVersionOverride !== undefined
+      ? { dockerApiVersionOverride: w.dockerApiVersionOverride }
+      : {}),
   };
 }
 
@@ -136,7 +145,8 @@ export function diffContainer(
     if (changed) replaces.push(f);
   }
   // A container found stopped or detached by a refresh is rebuilt: it has no address to keep.
-  if (olds.status !== undefined && olds.status !== "running" && replaces.length === 0) replaces.push("status");
+  if (olds.status !== undefined && olds.status !== "running" && replaces.length === 0)
+    replaces.push("status");
   const changes =
     replaces.length > 0 ||
     !same([...(olds.extraFqdns ?? [])].sort(), [...news.extraFqdns].sort()) ||
@@ -159,7 +169,10 @@ export function extraNameChanges(olds: string[], news: string[]): { add: string[
 
 /** `docker run -d` prints the 64-hex id last (after any pull progress). */
 export function parseRunId(stdout: string): string | undefined {
-  const lines = stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   return last !== undefined && /^[0-9a-f]{64}$/.test(last) ? last : undefined;
 }
@@ -198,10 +211,17 @@ export async function inspectContainer(
   const r = await conn.exec(c.argv, { allowFailure: true, timeoutMs, what: `docker inspect ${ref}` });
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return undefined;
-    throw new ContainerError(conn.hostName, `\`docker inspect ${ref}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+    throw new ContainerError(
+      conn.hostName,
+      `\`docker inspect ${ref}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
+    );
   }
   const parsed = parseInspectLine(r.stdout);
-  if (!parsed) throw new ContainerError(conn.hostName, `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`);
+  if (!parsed)
+    throw new ContainerError(
+      conn.hostName,
+      `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`,
+    );
   return parsed;
 }
 
@@ -223,17 +243,28 @@ function dnsArgsCache(): Map<string, Promise<string[]>> {
  * per host and process and parsed, so they reach `docker run` as argv elements, never through a
  * shell. Empty when the router has DNS off.
  */
-export async function dnsArgsOf(conn: HostConnection, w: ContainerWeave, timeoutMs: number): Promise<string[]> {
+export async function dnsArgsOf(
+  conn: HostConnection,
+  w: ContainerWeave,
+  timeoutMs: number,
+): Promise<string[]> {
   const key = `${conn.hostName}\u0000${w.scriptPath}`;
   const cache = dnsArgsCache();
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
       const c = cli(w).dnsArgs();
-      const r = await conn.exec(c.argv, { env: c.env, timeoutMs, what: "weave dns-args (the router's DNS address)" });
+      const r = await conn.exec(c.argv, {
+        env: c.env,
+        timeoutMs,
+        what: "weave dns-args (the router's DNS address)",
+      });
       const parsed = parseDnsArgs(r.stdout);
       if (parsed.unparsed.length > 0) {
-        throw new ContainerError(conn.hostName, `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout)}`);
+        throw new ContainerError(
+          conn.hostName,
+          `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout)}`,
+        );
       }
       const out: string[] = [];
       if (parsed.value.dns) out.push(`--dns=${parsed.value.dns}`);
@@ -260,16 +291,28 @@ export async function weaveAddresses(
   timeoutMs: number,
 ): Promise<{ mac: string; cidrs: string[] } | undefined> {
   const c = cli(w).ps([id]);
-  const r = await conn.exec(c.argv, { env: c.env, allowFailure: true, timeoutMs, what: `weave ps ${id.slice(0, 12)}` });
+  const r = await conn.exec(c.argv, {
+    env: c.env,
+    allowFailure: true,
+    timeoutMs,
+    what: `weave ps ${id.slice(0, 12)}`,
+  });
   if (r.code !== 0) {
-    throw new ContainerError(conn.hostName, `\`weave ps ${id.slice(0, 12)}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    throw new ContainerError(
+      conn.hostName,
+      `\`weave ps ${id.slice(0, 12)}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+    );
   }
   const entry = parsePs(r.stdout).value.find((e) => !e.isExpose);
   return entry ? { mac: entry.mac, cidrs: entry.cidrs } : undefined;
 }
 
 /** The address the router's IPAM holds for a container (`GET /ip/<id>`, milliseconds); [] when none. */
-export async function ipamAddresses(conn: HostConnection, id: string, timeoutMs = 10_000): Promise<string[] | undefined> {
+export async function ipamAddresses(
+  conn: HostConnection,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<string[] | undefined> {
   try {
     const r = await conn.http("GET", `/ip/${id}`, { timeoutMs });
     if (r.status !== 200) return undefined;
@@ -316,11 +359,21 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   }
   const w = cli(inputs.weave);
   const dnsArgs = inputs.fqdn !== undefined ? await dnsArgsOf(conn, inputs.weave, t) : [];
-  const run = dockerRun(planOf(inputs), dnsArgs, { labels: { [LABEL_LAB]: inputs.lab, [LABEL_KEY]: inputs.key } });
+  const run = dockerRun(planOf(inputs), dnsArgs, {
+    labels: { [LABEL_LAB]: inputs.lab, [LABEL_KEY]: inputs.key },
+  });
   env.log(`${inputs.host}: docker run ${inputs.name} (${inputs.image})`);
-  const r = await conn.exec(run.argv, { env: run.env, timeoutMs: Math.max(t, 300_000), what: `docker run ${inputs.name}` });
+  const r = await conn.exec(run.argv, {
+    env: run.env,
+    timeoutMs: Math.max(t, 300_000),
+    what: `docker run ${inputs.name}`,
+  });
   const id = parseRunId(r.stdout);
-  if (!id) throw new ContainerError(inputs.host, `docker run ${inputs.name} printed no container id: ${r.stdout.trim() || "(nothing)"}`);
+  if (!id)
+    throw new ContainerError(
+      inputs.host,
+      `docker run ${inputs.name} printed no container id: ${r.stdout.trim() || "(nothing)"}`,
+    );
 
   const attach = w.attach(addressArgs(inputs.addressing), id, { withoutDns: inputs.fqdn === undefined });
   const what =
@@ -330,11 +383,18 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   await conn.exec(attach.argv, { env: attach.env, timeoutMs: inputs.timeouts.attachMs, what });
   for (const fqdn of inputs.extraFqdns) {
     const add = w.dnsAdd([], { containerId: id, fqdn });
-    await conn.exec(add.argv, { env: add.env, timeoutMs: t, what: `weave dns-add ${inputs.name} -h ${fqdn}` });
+    await conn.exec(add.argv, {
+      env: add.env,
+      timeoutMs: t,
+      what: `weave dns-add ${inputs.name} -h ${fqdn}`,
+    });
   }
   const addrs = await weaveAddresses(conn, inputs.weave, id, t);
   if (!addrs || addrs.cidrs.length === 0) {
-    throw new ContainerError(inputs.host, `weave attach of ${inputs.name} succeeded but \`weave ps\` shows no address for ${id.slice(0, 12)}`);
+    throw new ContainerError(
+      inputs.host,
+      `weave attach of ${inputs.name} succeeded but \`weave ps\` shows no address for ${id.slice(0, 12)}`,
+    );
   }
   const cidr = addrs.cidrs[0];
   return outputsOf(inputs, { containerId: id, ip: stripPrefix(cidr), cidr, mac: addrs.mac });
@@ -344,7 +404,10 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
  * Refresh: Docker says whether the container exists and runs, the router's API whether it still
  * has its address. Undefined when the container is gone (the engine drops it from state).
  */
-export async function readContainer(env: OpsEnv, olds: ContainerOutputs): Promise<ContainerOutputs | undefined> {
+export async function readContainer(
+  env: OpsEnv,
+  olds: ContainerOutputs,
+): Promise<ContainerOutputs | undefined> {
   const conn = env.connect(olds.connection);
   const t = olds.timeouts.commandMs;
   const c = await inspectContainer(conn, olds.containerId || olds.name, t);
@@ -358,14 +421,24 @@ export async function readContainer(env: OpsEnv, olds: ContainerOutputs): Promis
     return { ...olds, statusDetail: "running; the router's API did not answer, address not re-checked" };
   }
   if (held.length === 0) {
-    return { ...olds, ip: "", cidr: "", status: "detached", statusDetail: "running but detached from the Weave network (no address in IPAM)" };
+    return {
+      ...olds,
+      ip: "",
+      cidr: "",
+      status: "detached",
+      statusDetail: "running but detached from the Weave network (no address in IPAM)",
+    };
   }
   const cidr = held.includes(olds.cidr) ? olds.cidr : held[0];
   return { ...olds, ip: stripPrefix(cidr), cidr, status: "running", statusDetail: "running" };
 }
 
 /** Update in place: only the extra DNS names (and connection/timeouts, which need no action). */
-export async function updateContainer(env: OpsEnv, olds: ContainerOutputs, news: ContainerInputs): Promise<ContainerOutputs> {
+export async function updateContainer(
+  env: OpsEnv,
+  olds: ContainerOutputs,
+  news: ContainerInputs,
+): Promise<ContainerOutputs> {
   const conn = env.connect(news.connection);
   const t = news.timeouts.commandMs;
   const w = cli(news.weave);
@@ -378,7 +451,8 @@ export async function updateContainer(env: OpsEnv, olds: ContainerOutputs, news:
     const c = w.dnsAdd([], { containerId: olds.containerId, fqdn });
     await conn.exec(c.argv, { env: c.env, timeoutMs: t, what: `weave dns-add ${news.name} -h ${fqdn}` });
   }
-  if (add.length + remove.length > 0) env.log(`${news.host}: ${news.name}: DNS names +[${add.join(", ")}] -[${remove.join(", ")}]`);
+  if (add.length + remove.length > 0)
+    env.log(`${news.host}: ${news.name}: DNS names +[${add.join(", ")}] -[${remove.join(", ")}]`);
   return {
     ...olds,
     ...news,
@@ -418,17 +492,38 @@ async function removeContainer(
   if (c.state === "running") {
     for (const fqdn of olds.extraFqdns) {
       const r = w.dnsRemove([], { containerId: c.id, fqdn });
-      await conn.exec(r.argv, { env: r.env, allowFailure: true, timeoutMs: t, what: `weave dns-remove ${olds.name} -h ${fqdn}` });
+      await conn.exec(r.argv, {
+        env: r.env,
+        allowFailure: true,
+        timeoutMs: t,
+        what: `weave dns-remove ${olds.name} -h ${fqdn}`,
+      });
     }
     const d = w.detach([], c.id);
-    const res = await conn.exec(d.argv, { env: d.env, allowFailure: true, timeoutMs: t, what: `weave detach ${olds.name}` });
+    const res = await conn.exec(d.argv, {
+      env: d.env,
+      allowFailure: true,
+      timeoutMs: t,
+      what: `weave detach ${olds.name}`,
+    });
     // Never attached ("Link not found") or the router is gone: nothing to free, go on.
-    if (res.code !== 0) env.log(`${olds.host}: weave detach ${olds.name}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`} (continuing)`);
+    if (res.code !== 0)
+      env.log(
+        `${olds.host}: weave detach ${olds.name}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`} (continuing)`,
+      );
   }
   const rm = dockerRm([c.id], { force: true });
-  const r = await conn.exec(rm.argv, { env: rm.env, allowFailure: true, timeoutMs: t, what: `docker rm -f ${olds.name}` });
+  const r = await conn.exec(rm.argv, {
+    env: rm.env,
+    allowFailure: true,
+    timeoutMs: t,
+    what: `docker rm -f ${olds.name}`,
+  });
   if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
-    throw new ContainerError(olds.host, `\`docker rm -f ${olds.name}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+    throw new ContainerError(
+      olds.host,
+      `\`docker rm -f ${olds.name}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
+    );
   }
 }
 
@@ -437,7 +532,12 @@ async function removeContainer(
  * addresses, sorted; [] when the name does not resolve. This is the textbook's `ping web1` from
  * web2, minus the ping.
  */
-export async function resolveFrom(conn: HostConnection, container: string, name: string, timeoutMs = 15_000): Promise<string[]> {
+export async function resolveFrom(
+  conn: HostConnection,
+  container: string,
+  name: string,
+  timeoutMs = 15_000,
+): Promise<string[]> {
   const r = await conn.exec(["docker", "exec", container, "getent", "hosts", name], {
     allowFailure: true,
     timeoutMs,
@@ -446,7 +546,10 @@ export async function resolveFrom(conn: HostConnection, container: string, name:
   // getent: exit 2 = not found.
   if (r.code === 2) return [];
   if (r.code !== 0) {
-    throw new ContainerError(conn.hostName, `\`docker exec ${container} getent hosts ${name}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    throw new ContainerError(
+      conn.hostName,
+      `\`docker exec ${container} getent hosts ${name}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+    );
   }
   return parseGetentHosts(r.stdout);
 }

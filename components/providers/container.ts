@@ -5,7 +5,13 @@
  * captures only plain functions (the transport is loaded in that process, see `ops-env.ts`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createContainer, deleteContainer, diffContainer, readContainer, updateContainer } from "./container-ops";
+import {
+  createContainer,
+  deleteContainer,
+  diffContainer,
+  readContainer,
+  updateContainer,
+} from "./container-ops";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
 import { defaultOpsEnv } from "./ops-env";
 
@@ -17,12 +23,26 @@ export const CONTAINER_SECRET_OUTPUTS = ["connection"];
 
 function checkInputs(news: Partial<ContainerInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
-  for (const k of ["lab", "key", "name", "host", "image", "connection", "addressing", "weave", "timeouts"] as const) {
-    if (news[k] === undefined || news[k] === null || news[k] === "") failures.push({ property: k, reason: `${k} is required` });
+  for (const k of [
+    "lab",
+    "key",
+    "name",
+    "host",
+    "image",
+    "connection",
+    "addressing",
+    "weave",
+    "timeouts",
+  ] as const) {
+    if (news[k] === undefined || news[k] === null || news[k] === "")
+      failures.push({ property: k, reason: `${k} is required` });
   }
   const t = news.timeouts;
   if (t && !(t.attachMs > 0 && t.commandMs > 0)) {
-    failures.push({ property: "timeouts", reason: `attachMs and commandMs must be positive numbers of ms, got ${JSON.stringify(t)}` });
+    failures.push({
+      property: "timeouts",
+      reason: `attachMs and commandMs must be positive numbers of ms, got ${JSON.stringify(t)}`,
+    });
   }
   return failures;
 }
@@ -80,7 +100,10 @@ export class ContainerResource extends pulumi.dynamic.Resource {
       containerProvider,
       name,
       props,
-      { ...opts, additionalSecretOutputs: [...CONTAINER_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
+      {
+        ...opts,
+        additionalSecretOutputs: [...CONTAINER_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])],
+      },
       "weave-lab",
       "Container",
     );

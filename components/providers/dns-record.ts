@@ -28,7 +28,12 @@ export const normaliseName = (n: string): string => n.toLowerCase().replace(/\.$
 export function addressesOf(entries: DnsEntry[], fqdn: string, containerId?: string): string[] {
   const want = normaliseName(fqdn);
   const ips = entries
-    .filter((e) => !e.Tombstone && normaliseName(e.Hostname) === want && (containerId === undefined || e.ContainerID === containerId))
+    .filter(
+      (e) =>
+        !e.Tombstone &&
+        normaliseName(e.Hostname) === want &&
+        (containerId === undefined || e.ContainerID === containerId),
+    )
     .map((e) => e.Addr);
   return [...new Set(ips)].sort();
 }
@@ -47,15 +52,29 @@ export async function dnsEntries(conn: HostConnection, timeoutMs = 10_000): Prom
 }
 
 /** The diff: host, name or lab move the record (replace); addresses change in place. */
-export function diffDnsRecord(olds: DnsRecordOutputs, news: DnsRecordInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function diffDnsRecord(
+  olds: DnsRecordOutputs,
+  news: DnsRecordInputs,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces = (["lab", "key", "host", "fqdn"] as const).filter((k) => olds[k] !== news[k]);
   const sameIps = JSON.stringify([...olds.ips].sort()) === JSON.stringify([...news.ips].sort());
   const changes =
-    replaces.length > 0 || !sameIps || JSON.stringify(olds.connection) !== JSON.stringify(news.connection) || olds.commandMs !== news.commandMs || olds.present === false;
+    replaces.length > 0 ||
+    !sameIps ||
+    JSON.stringify(olds.connection) !== JSON.stringify(news.connection) ||
+    olds.commandMs !== news.commandMs ||
+    olds.present === false;
   return { changes, replaces, deleteBeforeReplace: true };
 }
 
-async function edit(env: OpsEnv, conn: HostConnection, i: DnsRecordInputs, cmd: "dnsAdd" | "dnsRemove", ips: string[], allowFailure = false): Promise<void> {
+async function edit(
+  env: OpsEnv,
+  conn: HostConnection,
+  i: DnsRecordInputs,
+  cmd: "dnsAdd" | "dnsRemove",
+  ips: string[],
+  allowFailure = false,
+): Promise<void> {
   if (ips.length === 0) return;
   const c = weaveCommands({ weave: i.weave })[cmd](ips, { fqdn: i.fqdn });
   const r = await conn.exec(c.argv, {
@@ -64,10 +83,16 @@ async function edit(env: OpsEnv, conn: HostConnection, i: DnsRecordInputs, cmd: 
     timeoutMs: i.commandMs,
     what: `weave ${cmd === "dnsAdd" ? "dns-add" : "dns-remove"} ${ips.join(" ")} -h ${i.fqdn}`,
   });
-  if (r.code !== 0) env.log(`${i.host}: weave ${cmd} ${i.fqdn}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`} (continuing)`);
+  if (r.code !== 0)
+    env.log(
+      `${i.host}: weave ${cmd} ${i.fqdn}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`} (continuing)`,
+    );
 }
 
-async function observe(conn: HostConnection, i: DnsRecordInputs): Promise<{ ours: string[]; resolved: string[] } | undefined> {
+async function observe(
+  conn: HostConnection,
+  i: DnsRecordInputs,
+): Promise<{ ours: string[]; resolved: string[] } | undefined> {
   const entries = await dnsEntries(conn);
   if (!entries) return undefined;
   return { ours: addressesOf(entries, i.fqdn, "weave:extern"), resolved: addressesOf(entries, i.fqdn) };
@@ -87,7 +112,10 @@ export async function createDnsRecord(env: OpsEnv, inputs: DnsRecordInputs): Pro
   return { ...inputs, resolved: seen?.resolved ?? [...inputs.ips].sort(), present: true };
 }
 
-export async function readDnsRecord(env: OpsEnv, olds: DnsRecordOutputs): Promise<DnsRecordOutputs | undefined> {
+export async function readDnsRecord(
+  env: OpsEnv,
+  olds: DnsRecordOutputs,
+): Promise<DnsRecordOutputs | undefined> {
   const conn = env.connect(olds.connection);
   const seen = await observe(conn, olds);
   if (!seen) return { ...olds, present: false };
@@ -95,7 +123,11 @@ export async function readDnsRecord(env: OpsEnv, olds: DnsRecordOutputs): Promis
   return { ...olds, resolved: seen.resolved, present: olds.ips.every((ip) => seen.ours.includes(ip)) };
 }
 
-export async function updateDnsRecord(env: OpsEnv, olds: DnsRecordOutputs, news: DnsRecordInputs): Promise<DnsRecordOutputs> {
+export async function updateDnsRecord(
+  env: OpsEnv,
+  olds: DnsRecordOutputs,
+  news: DnsRecordInputs,
+): Promise<DnsRecordOutputs> {
   const conn = env.connect(news.connection);
   const removed = olds.ips.filter((ip) => !news.ips.includes(ip));
   const added = olds.present === false ? news.ips : news.ips.filter((ip) => !olds.ips.includes(ip));
@@ -114,9 +146,14 @@ export async function deleteDnsRecord(env: OpsEnv, olds: DnsRecordOutputs): Prom
 function checkInputs(news: Partial<DnsRecordInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const k of ["lab", "key", "host", "fqdn", "connection", "weave"] as const) {
-    if (news[k] === undefined || news[k] === null || news[k] === "") failures.push({ property: k, reason: `${k} is required` });
+    if (news[k] === undefined || news[k] === null || news[k] === "")
+      failures.push({ property: k, reason: `${k} is required` });
   }
-  if (!Array.isArray(news.ips) || news.ips.length === 0) failures.push({ property: "ips", reason: `at least one IPv4 address is required, got ${JSON.stringify(news.ips)}` });
+  if (!Array.isArray(news.ips) || news.ips.length === 0)
+    failures.push({
+      property: "ips",
+      reason: `at least one IPv4 address is required, got ${JSON.stringify(news.ips)}`,
+    });
   return failures;
 }
 

@@ -22,7 +22,8 @@ export async function observeAll(env: OpsEnv, inputs: GateInputs, perHostMs = 5_
       try {
         conn = env.connect(h.connection);
         const report = await fetchReport(conn, perHostMs);
-        if (!report) return { host: h.host, error: "the router does not answer on 127.0.0.1:6784 (not running?)" };
+        if (!report)
+          return { host: h.host, error: "the router does not answer on 127.0.0.1:6784 (not running?)" };
         return { host: h.host, report };
       } catch (e) {
         return { host: h.host, error: String((e as Error).message ?? e) };
@@ -56,7 +57,11 @@ export interface GateRunOptions {
 }
 
 /** Prime, then wait for a healthy verdict. */
-export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOptions = {}): Promise<GateOutputs> {
+export async function runGate(
+  env: OpsEnv,
+  inputs: GateInputs,
+  opts: GateRunOptions = {},
+): Promise<GateOutputs> {
   if (inputs.hosts.length === 0) throw new Error("consensus gate: the lab has no hosts");
   const pollMs = opts.pollMs ?? 250;
   const logEvery = opts.logEveryMs ?? 5_000;
@@ -77,7 +82,13 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
     const v = consensusVerdict(expected, observations);
     const leaving = opts.leaving ?? [];
     const aboutLeaving = (p: { host: string; message: string }): boolean =>
-      leaving.some((l) => p.host === l.host || p.message.includes(l.peerName) || p.message.includes(`(${l.nickname})`) || p.message.includes(l.host));
+      leaving.some(
+        (l) =>
+          p.host === l.host ||
+          p.message.includes(l.peerName) ||
+          p.message.includes(`(${l.nickname})`) ||
+          p.message.includes(l.host),
+      );
     const problems = v.problems.filter((p) => !aboutLeaving(p));
     const waiting = v.waiting.filter((p) => !aboutLeaving(p));
     const ready = leaving.length === 0 ? v.ready : problems.length === 0 && waiting.length === 0;
@@ -85,10 +96,18 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
       const results: Record<string, GateHostResult> = {};
       for (const h of inputs.hosts) {
         const shares = v.shares[h.host] ?? [];
-        results[h.host] = { peerName: h.peerName, nickname: h.nickname, address: h.address, shares, size: sizeOf(shares) };
+        results[h.host] = {
+          peerName: h.peerName,
+          nickname: h.nickname,
+          address: h.address,
+          shares,
+          size: sizeOf(shares),
+        };
       }
       const ms = Date.now() - started;
-      env.log(`consensus: all ${inputs.hosts.length} hosts agree on one ring for ${inputs.allocRange} (${ms} ms)`);
+      env.log(
+        `consensus: all ${inputs.hosts.length} hosts agree on one ring for ${inputs.allocRange} (${ms} ms)`,
+      );
       return {
         ...inputs,
         healthy: true,
@@ -109,16 +128,25 @@ export async function runGate(env: OpsEnv, inputs: GateInputs, opts: GateRunOpti
     if (now - lastLog >= logEvery) {
       lastLog = now;
       const open = [...problems, ...waiting].map((p) => withHost(p.host, p.message));
-      env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${open.join("; ") || v.summary}`);
+      env.log(
+        `consensus: waiting (${Math.round((now - started) / 1000)} s): ${open.join("; ") || v.summary}`,
+      );
     }
     await env.sleep(pollMs);
   }
 }
 
 /** Update: hosts removed since last time are "leaving"; a changed membership voids the seed prediction. */
-export async function updateGate(env: OpsEnv, olds: GateOutputs, news: GateInputs, opts: GateRunOptions = {}): Promise<GateOutputs> {
+export async function updateGate(
+  env: OpsEnv,
+  olds: GateOutputs,
+  news: GateInputs,
+  opts: GateRunOptions = {},
+): Promise<GateOutputs> {
   const now = new Set(news.hosts.map((h) => h.host));
-  const leaving = olds.hosts.filter((h) => !now.has(h.host)).map((h) => ({ host: h.host, peerName: h.peerName, nickname: h.nickname }));
+  const leaving = olds.hosts
+    .filter((h) => !now.has(h.host))
+    .map((h) => ({ host: h.host, peerName: h.peerName, nickname: h.nickname }));
   const ringSeed = olds.ringSeed ?? olds.seedNames;
   const membershipChanged = JSON.stringify(ringSeed) !== JSON.stringify(news.seedNames);
   const out = await runGate(env, news, { ...opts, leaving, membershipChanged });

@@ -30,15 +30,23 @@ function verdictFacts(i: Partial<GateInputs>): unknown {
 export const gateProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: GateInputs) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (!Array.isArray(news.hosts) || news.hosts.length === 0) failures.push({ property: "hosts", reason: "at least one host is required" });
+    if (!Array.isArray(news.hosts) || news.hosts.length === 0)
+      failures.push({ property: "hosts", reason: "at least one host is required" });
     if (!(typeof news.timeoutSeconds === "number" && news.timeoutSeconds > 0)) {
-      failures.push({ property: "timeoutSeconds", reason: `must be a positive number of seconds, got ${JSON.stringify(news.timeoutSeconds)}` });
+      failures.push({
+        property: "timeoutSeconds",
+        reason: `must be a positive number of seconds, got ${JSON.stringify(news.timeoutSeconds)}`,
+      });
     }
     return { inputs: news, failures };
   },
   async diff(_id: string, olds: GateOutputs, news: GateInputs) {
     // Re-verify when the ring's facts or any router changed, or when it was not healthy.
-    const changes = !same(verdictFacts(olds), verdictFacts(news)) || olds.healthy !== true || !same(olds.hosts, news.hosts) || olds.timeoutSeconds !== news.timeoutSeconds;
+    const changes =
+      !same(verdictFacts(olds), verdictFacts(news)) ||
+      olds.healthy !== true ||
+      !same(olds.hosts, news.hosts) ||
+      olds.timeoutSeconds !== news.timeoutSeconds;
     return { changes, replaces: [] };
   },
   async create(inputs: GateInputs) {
@@ -73,8 +81,18 @@ export class ConsensusGate extends pulumi.dynamic.Resource {
     super(
       gateProvider,
       name,
-      { ...args, healthy: undefined, summary: undefined, results: undefined, ringSeed: undefined, convergedMs: undefined },
-      { ...opts, additionalSecretOutputs: [...GATE_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
+      {
+        ...args,
+        healthy: undefined,
+        summary: undefined,
+        results: undefined,
+        ringSeed: undefined,
+        convergedMs: undefined,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [...GATE_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])],
+      },
       "weave-lab",
       "ConsensusGate",
     );

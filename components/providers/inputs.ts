@@ -81,7 +81,12 @@ export function routerInputs(
     launch: h.launch,
     peers: plan.hosts
       .filter((o) => o.name !== h.name)
-      .map((o) => ({ host: o.name, address: o.address, peerName: o.peerName, connection: connections[o.name] })),
+      .map((o) => ({
+        host: o.name,
+        address: o.address,
+        peerName: o.peerName,
+        connection: connections[o.name],
+      })),
     seedNames: seedNamesOf(plan),
     allocRange: n.allocRange,
     defaultSubnet: n.defaultSubnet,

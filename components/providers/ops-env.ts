@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as remote from "../remote";
 import type { ConnectParams, HostConnection } from "../remote/types";
 
 export interface OpsEnv {
@@ -54,14 +55,19 @@ function buildIsFresh(srcDir: string, builtDir: string): boolean {
     return fs
       .readdirSync(srcDir)
       .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-      .every((f) => fs.statSync(path.join(builtDir, f.replace(/\.ts$/, ".js"))).mtimeMs >= fs.statSync(path.join(srcDir, f)).mtimeMs);
+      .every(
+        (f) =>
+          fs.statSync(path.join(builtDir, f.replace(/\.ts$/, ".js"))).mtimeMs >=
+          fs.statSync(path.join(srcDir, f)).mtimeMs,
+      );
   } catch {
     return false;
   }
 }
 
 // In the program's own process, publish the transport that is already loaded.
-(globalThis as Record<string, unknown>)[TRANSPORT_SLOT] ??= require("../remote") as Transport;
+// (A top-level statement: the serialiser captures only what functions reference, so `remote` stays out.)
+(globalThis as Record<string, unknown>)[TRANSPORT_SLOT] ??= remote satisfies Transport;
 
 /** The SSH transport of this process (loaded on first use in a fresh provider process). */
 export function loadTransport(): Transport {
@@ -74,12 +80,14 @@ export function loadTransport(): Transport {
     try {
       if (file.endsWith(".ts")) {
         // A fresh process cannot read TypeScript by itself.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in a fresh provider process
         const tsNode = require("ts-node") as { register(o: object): void };
         if (!g.__weaveLabTsNode) {
           tsNode.register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
           g.__weaveLabTsNode = true;
         }
       }
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
       const t = require(file) as Transport;
       g[slot] = t;
       return t;
@@ -87,7 +95,9 @@ export function loadTransport(): Transport {
       errors.push(`${file}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  throw new Error(`weave-lab: cannot load the SSH transport in the provider process:\n  ${errors.join("\n  ")}`);
+  throw new Error(
+    `weave-lab: cannot load the SSH transport in the provider process:\n  ${errors.join("\n  ")}`,
+  );
 }
 
 /** The environment providers use when Pulumi runs them. */
@@ -102,7 +112,10 @@ export function defaultOpsEnv(): OpsEnv {
 /** True for the transport's connection failures (checked by name: classes differ across module copies). */
 export function isConnectError(e: unknown): e is Error & { kind: string; hostName: string } {
   const n = (e as Error | undefined)?.name;
-  return (n === "RemoteConnectError" || n === "HostKeyMismatchError") && typeof (e as { kind?: unknown }).kind === "string";
+  return (
+    (n === "RemoteConnectError" || n === "HostKeyMismatchError") &&
+    typeof (e as { kind?: unknown }).kind === "string"
+  );
 }
 
 /** True for any error the transport raised (it names the host and the command). */

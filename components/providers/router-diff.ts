@@ -92,8 +92,16 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
     updates.push("weave");
     reasons.push("Weave install settings changed (script path/url/checksum): checked at the next launch");
   }
-  const oldFlags = olds.launch ? ownLaunchFlags(olds.launch, (olds.peers ?? []).map((p) => p.address)) : [];
-  const newFlags = ownLaunchFlags(news.launch, news.peers.map((p) => p.address));
+  const oldFlags = olds.launch
+    ? ownLaunchFlags(
+        olds.launch,
+        (olds.peers ?? []).map((p) => p.address),
+      )
+    : [];
+  const newFlags = ownLaunchFlags(
+    news.launch,
+    news.peers.map((p) => p.address),
+  );
   if (!same(oldFlags, newFlags) && !replaces.includes("launch")) {
     replaces.push("launch");
     reasons.push(`launch flags changed from ${oldFlags.join(" ")} to ${newFlags.join(" ")}`);
@@ -107,7 +115,9 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
     const newPeers = news.peers.map((p) => `${p.host}=${p.address}=${p.peerName}`).sort();
     if (!same(oldPeers, newPeers)) {
       updates.push("peers");
-      reasons.push(`peers changed: [${oldPeers.join(", ")}] → [${newPeers.join(", ")}] (weave connect/forget)`);
+      reasons.push(
+        `peers changed: [${oldPeers.join(", ")}] → [${newPeers.join(", ")}] (weave connect/forget)`,
+      );
     } else if (!same(olds.peers, news.peers)) {
       updates.push("peers");
       reasons.push("connection settings of peers changed");
@@ -120,7 +130,12 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
       updates.push("connection");
       reasons.push("SSH connection settings changed");
     }
-    for (const f of ["predictedShare", "timeouts", "resetForeignRouters", "forgetUnreachableOnDestroy"] as const) {
+    for (const f of [
+      "predictedShare",
+      "timeouts",
+      "resetForeignRouters",
+      "forgetUnreachableOnDestroy",
+    ] as const) {
       if (!same(olds[f], news[f])) updates.push(f);
     }
     if (olds.status && olds.status !== "running") {

@@ -36,7 +36,10 @@ export function routerError(host: string, message: string): Error & { host: stri
 const REPORT_HEADERS = { Accept: "application/json" };
 
 /** `GET /report` as JSON through the forward; undefined when the router does not answer. */
-export async function fetchReport(conn: HostConnection, timeoutMs = 10_000): Promise<WeaveReport | undefined> {
+export async function fetchReport(
+  conn: HostConnection,
+  timeoutMs = 10_000,
+): Promise<WeaveReport | undefined> {
   let res;
   try {
     res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
@@ -50,7 +53,10 @@ export async function fetchReport(conn: HostConnection, timeoutMs = 10_000): Pro
 }
 
 /** `docker inspect weave`: absent, running or stopped, with its id and args. */
-export async function inspectRouterContainer(conn: HostConnection, timeoutMs: number): Promise<RouterContainer> {
+export async function inspectRouterContainer(
+  conn: HostConnection,
+  timeoutMs: number,
+): Promise<RouterContainer> {
   const r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return { state: "absent" };
@@ -108,7 +114,12 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const host = inputs.host;
   const t = inputs.timeouts.commandMs;
   const dv = dockerVersionCmd();
-  const d = await conn.exec(dv.argv, { env: dv.env, allowFailure: true, timeoutMs: t, what: "docker version" });
+  const d = await conn.exec(dv.argv, {
+    env: dv.env,
+    allowFailure: true,
+    timeoutMs: t,
+    what: "docker version",
+  });
   if (d.code !== 0) {
     throw routerError(
       host,
@@ -120,25 +131,37 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
     {
       distribution: inputs.weave.distribution,
       version: inputs.weave.version,
-      ...(inputs.weave.dockerApiVersionOverride !== undefined ? { dockerApiVersion: inputs.weave.dockerApiVersionOverride } : {}),
+      ...(inputs.weave.dockerApiVersionOverride !== undefined
+        ? { dockerApiVersion: inputs.weave.dockerApiVersionOverride }
+        : {}),
     },
     docker,
     host,
   );
   if (!compat.ok) {
-    throw routerError(host, `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`);
+    throw routerError(
+      host,
+      `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`,
+    );
   }
   const script = inputs.weave.scriptPath;
   if (inputs.weave.install === "download") {
     await installScript(env, conn, inputs);
   }
   const vc = weaveCli(inputs.weave).version();
-  const v = await conn.exec(vc.argv, { env: { ...weaveEnv(inputs), ...vc.env }, allowFailure: true, timeoutMs: t, what: "weave version" });
+  const v = await conn.exec(vc.argv, {
+    env: { ...weaveEnv(inputs), ...vc.env },
+    allowFailure: true,
+    timeoutMs: t,
+    what: "weave version",
+  });
   if (v.code !== 0) {
     throw routerError(
       host,
       `the weave script is not usable at ${script}: \`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}. ` +
-        (inputs.weave.install === "present" ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".` : ""),
+        (inputs.weave.install === "present"
+          ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".`
+          : ""),
     );
   }
   const version = parseWeaveVersion(v.stdout).value;
@@ -156,28 +179,51 @@ async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterIn
     throw routerError(inputs.host, "install is download but scriptUrl or scriptSha256 is missing");
   }
   const t = inputs.timeouts.commandMs;
-  const have = await conn.exec(["sha256sum", scriptPath], { allowFailure: true, timeoutMs: t, what: "sha256sum of the weave script" });
+  const have = await conn.exec(["sha256sum", scriptPath], {
+    allowFailure: true,
+    timeoutMs: t,
+    what: "sha256sum of the weave script",
+  });
   if (have.code === 0 && have.stdout.split(/\s+/)[0] === scriptSha256.toLowerCase()) return;
   env.log(`${inputs.host}: installing weave ${inputs.weave.version} from ${scriptUrl}`);
   const tmp = `${scriptPath}.weave-lab-download`;
-  await conn.exec(["curl", "-fsSL", "--retry", "3", "-o", tmp, scriptUrl], { timeoutMs: Math.max(t, 120_000), what: `download of ${scriptUrl}` });
-  const sum = await conn.exec(["sha256sum", tmp], { timeoutMs: t, what: "sha256sum of the downloaded script" });
+  await conn.exec(["curl", "-fsSL", "--retry", "3", "-o", tmp, scriptUrl], {
+    timeoutMs: Math.max(t, 120_000),
+    what: `download of ${scriptUrl}`,
+  });
+  const sum = await conn.exec(["sha256sum", tmp], {
+    timeoutMs: t,
+    what: "sha256sum of the downloaded script",
+  });
   const got = sum.stdout.split(/\s+/)[0];
   if (got !== scriptSha256.toLowerCase()) {
     await conn.exec(["rm", "-f", tmp], { allowFailure: true, timeoutMs: t });
-    throw routerError(inputs.host, `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`);
+    throw routerError(
+      inputs.host,
+      `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`,
+    );
   }
   await conn.exec(["chmod", "0755", tmp], { timeoutMs: t });
   await conn.exec(["mv", "-f", tmp, scriptPath], { timeoutMs: t });
 }
 
 /** Is the router on the host this lab's? Compares what it reports and how it was launched. */
-export function describeForeign(inputs: RouterInputs, report: WeaveReport | undefined, c: RouterContainer): string | undefined {
+export function describeForeign(
+  inputs: RouterInputs,
+  report: WeaveReport | undefined,
+  c: RouterContainer,
+): string | undefined {
   const name = report?.router.name ?? (c.args ? flagValue(c.args, "--name") : undefined);
-  const range = report ? report.ipam?.range ?? "" : c.args ? flagValue(c.args, "--ipalloc-range") : undefined;
+  const range = report
+    ? (report.ipam?.range ?? "")
+    : c.args
+      ? flagValue(c.args, "--ipalloc-range")
+      : undefined;
   const problems: string[] = [];
-  if (name !== undefined && name !== inputs.peerName) problems.push(`peer name ${name} (this lab: ${inputs.peerName})`);
-  if (range !== undefined && range !== inputs.allocRange) problems.push(`range ${range || "none (IPAM off)"} (this lab: ${inputs.allocRange})`);
+  if (name !== undefined && name !== inputs.peerName)
+    problems.push(`peer name ${name} (this lab: ${inputs.peerName})`);
+  if (range !== undefined && range !== inputs.allocRange)
+    problems.push(`range ${range || "none (IPAM off)"} (this lab: ${inputs.allocRange})`);
   return problems.length > 0 ? problems.join(", ") : undefined;
 }
 
@@ -193,7 +239,12 @@ export function missingFlags(inputs: RouterInputs, args: string[] | undefined, r
       if (a === "--ipalloc-init") i++;
       continue;
     }
-    if (a.startsWith("--") && i + 1 < want.length && !want[i + 1].startsWith("--") && !peers.has(want[i + 1])) {
+    if (
+      a.startsWith("--") &&
+      i + 1 < want.length &&
+      !want[i + 1].startsWith("--") &&
+      !peers.has(want[i + 1])
+    ) {
       if (flagValue(args, a) !== want[i + 1]) missing.push(`${a} ${want[i + 1]}`);
       i++;
     } else if (!args.includes(a)) {
@@ -209,7 +260,11 @@ export function missingFlags(inputs: RouterInputs, args: string[] | undefined, r
  * or one that was reset). Relaunching such a host with `seed=` crashes Weave (fixture 16).
  * Peers that do not answer in time are skipped: on a first `up` they have no ring yet.
  */
-export async function shouldRejoin(env: OpsEnv, inputs: RouterInputs, probeMs = 8_000): Promise<{ rejoin: boolean; evidence?: string }> {
+export async function shouldRejoin(
+  env: OpsEnv,
+  inputs: RouterInputs,
+  probeMs = 8_000,
+): Promise<{ rejoin: boolean; evidence?: string }> {
   const probes = await Promise.all(
     inputs.peers.map(async (p: RouterPeer) => {
       try {
@@ -225,7 +280,11 @@ export async function shouldRejoin(env: OpsEnv, inputs: RouterInputs, probeMs = 
     const entries = r?.ipam?.entries;
     if (!r || !r.ipam || !entries || entries.length === 0 || r.ipam.range !== inputs.allocRange) continue;
     const owns = r.ipam.owners.some((o) => o.peer === inputs.peerName && o.size > 0);
-    if (!owns) return { rejoin: true, evidence: `${inputs.peers[i].host} already has a ring for ${inputs.allocRange} without ${inputs.host}` };
+    if (!owns)
+      return {
+        rejoin: true,
+        evidence: `${inputs.peers[i].host} already has a ring for ${inputs.allocRange} without ${inputs.host}`,
+      };
   }
   return { rejoin: false };
 }
@@ -261,12 +320,19 @@ function outputs(inputs: RouterInputs, extra: Partial<RouterOutputs>): RouterOut
 }
 
 /** Reset the host's router (hand-over when running, `--force` when stopped). */
-async function resetRouter(env: OpsEnv, conn: HostConnection, inputs: RouterInputs, running: boolean): Promise<void> {
+async function resetRouter(
+  env: OpsEnv,
+  conn: HostConnection,
+  inputs: RouterInputs,
+  running: boolean,
+): Promise<void> {
   const c = weaveCli(inputs.weave).reset({ force: !running });
   await conn.exec(c.argv, {
     env: { ...weaveEnv(inputs), ...c.env },
     timeoutMs: inputs.timeouts.resetMs,
-    what: running ? "weave reset to hand the router's ranges to a peer" : "weave reset --force of a stopped router",
+    what: running
+      ? "weave reset to hand the router's ranges to a peer"
+      : "weave reset --force of a stopped router",
   });
 }
 
@@ -298,20 +364,34 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
       env.log(`${inputs.host}: resetting a foreign router (${foreign}) because resetForeignRouters is set`);
       await resetRouter(env, conn, inputs, existing.state === "running");
     } else if (existing.state === "running" && !report) {
-      env.log(`${inputs.host}: the weave container runs but its API does not answer: stopping it to relaunch (IPAM data kept)`);
+      env.log(
+        `${inputs.host}: the weave container runs but its API does not answer: stopping it to relaunch (IPAM data kept)`,
+      );
       const stop = weaveCli(inputs.weave).stop();
-      await conn.exec(stop.argv, { env: { ...weaveEnv(inputs), ...stop.env }, timeoutMs: t, what: "weave stop" });
+      await conn.exec(stop.argv, {
+        env: { ...weaveEnv(inputs), ...stop.env },
+        timeoutMs: t,
+        what: "weave stop",
+      });
     } else if (existing.state === "running" && report) {
       const rejoined = !existing.args?.some((a) => a === "--ipalloc-init" || a.startsWith("--ipalloc-init="));
       const drift = missingFlags(inputs, existing.args, rejoined);
       if (drift.length === 0) {
-        env.log(`${inputs.host}: adopting the running router ${inputs.peerName} (same name, range and flags): not relaunched`);
+        env.log(
+          `${inputs.host}: adopting the running router ${inputs.peerName} (same name, range and flags): not relaunched`,
+        );
         return outputs(inputs, { containerId: existing.id ?? "", adopted: true, rejoined });
       }
       // Same identity and range: a stop/launch keeps the persisted ring, so no reset.
-      env.log(`${inputs.host}: the running router lacks ${drift.join(", ")}: stopping it to relaunch (IPAM data kept)`);
+      env.log(
+        `${inputs.host}: the running router lacks ${drift.join(", ")}: stopping it to relaunch (IPAM data kept)`,
+      );
       const stop = weaveCli(inputs.weave).stop();
-      await conn.exec(stop.argv, { env: { ...weaveEnv(inputs), ...stop.env }, timeoutMs: t, what: "weave stop" });
+      await conn.exec(stop.argv, {
+        env: { ...weaveEnv(inputs), ...stop.env },
+        timeoutMs: t,
+        what: "weave stop",
+      });
     }
   }
   return launch(env, conn, inputs);
@@ -323,7 +403,8 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
   const argv = launchArgv(inputs, rejoin);
   const secretEnv: Record<string, string> = {};
   if (inputs.launch.secretEnv.includes("WEAVE_PASSWORD")) {
-    if (!inputs.password) throw routerError(inputs.host, "the launch needs WEAVE_PASSWORD but no password was given");
+    if (!inputs.password)
+      throw routerError(inputs.host, "the launch needs WEAVE_PASSWORD but no password was given");
     secretEnv.WEAVE_PASSWORD = inputs.password;
   }
   env.log(`${inputs.host}: launching Weave router ${inputs.peerName} (${inputs.nickname})`);
@@ -340,18 +421,30 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
   }
   const containerId = parseLaunchContainerId(r.stdout) ?? "";
   const report = await fetchReport(conn);
-  if (!report) throw routerError(inputs.host, "weave launch succeeded but the router does not answer GET /report");
+  if (!report)
+    throw routerError(inputs.host, "weave launch succeeded but the router does not answer GET /report");
   if (report.router.name !== inputs.peerName) {
-    throw routerError(inputs.host, `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`);
+    throw routerError(
+      inputs.host,
+      `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`,
+    );
   }
-  return outputs(inputs, { containerId, rejoined: rejoin, observedPeerName: report.router.name, observedRange: report.ipam?.range ?? "" });
+  return outputs(inputs, {
+    containerId,
+    rejoined: rejoin,
+    observedPeerName: report.router.name,
+    observedRange: report.ipam?.range ?? "",
+  });
 }
 
 /** Add the router's own log tail to a failed launch: Weave only says "has died" on stderr. */
 async function explainLaunchFailure(conn: HostConnection, inputs: RouterInputs, err: Error): Promise<Error> {
   if (!/has died/.test(err.message)) return err;
   try {
-    const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], { allowFailure: true, timeoutMs: inputs.timeouts.commandMs });
+    const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], {
+      allowFailure: true,
+      timeoutMs: inputs.timeouts.commandMs,
+    });
     const tail = (logs.stderr + logs.stdout).trim();
     return routerError(inputs.host, `${err.message}\nlast lines of \`docker logs weave\`:\n${tail}`);
   } catch {
@@ -384,7 +477,11 @@ export async function readRouter(env: OpsEnv, olds: RouterOutputs): Promise<Rout
 }
 
 /** Update: relaunch a stopped router, then apply membership changes with connect/forget. */
-export async function updateRouter(env: OpsEnv, olds: RouterOutputs, news: RouterInputs): Promise<RouterOutputs> {
+export async function updateRouter(
+  env: OpsEnv,
+  olds: RouterOutputs,
+  news: RouterInputs,
+): Promise<RouterOutputs> {
   const conn = env.connect(news.connection);
   let out: RouterOutputs = { ...olds, ...news };
   if (olds.status !== "running") {
@@ -439,7 +536,14 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
   const left = names.stdout
     .split("\n")
     .map((s) => s.trim())
-    .filter((n) => n === "weave" || n === "weavedb" || n.startsWith("weavevolumes") || n === "weaveproxy" || n === "weaveplugin");
+    .filter(
+      (n) =>
+        n === "weave" ||
+        n === "weavedb" ||
+        n.startsWith("weavevolumes") ||
+        n === "weaveproxy" ||
+        n === "weaveplugin",
+    );
   if (left.length > 0) {
     throw routerError(olds.host, `weave reset left containers behind: ${left.join(", ")}`);
   }
@@ -459,11 +563,15 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
         }
       }),
     );
-    const stillOwner = reports.filter((r) => r?.ipam?.owners.some((o) => o.peer === olds.peerName && o.size > 0));
+    const stillOwner = reports.filter((r) =>
+      r?.ipam?.owners.some((o) => o.peer === olds.peerName && o.size > 0),
+    );
     if (stillOwner.length === 0) return;
     await env.sleep(300);
   }
-  env.log(`${olds.host}: peers still list ${olds.peerName} as an owner ${Math.round(maxMs / 1000)} s after its reset`);
+  env.log(
+    `${olds.host}: peers still list ${olds.peerName} as an owner ${Math.round(maxMs / 1000)} s after its reset`,
+  );
 }
 
 async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void> {
@@ -484,13 +592,23 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   const conn = env.connect(survivor.connection);
   const t = olds.timeouts.commandMs;
   const rm = weaveCli(olds.weave).rmpeer([olds.peerName]);
-  const r = await conn.exec(rm.argv, { env: { ...weaveEnv(olds), ...rm.env }, timeoutMs: t, what: `weave rmpeer ${olds.peerName}` });
+  const r = await conn.exec(rm.argv, {
+    env: { ...weaveEnv(olds), ...rm.env },
+    timeoutMs: t,
+    what: `weave rmpeer ${olds.peerName}`,
+  });
   env.log(`${olds.host}: unreachable; ${survivor.host} took its ranges over: ${r.stdout.trim()}`);
   await Promise.all(
     reachable.map(async (p) => {
       const f = weaveCli(olds.weave).forget([olds.address]);
-      await env.connect(p.connection).exec(f.argv, { env: { ...weaveEnv(olds), ...f.env }, timeoutMs: t, what: "weave forget", allowFailure: true });
+      await env
+        .connect(p.connection)
+        .exec(f.argv, {
+          env: { ...weaveEnv(olds), ...f.env },
+          timeoutMs: t,
+          what: "weave forget",
+          allowFailure: true,
+        });
     }),
   );
 }
-

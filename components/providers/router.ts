@@ -25,7 +25,10 @@ function checkInputs(news: Partial<RouterInputs>): pulumi.dynamic.CheckFailure[]
     if (news[k] === undefined || news[k] === null) failures.push({ property: k, reason: `${k} is required` });
   }
   if (news.launch && (!Array.isArray(news.launch.argv) || news.launch.argv[1] !== "launch")) {
-    failures.push({ property: "launch", reason: `launch.argv must be a \`weave launch\` command, got ${JSON.stringify(news.launch.argv)}` });
+    failures.push({
+      property: "launch",
+      reason: `launch.argv must be a \`weave launch\` command, got ${JSON.stringify(news.launch.argv)}`,
+    });
   }
   return failures;
 }
@@ -83,9 +86,16 @@ export class Router extends pulumi.dynamic.Resource {
       observedPeerName: undefined,
       observedRange: undefined,
     };
-    super(routerProvider, name, props, {
-      ...opts,
-      additionalSecretOutputs: [...ROUTER_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])],
-    }, "weave-lab", "Router");
+    super(
+      routerProvider,
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...ROUTER_SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])],
+      },
+      "weave-lab",
+      "Router",
+    );
   }
 }

@@ -26,4 +26,3 @@ export function expectedFromGate(inputs: GateInputs, opts: { checkPrediction: bo
     })),
   };
 }
-

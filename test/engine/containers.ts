@@ -28,7 +28,10 @@ export interface LabResourcesOptions extends NetworkResourcesOptions {
 }
 
 /** Everything a whole lab spec declares: routers, gate, containers, DNS records. */
-export function labResources(spec: LabSpec, opts: LabResourcesOptions = {}): { plan: LabPlan; resources: DesiredResource[] } {
+export function labResources(
+  spec: LabSpec,
+  opts: LabResourcesOptions = {},
+): { plan: LabPlan; resources: DesiredResource[] } {
   const { plan, resources } = networkResources(spec, opts);
   if (opts.networkOnly) return { plan, resources };
   const conns = connectionsOf(plan, spec);
@@ -36,13 +39,19 @@ export function labResources(spec: LabSpec, opts: LabResourcesOptions = {}): { p
     name: containerName(c.key),
     provider: opts.containerProvider ?? containerProvider,
     dependsOn: [GATE],
-    inputs: containerInputs(plan, c, conns[c.host], opts.containerTimeouts) as unknown as Record<string, unknown>,
+    inputs: containerInputs(plan, c, conns[c.host], opts.containerTimeouts) as unknown as Record<
+      string,
+      unknown
+    >,
   }));
   const records: DesiredResource[] = plan.dnsRecords.map((r) => ({
     name: dnsRecordName(r.key),
     provider: opts.dnsRecordProvider ?? dnsRecordProvider,
     dependsOn: [GATE],
-    inputs: dnsRecordInputs(plan.name, r, weaveOf(plan.network.weave), conns[r.host]) as unknown as Record<string, unknown>,
+    inputs: dnsRecordInputs(plan.name, r, weaveOf(plan.network.weave), conns[r.host]) as unknown as Record<
+      string,
+      unknown
+    >,
   }));
   return { plan, resources: [...resources, ...containers, ...records] };
 }

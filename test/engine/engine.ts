@@ -18,7 +18,9 @@ export interface DesiredResource {
    * Inputs, or a function computing them from the outputs of resources this one depends on
    * (like Outputs in a program: resolved when the dependencies are done).
    */
-  inputs: Record<string, unknown> | ((outputsOf: (name: string) => Record<string, unknown>) => Record<string, unknown>);
+  inputs:
+    | Record<string, unknown>
+    | ((outputsOf: (name: string) => Record<string, unknown>) => Record<string, unknown>);
   /** Names of resources this one depends on (the engine orders steps by them). */
   dependsOn?: string[];
 }
@@ -78,11 +80,13 @@ export class Engine {
       let p = done.get(d.name);
       if (!p) {
         p = (async () => {
-          const deps = await Promise.all((d.dependsOn ?? []).map((n) => {
-            const dep = byName.get(n);
-            if (!dep) throw new Error(`engine: ${d.name} depends on undeclared ${n}`);
-            return visit(dep);
-          }));
+          const deps = await Promise.all(
+            (d.dependsOn ?? []).map((n) => {
+              const dep = byName.get(n);
+              if (!dep) throw new Error(`engine: ${d.name} depends on undeclared ${n}`);
+              return visit(dep);
+            }),
+          );
           if (deps.some((ok) => !ok)) return false;
           try {
             steps.push(await this.step(d));
@@ -198,7 +202,12 @@ export class Engine {
     if (!p.update) throw new Error(`engine: ${d.name} has changes but its provider has no update`);
     const r = await p.update(old.id, old.outputs, news);
     record(old.id, r.outs ?? old.outputs);
-    return { name: d.name, kind: "update", keys: changedKeys(old.inputs, news), durationMs: Date.now() - started };
+    return {
+      name: d.name,
+      kind: "update",
+      keys: changedKeys(old.inputs, news),
+      durationMs: Date.now() - started,
+    };
   }
 
   private async deleteInOrder(

@@ -7,7 +7,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { planLab } from "../../components/plan";
 import type { LabPlan } from "../../components/plan/types";
 import { gateProvider } from "../../components/providers/gate";
-import { connectParamsFor, gateInputs, type NetworkTimeouts, routerInputs } from "../../components/providers/inputs";
+import {
+  connectParamsFor,
+  gateInputs,
+  type NetworkTimeouts,
+  routerInputs,
+} from "../../components/providers/inputs";
 import { routerProvider } from "../../components/providers/router";
 import type { ConnectParams } from "../../components/remote/types";
 import type { HostSpec, LabSpec, NetworkSpec } from "../../components/spec";
@@ -25,7 +30,13 @@ export const DOUBLE_WEAVE = `${REPO_ROOT}/test/double/path/weave`;
 /** A lab spec for (some of) a test lab's hosts, with pinned host keys and the test key. */
 export function specForLab(
   lab: TestLab,
-  opts: { name?: string; hosts?: string[]; network?: NetworkSpec; connectTimeoutSeconds?: number; hostOverrides?: Record<string, Partial<HostSpec>> } = {},
+  opts: {
+    name?: string;
+    hosts?: string[];
+    network?: NetworkSpec;
+    connectTimeoutSeconds?: number;
+    hostOverrides?: Record<string, Partial<HostSpec>>;
+  } = {},
 ): LabSpec {
   const names = opts.hosts ?? lab.hosts.map((h) => h.name);
   const hosts: HostSpec[] = names.map((n) => {
@@ -76,7 +87,10 @@ export interface NetworkResourcesOptions {
 }
 
 /** What `new WeaveNetwork(name, spec)` declares: one router per host, the gate after them. */
-export function networkResources(spec: LabSpec, opts: NetworkResourcesOptions = {}): { plan: LabPlan; resources: DesiredResource[] } {
+export function networkResources(
+  spec: LabSpec,
+  opts: NetworkResourcesOptions = {},
+): { plan: LabPlan; resources: DesiredResource[] } {
   const plan = planLab(spec);
   const conns = connectionsOf(plan, spec);
   const o = { forgetUnreachableOnDestroy: opts.forgetUnreachableOnDestroy, timeouts: opts.timeouts };

@@ -133,23 +133,31 @@ export class ProgramHarness {
     fs.writeFileSync(jobFile, JSON.stringify(job), { mode: 0o600 });
     const started = Date.now();
     try {
-      const out = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", RUNNER, jobFile], {
-          cwd: REPO_ROOT,
-          env: { ...process.env, ...this.opts.env, NODE_OPTIONS: "", CHECKPOINT_DISABLE: "1", TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), this.opts.timeoutMs + 60_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          resolve({ stdout, stderr, code });
-        });
-      });
+      const out = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+        (resolve, reject) => {
+          const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", RUNNER, jobFile], {
+            cwd: REPO_ROOT,
+            env: {
+              ...process.env,
+              ...this.opts.env,
+              NODE_OPTIONS: "",
+              CHECKPOINT_DISABLE: "1",
+              TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+          const timer = setTimeout(() => child.kill("SIGKILL"), this.opts.timeoutMs + 60_000);
+          child.on("error", reject);
+          child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ stdout, stderr, code });
+          });
+        },
+      );
       const log = out.stdout + out.stderr;
       const resultFile = `${jobFile}.result`;
       if (!fs.existsSync(resultFile)) {
@@ -157,7 +165,12 @@ export class ProgramHarness {
       }
       const result = JSON.parse(fs.readFileSync(resultFile, "utf8")) as RunnerResult;
       this.state = result.state;
-      const run: ProgramRun = { steps: result.steps, exports: result.exports, log, durationMs: Date.now() - started };
+      const run: ProgramRun = {
+        steps: result.steps,
+        exports: result.exports,
+        log,
+        durationMs: Date.now() - started,
+      };
       if (result.failures.length > 0) {
         throw new ProgramRunError(
           `program ${mode} failed:\n${result.failures.map((f) => `${f.urn}: ${f.message}`).join("\n")}`,
@@ -186,11 +199,21 @@ export function stackConfigForLab(
   const hosts = names.map((n) => {
     const h = lab.hosts.find((x) => x.name === n);
     if (!h) throw new Error(`no lab host ${n}`);
-    return { name: h.name, address: h.address, ssh: { host: h.sshHost, port: h.sshPort, user: h.user, hostKey: h.hostKey, connectTimeoutSeconds: 10 } };
+    return {
+      name: h.name,
+      address: h.address,
+      ssh: { host: h.sshHost, port: h.sshPort, user: h.user, hostKey: h.hostKey, connectTimeoutSeconds: 10 },
+    };
   });
   const keys = new Set(lab.hosts.map((h) => h.privateKey));
-  if (keys.size !== 1) throw new Error("stackConfigForLab: the lab's hosts use different client keys; use weave-lab:sshPrivateKeys");
-  const network = { weave: { scriptPath: lab.real ? "/usr/local/bin/weave" : DOUBLE_WEAVE }, ...spec.network };
+  if (keys.size !== 1)
+    throw new Error(
+      "stackConfigForLab: the lab's hosts use different client keys; use weave-lab:sshPrivateKeys",
+    );
+  const network = {
+    weave: { scriptPath: lab.real ? "/usr/local/bin/weave" : DOUBLE_WEAVE },
+    ...spec.network,
+  };
   const config: Record<string, string> = {
     "weave-lab:hosts": JSON.stringify(hosts),
     "weave-lab:network": JSON.stringify(network),

@@ -81,11 +81,14 @@ function unwrapSecrets(v: unknown): unknown {
 
 const providers = new Map<string, dynamic.ResourceProvider>();
 function providerOf(text: unknown, urn: string): dynamic.ResourceProvider {
-  if (typeof text !== "string" || text === "") throw new Error(`${urn}: no serialised provider (__provider) in its inputs`);
+  if (typeof text !== "string" || text === "")
+    throw new Error(`${urn}: no serialised provider (__provider) in its inputs`);
   let p = providers.get(text);
   if (!p) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const requireFromString = require("require-from-string") as (code: string) => { handler(): dynamic.ResourceProvider };
+    const requireFromString = require("require-from-string") as (code: string) => {
+      handler(): dynamic.ResourceProvider;
+    };
     p = requireFromString(text).handler();
     providers.set(text, p);
   }
@@ -100,7 +103,11 @@ function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): st
 const t0 = Date.now();
 
 /** Deletes `entries` in reverse dependency order (independent ones concurrently). */
-async function deleteInOrder(entries: StateEntry[], steps: RunnerStep[], failures: RunnerResult["failures"]): Promise<Set<string>> {
+async function deleteInOrder(
+  entries: StateEntry[],
+  steps: RunnerStep[],
+  failures: RunnerResult["failures"],
+): Promise<Set<string>> {
   const deleted = new Set<string>();
   const urns = new Set(entries.map((e) => e.urn));
   const done = new Map<string, Promise<boolean>>();
@@ -116,7 +123,14 @@ async function deleteInOrder(entries: StateEntry[], steps: RunnerStep[], failure
           const provider = providerOf(e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY], e.urn);
           if (provider.delete) await provider.delete(e.id, e.outputs);
           deleted.add(e.urn);
-          steps.push({ urn: e.urn, name: e.name, type: e.type, kind: "delete", startedMs: started - t0, durationMs: Date.now() - started });
+          steps.push({
+            urn: e.urn,
+            name: e.name,
+            type: e.type,
+            kind: "delete",
+            startedMs: started - t0,
+            durationMs: Date.now() - started,
+          });
           return true;
         } catch (err) {
           failures.push({ urn: e.urn, message: (err as Error).message });
@@ -131,7 +145,11 @@ async function deleteInOrder(entries: StateEntry[], steps: RunnerStep[], failure
   return deleted;
 }
 
-async function refreshAll(state: StateEntry[], steps: RunnerStep[], failures: RunnerResult["failures"]): Promise<StateEntry[]> {
+async function refreshAll(
+  state: StateEntry[],
+  steps: RunnerStep[],
+  failures: RunnerResult["failures"],
+): Promise<StateEntry[]> {
   const kept: StateEntry[] = [];
   await Promise.all(
     state.map(async (e) => {
@@ -144,11 +162,29 @@ async function refreshAll(state: StateEntry[], steps: RunnerStep[], failures: Ru
         }
         const r = await provider.read(e.id, e.outputs);
         if (!r.id) {
-          steps.push({ urn: e.urn, name: e.name, type: e.type, kind: "gone", startedMs: started - t0, durationMs: Date.now() - started });
+          steps.push({
+            urn: e.urn,
+            name: e.name,
+            type: e.type,
+            kind: "gone",
+            startedMs: started - t0,
+            durationMs: Date.now() - started,
+          });
           return;
         }
-        const props = { ...(r.props ?? {}), [PROVIDER_KEY]: e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY] };
-        steps.push({ urn: e.urn, name: e.name, type: e.type, kind: "refresh", keys: changedKeys(e.outputs, props), startedMs: started - t0, durationMs: Date.now() - started });
+        const props = {
+          ...(r.props ?? {}),
+          [PROVIDER_KEY]: e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY],
+        };
+        steps.push({
+          urn: e.urn,
+          name: e.name,
+          type: e.type,
+          kind: "refresh",
+          keys: changedKeys(e.outputs, props),
+          startedMs: started - t0,
+          durationMs: Date.now() - started,
+        });
         kept.push({ ...e, id: r.id, outputs: props });
       } catch (err) {
         failures.push({ urn: e.urn, message: (err as Error).message });
@@ -157,20 +193,28 @@ async function refreshAll(state: StateEntry[], steps: RunnerStep[], failures: Ru
     }),
   );
   // Keep the state's order (dependency order of creation).
-  return state.filter((e) => kept.some((k) => k.urn === e.urn)).map((e) => kept.find((k) => k.urn === e.urn) as StateEntry);
+  return state
+    .filter((e) => kept.some((k) => k.urn === e.urn))
+    .map((e) => kept.find((k) => k.urn === e.urn) as StateEntry);
 }
 
 async function resolveExports(mod: Record<string, unknown>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   await Promise.all(
     Object.entries(mod).map(async ([k, v]) => {
-      out[k] = pulumi.Output.isInstance(v) ? await new Promise((resolve) => (v as pulumi.Output<unknown>).apply(resolve)) : v;
+      out[k] = pulumi.Output.isInstance(v)
+        ? await new Promise((resolve) => (v as pulumi.Output<unknown>).apply(resolve))
+        : v;
     }),
   );
   return out;
 }
 
-async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["failures"]): Promise<{ state: StateEntry[]; exports: Record<string, unknown> }> {
+async function up(
+  job: RunnerJob,
+  steps: RunnerStep[],
+  failures: RunnerResult["failures"],
+): Promise<{ state: StateEntry[]; exports: Record<string, unknown> }> {
   const old = new Map(job.state.map((e) => [e.urn, e]));
   const next = new Map<string, StateEntry>();
   const order: string[] = [];
@@ -195,7 +239,9 @@ async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["f
       const started = Date.now();
       try {
         if (!args.type.startsWith("pulumi-nodejs:dynamic")) {
-          throw new Error(`${urn}: the program harness performs dynamic resources only (got ${args.type}); configure weave-lab:hosts so no LocalLab is built`);
+          throw new Error(
+            `${urn}: the program harness performs dynamic resources only (got ${args.type}); configure weave-lab:hosts so no LocalLab is built`,
+          );
         }
         let news = unwrapSecrets(args.inputs) as Record<string, unknown>;
         const text = news[PROVIDER_KEY];
@@ -203,14 +249,38 @@ async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["f
         const prev = old.get(urn);
         if (provider.check) {
           const c = await provider.check(prev?.inputs ?? {}, news);
-          if (c.failures && c.failures.length > 0) throw new Error(`${urn}: check failed: ${c.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+          if (c.failures && c.failures.length > 0)
+            throw new Error(
+              `${urn}: check failed: ${c.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+            );
           news = { ...(c.inputs ?? news), [PROVIDER_KEY]: text };
         }
-        const record = (id: string, outs: Record<string, unknown> | undefined, kind: StepKind, keys?: string[]): { id: string; state: Record<string, unknown> } => {
+        const record = (
+          id: string,
+          outs: Record<string, unknown> | undefined,
+          kind: StepKind,
+          keys?: string[],
+        ): { id: string; state: Record<string, unknown> } => {
           const outputs = { ...(outs ?? {}), [PROVIDER_KEY]: text };
-          next.set(urn, { urn, type: args.type, name: args.name, id, inputs: news, outputs, deps: meta.deps });
+          next.set(urn, {
+            urn,
+            type: args.type,
+            name: args.name,
+            id,
+            inputs: news,
+            outputs,
+            deps: meta.deps,
+          });
           order.push(urn);
-          steps.push({ urn, name: args.name, type: args.type, kind, ...(keys ? { keys } : {}), startedMs: started - t0, durationMs: Date.now() - started });
+          steps.push({
+            urn,
+            name: args.name,
+            type: args.type,
+            kind,
+            ...(keys ? { keys } : {}),
+            startedMs: started - t0,
+            durationMs: Date.now() - started,
+          });
           return { id, state: outputs };
         };
         if (!prev) {
@@ -219,7 +289,8 @@ async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["f
         }
         const d = provider.diff ? await provider.diff(prev.id, prev.outputs, news) : { changes: true };
         const replaces = d.replaces ?? [];
-        if (d.changes === false || (d.changes === undefined && replaces.length === 0)) return record(prev.id, prev.outputs, "same");
+        if (d.changes === false || (d.changes === undefined && replaces.length === 0))
+          return record(prev.id, prev.outputs, "same");
         if (replaces.length > 0) {
           if (d.deleteBeforeReplace) {
             if (provider.delete) await provider.delete(prev.id, prev.outputs);
@@ -255,7 +326,10 @@ async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["f
   const monitor = settings.getMonitor() as { registerResource(req: RegisterRequest, cb: unknown): unknown };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: RegisterRequest, cb: unknown) => {
-    pendingDeps.set(`${req.getType()}::${req.getName()}`, { parent: req.getParent(), deps: req.getDependenciesList() });
+    pendingDeps.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      deps: req.getDependenciesList(),
+    });
     return original(req, cb);
   };
 
@@ -281,7 +355,10 @@ async function up(job: RunnerJob, steps: RunnerStep[], failures: RunnerResult["f
     const quiet = inflight === 0 && Date.now() - lastActivity > 500;
     if (quiet && (exportsDone || failures.length > 0 || programError)) break;
     if (Date.now() > deadline) {
-      failures.push({ urn: "program", message: `the program did not settle within ${job.timeoutMs} ms (${inflight} resource(s) in flight)` });
+      failures.push({
+        urn: "program",
+        message: `the program did not settle within ${job.timeoutMs} ms (${inflight} resource(s) in flight)`,
+      });
       break;
     }
   }
@@ -319,7 +396,8 @@ async function main(): Promise<void> {
   }
   fs.writeFileSync(`${jobFile}.result`, JSON.stringify(result), { mode: 0o600 });
   // The SSH pool of this process (shared by every provider, see ops-env.ts).
-  const transport = (globalThis as Record<string, unknown>).__weaveLabRemoteTransport as { closeAll?: () => Promise<void> } | undefined;
+  const transport = (globalThis as Record<string, unknown>).__weaveLabRemoteTransport as
+    { closeAll?: () => Promise<void> } | undefined;
   await transport?.closeAll?.();
   process.exit(0);
 }

@@ -78,26 +78,30 @@ export async function runSerialized<T = unknown>(
   fs.writeFileSync(argsFile, JSON.stringify(args), { mode: 0o600 });
   const started = Date.now();
   try {
-    const out = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-e", RUNNER, textFile, argsFile, method], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...opts.env, NODE_OPTIONS: "" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 180_000);
-      child.on("error", reject);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ stdout, stderr, code });
-      });
-    });
+    const out = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+      (resolve, reject) => {
+        const child = spawn(process.execPath, ["-e", RUNNER, textFile, argsFile, method], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...opts.env, NODE_OPTIONS: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 180_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ stdout, stderr, code });
+        });
+      },
+    );
     const at = out.stdout.lastIndexOf(RESULT_MARK);
     if (at < 0) {
-      throw new Error(`serialised provider ${method} produced no result (exit ${out.code}): ${out.stderr.slice(-2000)}`);
+      throw new Error(
+        `serialised provider ${method} produced no result (exit ${out.code}): ${out.stderr.slice(-2000)}`,
+      );
     }
     const parsed = JSON.parse(out.stdout.slice(at + RESULT_MARK.length)) as {
       ok?: boolean;
@@ -118,7 +122,10 @@ export async function runSerialized<T = unknown>(
  * the {@link Engine} to drive a whole lifecycle the way the plugin would (one process per call is
  * stricter than the plugin, which reuses one process per run: nothing may rely on memory).
  */
-export function serializedProvider(text: string, opts: RunSerializedOptions = {}): pulumi.dynamic.ResourceProvider {
+export function serializedProvider(
+  text: string,
+  opts: RunSerializedOptions = {},
+): pulumi.dynamic.ResourceProvider {
   const call = async <T>(method: ProviderMethod, args: unknown[]): Promise<T> =>
     (await runSerialized<T>(text, method, args, opts)).result;
   return {

@@ -36,16 +36,24 @@ const names = (steps: Step[]): string[] => steps.map((s) => `${s.name}:${s.kind}
 const FOUR = ["host1", "host2", "host3", "host4"];
 
 function spec(hosts: string[], network: NetworkSpec = {}, name?: string) {
-  return specForLab(lab, { hosts, name, network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network } });
+  return specForLab(lab, {
+    hosts,
+    name,
+    network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network },
+  });
 }
 
 /** Every `exec` the transport ran since `from`, as rendered (no secrets). */
 function execsSince(from: number): string[] {
-  return events.slice(from).filter((e) => e.message.startsWith("exec ")).map((e) => `${e.hostName}: ${e.message.slice(5)}`);
+  return events
+    .slice(from)
+    .filter((e) => e.message.startsWith("exec "))
+    .map((e) => `${e.hostName}: ${e.message.slice(5)}`);
 }
 
 /** Commands that change a host. */
-const MUTATING = /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach)\b|\bdocker (run|rm|stop|start|kill)\b/;
+const MUTATING =
+  /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach)\b|\bdocker (run|rm|stop|start|kill)\b/;
 
 async function reportOf(host: string): Promise<WeaveReport | undefined> {
   const r = await lab.ssh(host, "curl -s -H 'Accept: application/json' http://127.0.0.1:6784/report || true");
@@ -65,7 +73,10 @@ async function leftovers(host: string): Promise<string[]> {
       `if [ -n "$WEAVE_DOUBLE_HOME" ]; then cd "$WEAVE_DOUBLE_HOME" && ls bridge.json weavedb.json 2>/dev/null || true; ` +
       `else ip -o link show weave 2>/dev/null | cut -d: -f2 || true; fi`,
   );
-  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  return r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 async function expectClean(hosts: string[]): Promise<void> {
@@ -125,10 +136,15 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
   test("the serialised providers (fresh Node process per call, like Pulumi's plugin) create, read, update and delete a two-host network", async () => {
     const routerText = await serializeProvider(routerProvider);
     const gateText = await serializeProvider(gateProvider);
-    const opts = { routerProvider: serializedProvider(routerText), gateProvider: serializedProvider(gateText) };
+    const opts = {
+      routerProvider: serializedProvider(routerText),
+      gateProvider: serializedProvider(gateText),
+    };
     const engine = new Engine();
     const two = networkResources(spec(["host1", "host2"], {}, `ser-${lab.id}`), opts);
-    expect(names(await engine.up(two.resources))).toEqual([`${GATE}:create`, `${routerName("host1")}:create`, `${routerName("host2")}:create`].sort());
+    expect(names(await engine.up(two.resources))).toEqual(
+      [`${GATE}:create`, `${routerName("host1")}:create`, `${routerName("host2")}:create`].sort(),
+    );
     expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
     const refreshed = await engine.refresh();
     expect(refreshed.every((s) => s.kind === "refresh" && (s.keys ?? []).length === 0)).toBe(true);
@@ -136,7 +152,12 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     const three = networkResources(spec(["host1", "host2", "host3"], {}, `ser-${lab.id}`), opts);
     const steps = await engine.up(three.resources);
     expect(names(steps)).toEqual(
-      [`${GATE}:update`, `${routerName("host1")}:update`, `${routerName("host2")}:update`, `${routerName("host3")}:create`].sort(),
+      [
+        `${GATE}:update`,
+        `${routerName("host1")}:update`,
+        `${routerName("host2")}:update`,
+        `${routerName("host3")}:create`,
+      ].sort(),
     );
     expect(routerOut(engine, "host3").rejoined).toBe(true);
     expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
@@ -150,7 +171,13 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     await engine.up(networkResources(spec(FOUR, {}, name)).resources);
     const five = ["host1", "host2", "host3", "host4", "host5"];
     const grow = await engine.up(networkResources(spec(five, {}, name)).resources);
-    expect(names(grow)).toEqual([`${GATE}:update`, ...FOUR.map((h) => `${routerName(h)}:update`), `${routerName("host5")}:create`].sort());
+    expect(names(grow)).toEqual(
+      [
+        `${GATE}:update`,
+        ...FOUR.map((h) => `${routerName(h)}:update`),
+        `${routerName("host5")}:create`,
+      ].sort(),
+    );
     expect(routerOut(engine, "host5").rejoined).toBe(true);
     const gate = engine.outputs<GateOutputs>(GATE);
     expect(gate.healthy).toBe(true);
@@ -158,7 +185,13 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     const host4Peer = routerOut(engine, "host4").peerName;
     const keep = ["host1", "host2", "host3", "host5"];
     const shrink = await engine.up(networkResources(spec(keep, {}, name)).resources);
-    expect(names(shrink)).toEqual([`${GATE}:update`, ...keep.map((h) => `${routerName(h)}:update`), `${routerName("host4")}:delete`].sort());
+    expect(names(shrink)).toEqual(
+      [
+        `${GATE}:update`,
+        ...keep.map((h) => `${routerName(h)}:update`),
+        `${routerName("host4")}:delete`,
+      ].sort(),
+    );
     await expectClean(["host4"]);
     for (const h of keep) {
       const r = await reportOf(h);
@@ -172,24 +205,33 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
 
   test("a host already running Weave with another range is refused naming the host and what runs there, and is left untouched; resetForeignRouters takes it over", async () => {
     const w = lab.real ? "weave" : DOUBLE_WEAVE;
-    const foreign = await lab.ssh("host1", `CHECKPOINT_DISABLE=1 ${w} launch --ipalloc-range 10.99.0.0/16 --proxy=false --plugin=false`);
+    const foreign = await lab.ssh(
+      "host1",
+      `CHECKPOINT_DISABLE=1 ${w} launch --ipalloc-range 10.99.0.0/16 --proxy=false --plugin=false`,
+    );
     expect(foreign.code).toBe(0);
     const before = await reportOf("host1");
     expect(before?.ipam?.range).toBe("10.99.0.0/16");
     const engine = new Engine();
     const name = `foreign-${lab.id}`;
-    const err = await engine.up(networkResources(spec(["host1", "host2"], {}, name)).resources).catch((e: unknown) => e);
+    const err = await engine
+      .up(networkResources(spec(["host1", "host2"], {}, name)).resources)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     const failures = (err as EngineError).failures;
     expect(failures.map((f) => f.name)).toEqual([routerName("host1")]);
-    expect(failures[0].error.message).toMatch(/^host1: a running Weave router that is not this lab's is on this host: peer name \S+ \(this lab: \S+\), range 10\.99\.0\.0\/16 \(this lab: 172\.16\.16\.0\/24\)/);
+    expect(failures[0].error.message).toMatch(
+      /^host1: a running Weave router that is not this lab's is on this host: peer name \S+ \(this lab: \S+\), range 10\.99\.0\.0\/16 \(this lab: 172\.16\.16\.0\/24\)/,
+    );
     expect(failures[0].error.message).toContain("resetForeignRouters");
     const after = await reportOf("host1");
     expect(after?.router.name).toBe(before?.router.name);
     expect(after?.ipam?.range).toBe("10.99.0.0/16");
     expect(engine.state.has(GATE)).toBe(false);
 
-    await engine.up(networkResources(spec(["host1", "host2"], { resetForeignRouters: true }, name)).resources);
+    await engine.up(
+      networkResources(spec(["host1", "host2"], { resetForeignRouters: true }, name)).resources,
+    );
     expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
     expect((await reportOf("host1"))?.ipam?.range).toBe(RANGE);
     await engine.destroy();
@@ -197,11 +239,17 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
   });
 
   test("faults: an unreachable host fails the up naming it and a rerun converges; a router killed out of band is reported by refresh and relaunched; a changed host key is refused with both fingerprints", async () => {
-    if (lab.real) throw new Error("this test needs the namespace lab's faults (not available with WEAVE_LAB_HOSTS)");
+    if (lab.real)
+      throw new Error("this test needs the namespace lab's faults (not available with WEAVE_LAB_HOSTS)");
     const engine = new Engine();
     const name = `faults-${lab.id}`;
     const three = ["host1", "host2", "host3"];
-    const s = specForLab(lab, { hosts: three, name, connectTimeoutSeconds: 3, network: { allocRange: RANGE, consensusTimeoutSeconds: 30 } });
+    const s = specForLab(lab, {
+      hosts: three,
+      name,
+      connectTimeoutSeconds: 3,
+      network: { allocRange: RANGE, consensusTimeoutSeconds: 30 },
+    });
     await lab.faults.cutLink("host2");
     let err: unknown;
     try {
@@ -214,7 +262,14 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     expect(failed.map((f) => f.name)).toEqual([routerName("host2")]);
     expect(failed[0].error.message).toContain("host2");
     const steps = await engine.up(networkResources(s).resources);
-    expect(names(steps)).toEqual([`${GATE}:create`, `${routerName("host1")}:same`, `${routerName("host2")}:create`, `${routerName("host3")}:same`].sort());
+    expect(names(steps)).toEqual(
+      [
+        `${GATE}:create`,
+        `${routerName("host1")}:same`,
+        `${routerName("host2")}:create`,
+        `${routerName("host3")}:same`,
+      ].sort(),
+    );
     expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
 
     await lab.faults.killRouter("host3");
@@ -233,7 +288,9 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     // The spec still pins the old key: the refresh must refuse the host, not trust it.
     const refused = await engine.refresh().catch((e: unknown) => e as Error);
     expect(refused).toBeInstanceOf(Error);
-    expect((refused as Error).message).toMatch(/host1.*host key mismatch.*expected SHA256:\S+.*presented SHA256:\S+/s);
+    expect((refused as Error).message).toMatch(
+      /host1.*host key mismatch.*expected SHA256:\S+.*presented SHA256:\S+/s,
+    );
     // With the new key pinned, destroy works and leaves nothing.
     const fixed = specForLab(lab, { hosts: three, name, network: { allocRange: RANGE } });
     await engine.up(networkResources(fixed).resources);

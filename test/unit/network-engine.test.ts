@@ -14,15 +14,25 @@ import { runSerialized, serializeProvider } from "../engine/serialize";
 jest.setTimeout(120_000);
 
 /** A provider over a Map: `size` replaces (delete before replace), `label` updates in place. */
-function memoryProvider(world: Map<string, Record<string, unknown>>, calls: string[]): pulumi.dynamic.ResourceProvider {
+function memoryProvider(
+  world: Map<string, Record<string, unknown>>,
+  calls: string[],
+): pulumi.dynamic.ResourceProvider {
   let next = 0;
   return {
     async check(_o, news) {
-      return { inputs: news, failures: news.size === "bad" ? [{ property: "size", reason: "bad size" }] : [] };
+      return {
+        inputs: news,
+        failures: news.size === "bad" ? [{ property: "size", reason: "bad size" }] : [],
+      };
     },
     async diff(_id, olds, news) {
       const replaces = olds.size !== news.size ? ["size"] : [];
-      return { changes: replaces.length > 0 || olds.label !== news.label || olds.dep !== (news.dep ?? null), replaces, deleteBeforeReplace: true };
+      return {
+        changes: replaces.length > 0 || olds.label !== news.label || olds.dep !== (news.dep ?? null),
+        replaces,
+        deleteBeforeReplace: true,
+      };
     },
     async create(inputs) {
       if (inputs.fail) throw new Error(`cannot create ${inputs.label}`);
@@ -55,7 +65,12 @@ describe("engine harness", () => {
     const e = new Engine();
     const decl = (label: string, size: number) => [
       { name: "a", provider: p, inputs: { label, size } },
-      { name: "b", provider: p, dependsOn: ["a"], inputs: (o: (n: string) => Record<string, unknown>) => ({ label: "b", size: 1, dep: o("a").label }) },
+      {
+        name: "b",
+        provider: p,
+        dependsOn: ["a"],
+        inputs: (o: (n: string) => Record<string, unknown>) => ({ label: "b", size: 1, dep: o("a").label }),
+      },
     ];
     expect((await e.up(decl("x", 1))).map((s) => `${s.name}:${s.kind}`)).toEqual(["a:create", "b:create"]);
     expect(e.outputs("b").dep).toBe("x");
@@ -92,7 +107,10 @@ describe("engine harness", () => {
       ])
       .catch((x: unknown) => x)) as EngineError;
     expect(err).toBeInstanceOf(EngineError);
-    expect(err.failures.map((f) => `${f.name}: ${f.error.message}`).sort()).toEqual(["broken: cannot create broken", "checked: size: bad size"]);
+    expect(err.failures.map((f) => `${f.name}: ${f.error.message}`).sort()).toEqual([
+      "broken: cannot create broken",
+      "checked: size: bad size",
+    ]);
     expect([...e.state.keys()]).toEqual(["ok"]);
   });
 });
@@ -107,7 +125,19 @@ describe("providers in a fresh Node process (as Pulumi's dynamic-provider plugin
     ],
   });
   const conns = Object.fromEntries(
-    plan.hosts.map((h) => [h.name, { hostName: h.name, host: h.address, port: 22, user: "root", insecureIgnoreHostKey: true, sudo: false, connectTimeoutSeconds: 1, privateKey: "not-a-key" }]),
+    plan.hosts.map((h) => [
+      h.name,
+      {
+        hostName: h.name,
+        host: h.address,
+        port: 22,
+        user: "root",
+        insecureIgnoreHostKey: true,
+        sudo: false,
+        connectTimeoutSeconds: 1,
+        privateKey: "not-a-key",
+      },
+    ]),
   );
 
   test("the Router provider serialises without capturing the SSH transport and answers check/diff from the serialised text", async () => {
@@ -117,15 +147,32 @@ describe("providers in a fresh Node process (as Pulumi's dynamic-provider plugin
     expect(text).toContain("__weaveLabRemoteTransport");
     const olds = { ...routerInputs(plan, "h1", conns, undefined), status: "running" };
     const news = { ...routerInputs(plan, "h1", conns, undefined), allocRange: "172.16.17.0/24" };
-    const diff = await runSerialized<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }>(text, "diff", ["id", olds, news]);
+    const diff = await runSerialized<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }>(
+      text,
+      "diff",
+      ["id", olds, news],
+    );
     expect(diff.result).toEqual({ changes: true, replaces: ["allocRange"], deleteBeforeReplace: true });
-    const check = await runSerialized<{ failures: Array<{ property: string }> }>(text, "check", [{}, { host: "h1" }]);
-    expect(check.result.failures.map((f) => f.property)).toEqual(["peerName", "allocRange", "connection", "launch", "weave", "timeouts"]);
+    const check = await runSerialized<{ failures: Array<{ property: string }> }>(text, "check", [
+      {},
+      { host: "h1" },
+    ]);
+    expect(check.result.failures.map((f) => f.property)).toEqual([
+      "peerName",
+      "allocRange",
+      "connection",
+      "launch",
+      "weave",
+      "timeouts",
+    ]);
   });
 
   test("the serialised Router reaches the transport in the fresh process: a delete on an unreachable host fails naming it", async () => {
     const text = await serializeProvider(routerProvider);
-    const props = { ...routerInputs(plan, "h1", conns, undefined), connection: { ...conns.h1, host: "127.0.0.1", port: 1 } };
+    const props = {
+      ...routerInputs(plan, "h1", conns, undefined),
+      connection: { ...conns.h1, host: "127.0.0.1", port: 1 },
+    };
     const err = await runSerialized(text, "delete", ["id", props]).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^h1: cannot reach the host to reset its router \(host h1/);
@@ -133,7 +180,10 @@ describe("providers in a fresh Node process (as Pulumi's dynamic-provider plugin
 
   test("the ConsensusGate provider serialises and validates its inputs in the fresh process", async () => {
     const text = await serializeProvider(gateProvider);
-    const r = await runSerialized<{ failures: Array<{ property: string; reason: string }> }>(text, "check", [{}, { hosts: [], timeoutSeconds: -1 }]);
+    const r = await runSerialized<{ failures: Array<{ property: string; reason: string }> }>(text, "check", [
+      {},
+      { hosts: [], timeoutSeconds: -1 },
+    ]);
     expect(r.result.failures).toEqual([
       { property: "hosts", reason: "at least one host is required" },
       { property: "timeoutSeconds", reason: "must be a positive number of seconds, got -1" },

@@ -26,14 +26,16 @@ const isSecret = (v: unknown): boolean =>
 const unwrap = (v: unknown): unknown => {
   if (isSecret(v)) return unwrap((v as { value: unknown }).value);
   if (Array.isArray(v)) return v.map(unwrap);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
   return v;
 };
 /** Paths of every string in `v` equal to `needle` (to prove a secret appears nowhere else). */
 const pathsOf = (v: unknown, needle: string, at = ""): string[] => {
   if (typeof v === "string") return v.includes(needle) ? [at] : [];
   if (Array.isArray(v)) return v.flatMap((x, i) => pathsOf(x, needle, `${at}[${i}]`));
-  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => pathsOf(x, needle, `${at}.${k}`));
+  if (v && typeof v === "object")
+    return Object.entries(v).flatMap(([k, x]) => pathsOf(x, needle, `${at}.${k}`));
   return [];
 };
 
@@ -48,9 +50,17 @@ beforeAll(() =>
           state.containerId = `${args.name}-cid`;
         }
         if (args.type === GATE_TYPE) {
-          const hosts = state.hosts as Array<{ host: string; peerName: string; nickname: string; address: string; predictedShare?: unknown[] }>;
+          const hosts = state.hosts as Array<{
+            host: string;
+            peerName: string;
+            nickname: string;
+            address: string;
+            predictedShare?: unknown[];
+          }>;
           state.healthy = true;
-          state.results = Object.fromEntries(hosts.map((h) => [h.host, { ...h, shares: h.predictedShare ?? [], size: 64 }]));
+          state.results = Object.fromEntries(
+            hosts.map((h) => [h.host, { ...h, shares: h.predictedShare ?? [], size: 64 }]),
+          );
         }
         return { id: `${args.name}-id`, state };
       },
@@ -67,7 +77,8 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 20));
 };
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-PRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-PRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
 const PASSWORD = "correct-horse-battery-staple-password";
 const hosts = ["docker1", "docker2", "docker3", "docker4"].map((name, i) => ({
   name,
@@ -78,7 +89,11 @@ const hosts = ["docker1", "docker2", "docker3", "docker4"].map((name, i) => ({
 describe("WeaveNetwork (mock runtime)", () => {
   let net: WeaveNetwork;
   beforeAll(async () => {
-    net = new WeaveNetwork("lab", { name: "textbook", network: { allocRange: "172.16.16.0/24", password: pulumi.secret(PASSWORD) }, hosts });
+    net = new WeaveNetwork("lab", {
+      name: "textbook",
+      network: { allocRange: "172.16.16.0/24", password: pulumi.secret(PASSWORD) },
+      hosts,
+    });
     await valueOf(net.healthy);
     await settle();
   });
@@ -126,7 +141,11 @@ describe("WeaveNetwork (mock runtime)", () => {
     const seeds = inputs.seedNames as string[];
     expect(seeds).toHaveLength(4);
     expect(launch.argv).toContain(`seed=${seeds.join(",")}`);
-    expect((inputs.peers as Array<{ host: string }>).map((p) => p.host)).toEqual(["docker1", "docker3", "docker4"]);
+    expect((inputs.peers as Array<{ host: string }>).map((p) => p.host)).toEqual([
+      "docker1",
+      "docker3",
+      "docker4",
+    ]);
     expect((inputs.predictedShare as Array<{ size: number }>).map((s) => s.size)).toEqual([64]);
   });
 
@@ -138,13 +157,20 @@ describe("WeaveNetwork (mock runtime)", () => {
       expect((unwrap(s.inputs.connection) as { privateKey: string }).privateKey).toBe(KEY);
       expect(unwrap(s.inputs.password)).toBe(PASSWORD);
       // Outside the secret fields, neither the key nor the password appears.
-      const plain = Object.fromEntries(Object.entries(s.inputs).filter(([k]) => !["connection", "password", "peers"].includes(k)));
+      const plain = Object.fromEntries(
+        Object.entries(s.inputs).filter(([k]) => !["connection", "password", "peers"].includes(k)),
+      );
       expect(pathsOf(plain, "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
       expect(pathsOf(plain, PASSWORD)).toEqual([]);
     }
     const gate = seen.find((s) => s.name === "lab-consensus")!;
     expect(isSecret(gate.inputs.hosts)).toBe(true);
-    expect(pathsOf(Object.fromEntries(Object.entries(gate.inputs).filter(([k]) => k !== "hosts")), "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
+    expect(
+      pathsOf(
+        Object.fromEntries(Object.entries(gate.inputs).filter(([k]) => k !== "hosts")),
+        "TEST-PRIVATE-KEY-MATERIAL",
+      ),
+    ).toEqual([]);
     expect(pathsOf(net.plan, PASSWORD)).toEqual([]);
     expect(pathsOf(net.plan, "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
   });
@@ -158,7 +184,12 @@ describe("WeaveNetwork (mock runtime)", () => {
       docker4: "lab-docker4-cid",
     });
     expect(gate.timeoutSeconds).toBe(120);
-    expect((gate.hosts as Array<{ host: string }>).map((h) => h.host)).toEqual(["docker1", "docker2", "docker3", "docker4"]);
+    expect((gate.hosts as Array<{ host: string }>).map((h) => h.host)).toEqual([
+      "docker1",
+      "docker2",
+      "docker3",
+      "docker4",
+    ]);
   });
 
   test("per-host outputs combine the plan (peer name, prediction) with the gate's verified shares and router status", async () => {
@@ -176,8 +207,16 @@ describe("WeaveNetwork (mock runtime)", () => {
     }
     expect(await valueOf(net.healthy)).toBe(true);
     const conn = await valueOf(net.connectionFor("docker3"));
-    expect(conn).toMatchObject({ hostName: "docker3", host: "10.10.10.103", port: 22, user: "root", privateKey: KEY });
-    expect(() => net.connectionFor("nope")).toThrow(/no host named "nope"; hosts are docker1, docker2, docker3, docker4/);
+    expect(conn).toMatchObject({
+      hostName: "docker3",
+      host: "10.10.10.103",
+      port: 22,
+      user: "root",
+      privateKey: KEY,
+    });
+    expect(() => net.connectionFor("nope")).toThrow(
+      /no host named "nope"; hosts are docker1, docker2, docker3, docker4/,
+    );
   });
 
   test("a bad spec fails at construction with every problem, naming fields and values, and declares no router", () => {

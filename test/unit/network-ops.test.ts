@@ -10,9 +10,22 @@ import { runGate } from "../../components/providers/gate-ops";
 import { gateInputs, routerInputs } from "../../components/providers/inputs";
 import type { OpsEnv } from "../../components/providers/ops-env";
 import { diffRouter } from "../../components/providers/router-diff";
-import { createRouter, deleteRouter, describeForeign, launchArgv, missingFlags, shouldRejoin } from "../../components/providers/router-ops";
+import {
+  createRouter,
+  deleteRouter,
+  describeForeign,
+  launchArgv,
+  missingFlags,
+  shouldRejoin,
+} from "../../components/providers/router-ops";
 import type { RouterInputs, RouterOutputs } from "../../components/providers/types";
-import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpResponse } from "../../components/remote/types";
+import type {
+  ConnectParams,
+  ExecOptions,
+  ExecResult,
+  HostConnection,
+  HttpResponse,
+} from "../../components/remote/types";
 import type { LabSpec } from "../../components/spec";
 import { readJsonFixture } from "../fixtures";
 
@@ -35,9 +48,24 @@ const spec: LabSpec = {
 };
 const plan: LabPlan = planLab(spec);
 const conns: Record<string, ConnectParams> = Object.fromEntries(
-  plan.hosts.map((h) => [h.name, { hostName: h.name, host: h.address, port: 22, user: "root", insecureIgnoreHostKey: false, sudo: false, connectTimeoutSeconds: 5, privateKey: "k" }]),
+  plan.hosts.map((h) => [
+    h.name,
+    {
+      hostName: h.name,
+      host: h.address,
+      port: 22,
+      user: "root",
+      insecureIgnoreHostKey: false,
+      sudo: false,
+      connectTimeoutSeconds: 5,
+      privateKey: "k",
+    },
+  ]),
 );
-const inputsOf = (host: string, extra: Partial<RouterInputs> = {}): RouterInputs => ({ ...routerInputs(plan, host, conns, undefined), ...extra });
+const inputsOf = (host: string, extra: Partial<RouterInputs> = {}): RouterInputs => ({
+  ...routerInputs(plan, host, conns, undefined),
+  ...extra,
+});
 
 type Handler = (argv: string[], opts?: ExecOptions) => ExecResult | Error;
 class FakeHost implements HostConnection {
@@ -51,7 +79,10 @@ class FakeHost implements HostConnection {
     this.execs.push(argv);
     const r = this.onExec(argv, opts);
     if (r instanceof Error) throw r;
-    if (r.code !== 0 && !opts?.allowFailure) throw new Error(`host ${this.hostName}: \`${argv.join(" ")}\` exited with code ${r.code}; stderr:\n${r.stderr}`);
+    if (r.code !== 0 && !opts?.allowFailure)
+      throw new Error(
+        `host ${this.hostName}: \`${argv.join(" ")}\` exited with code ${r.code}; stderr:\n${r.stderr}`,
+      );
     return r;
   }
   async http(_m: string, path: string): Promise<HttpResponse> {
@@ -65,11 +96,20 @@ class FakeHost implements HostConnection {
 }
 const ok = (stdout = ""): ExecResult => ({ code: 0, stdout, stderr: "", durationMs: 1 });
 const fail = (code: number, stderr: string): ExecResult => ({ code, stdout: "", stderr, durationMs: 1 });
-const connectError = (host: string): Error => Object.assign(new Error(`host ${host}: cannot connect to root@${host}:22: connect EHOSTUNREACH`), { name: "RemoteConnectError", kind: "unreachable", hostName: host });
+const connectError = (host: string): Error =>
+  Object.assign(new Error(`host ${host}: cannot connect to root@${host}:22: connect EHOSTUNREACH`), {
+    name: "RemoteConnectError",
+    kind: "unreachable",
+    hostName: host,
+  });
 
 function envOf(hosts: Record<string, FakeHost>, logs: string[] = []): OpsEnv {
   return {
-    connect: (p) => hosts[p.hostName] ?? (() => { throw new Error(`no fake for ${p.hostName}`); })(),
+    connect: (p) =>
+      hosts[p.hostName] ??
+      (() => {
+        throw new Error(`no fake for ${p.hostName}`);
+      })(),
     log: (m) => logs.push(m),
     sleep: async () => undefined,
   };
@@ -84,42 +124,77 @@ function freshHost(name: string): FakeHost {
       const cmd = argv.join(" ");
       if (argv[0] === "docker" && argv[1] === "version") return ok("20.10.24+dfsg1 1.41 1.12\n");
       if (argv[1] === "version") return ok("weave script 2.8.1\nweave 2.8.1\n");
-      if (argv[0] === "docker" && argv[1] === "inspect") return launched ? ok(`abc running []\n`) : fail(1, "Error: No such object: weave");
+      if (argv[0] === "docker" && argv[1] === "inspect")
+        return launched ? ok(`abc running []\n`) : fail(1, "Error: No such object: weave");
       if (argv[1] === "launch") {
         launched = true;
         return ok(`${"a".repeat(64)}\n`);
       }
       return new Error(`unexpected command ${cmd}`);
     },
-    () => (launched ? { status: 200, body: readJsonFixture(`13-${name}-weave-report-seed-before-containers.json`) } : new Error("connection refused")),
+    () =>
+      launched
+        ? { status: 200, body: readJsonFixture(`13-${name}-weave-report-seed-before-containers.json`) }
+        : new Error("connection refused"),
   );
 }
 
 describe("router diff", () => {
-  const base = (): RouterOutputs => ({ ...inputsOf("docker1"), containerId: "x", adopted: false, rejoined: false, status: "running", observedPeerName: NAMES.docker1, observedRange: "172.16.16.0/24", statusDetail: "running" });
+  const base = (): RouterOutputs => ({
+    ...inputsOf("docker1"),
+    containerId: "x",
+    adopted: false,
+    rejoined: false,
+    status: "running",
+    observedPeerName: NAMES.docker1,
+    observedRange: "172.16.16.0/24",
+    statusDetail: "running",
+  });
 
   test("nothing changed → no changes", () => {
-    expect(diffRouter(base(), inputsOf("docker1"))).toMatchObject({ changes: false, replaces: [], updates: [] });
+    expect(diffRouter(base(), inputsOf("docker1"))).toMatchObject({
+      changes: false,
+      replaces: [],
+      updates: [],
+    });
   });
 
   test("range, encryption and Weave version changes replace the router and say why", () => {
     const range = diffRouter(base(), { ...inputsOf("docker1"), allocRange: "172.16.17.0/24" });
     expect(range.replaces).toContain("allocRange");
-    expect(range.reasons.join("\n")).toContain('allocRange changed from "172.16.16.0/24" to "172.16.17.0/24"');
-    expect(diffRouter(base(), { ...inputsOf("docker1"), encrypted: true, password: "p" }).replaces).toEqual(expect.arrayContaining(["encrypted", "password"]));
-    expect(diffRouter(base(), { ...inputsOf("docker1"), weave: { ...inputsOf("docker1").weave, distribution: "rajch", version: "2.9.0" } }).replaces).toContain("weave");
+    expect(range.reasons.join("\n")).toContain(
+      'allocRange changed from "172.16.16.0/24" to "172.16.17.0/24"',
+    );
+    expect(diffRouter(base(), { ...inputsOf("docker1"), encrypted: true, password: "p" }).replaces).toEqual(
+      expect.arrayContaining(["encrypted", "password"]),
+    );
+    expect(
+      diffRouter(base(), {
+        ...inputsOf("docker1"),
+        weave: { ...inputsOf("docker1").weave, distribution: "rajch", version: "2.9.0" },
+      }).replaces,
+    ).toContain("weave");
   });
 
   test("an extra launch flag replaces; a changed script path is an in-place update", () => {
     const i = inputsOf("docker1");
-    const extra = { ...i, launch: { ...i.launch, argv: [...i.launch.argv.slice(0, -3), "--conn-limit", "50", ...i.launch.argv.slice(-3)] } };
+    const extra = {
+      ...i,
+      launch: {
+        ...i.launch,
+        argv: [...i.launch.argv.slice(0, -3), "--conn-limit", "50", ...i.launch.argv.slice(-3)],
+      },
+    };
     expect(diffRouter(base(), extra).replaces).toEqual(["launch"]);
     const moved = diffRouter(base(), { ...i, weave: { ...i.weave, scriptPath: "/opt/weave" } });
     expect(moved).toMatchObject({ changes: true, replaces: [], updates: ["weave"] });
   });
 
   test("a host joining elsewhere is membership (update in place: connect), not a new ring", () => {
-    const grown = planLab({ ...spec, hosts: [...spec.hosts, { name: "docker5", address: "10.10.10.105", ssh: { hostKey: "SHA256:abc" } }] });
+    const grown = planLab({
+      ...spec,
+      hosts: [...spec.hosts, { name: "docker5", address: "10.10.10.105", ssh: { hostKey: "SHA256:abc" } }],
+    });
     const c5 = { ...conns, docker5: { ...conns.docker1, hostName: "docker5", host: "10.10.10.105" } };
     const news = routerInputs(grown, "docker1", c5, undefined);
     const d = diffRouter(base(), news);
@@ -128,8 +203,16 @@ describe("router diff", () => {
   });
 
   test("after a refresh: stopped → relaunch in place; reconfigured out of band → replace", () => {
-    expect(diffRouter({ ...base(), status: "stopped" }, inputsOf("docker1"))).toMatchObject({ replaces: [], updates: ["status"] });
-    expect(diffRouter({ ...base(), status: "reconfigured", statusDetail: "running with range 10.0.0.0/8" }, inputsOf("docker1")).replaces).toEqual(["status"]);
+    expect(diffRouter({ ...base(), status: "stopped" }, inputsOf("docker1"))).toMatchObject({
+      replaces: [],
+      updates: ["status"],
+    });
+    expect(
+      diffRouter(
+        { ...base(), status: "reconfigured", statusDetail: "running with range 10.0.0.0/8" },
+        inputsOf("docker1"),
+      ).replaces,
+    ).toEqual(["status"]);
   });
 });
 
@@ -146,10 +229,20 @@ describe("router operations", () => {
   test("rejoin is chosen when a peer's ring for the range leaves this host out, not when the ring includes it", async () => {
     // docker1..4's reports from fixture 13: a ring with all four.
     const hosts = Object.fromEntries(
-      Object.keys(NAMES).map((n) => [n, new FakeHost(n, () => ok(), () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }))]),
+      Object.keys(NAMES).map((n) => [
+        n,
+        new FakeHost(
+          n,
+          () => ok(),
+          () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }),
+        ),
+      ]),
     );
     expect(await shouldRejoin(envOf(hosts), inputsOf("docker1"))).toEqual({ rejoin: false });
-    const grown = planLab({ ...spec, hosts: [...spec.hosts, { name: "docker5", address: "10.10.10.105", ssh: { hostKey: "SHA256:abc" } }] });
+    const grown = planLab({
+      ...spec,
+      hosts: [...spec.hosts, { name: "docker5", address: "10.10.10.105", ssh: { hostKey: "SHA256:abc" } }],
+    });
     const c5 = { ...conns, docker5: { ...conns.docker1, hostName: "docker5", host: "10.10.10.105" } };
     const r = await shouldRejoin(envOf(hosts), routerInputs(grown, "docker5", c5, undefined));
     expect(r.rejoin).toBe(true);
@@ -159,10 +252,13 @@ describe("router operations", () => {
   test("preflight refuses Docker Engine 25 for Weave 2.8.1 before changing anything, naming host, engine and fix", async () => {
     const h = freshHost("docker1");
     const inner = h.onExec;
-    h.onExec = (argv, o) => (argv[0] === "docker" && argv[1] === "version" ? ok("25.0.3 1.44 1.24\n") : inner(argv, o));
+    h.onExec = (argv, o) =>
+      argv[0] === "docker" && argv[1] === "version" ? ok("25.0.3 1.44 1.24\n") : inner(argv, o);
     const err = await createRouter(envOf({ docker1: h }), inputsOf("docker1")).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^docker1: preflight refused, nothing was changed: Docker Engine 25\.0\.3 \(API 1\.44, minimum 1\.24\) cannot run Weave weaveworks 2\.8\.1/);
+    expect((err as Error).message).toMatch(
+      /^docker1: preflight refused, nothing was changed: Docker Engine 25\.0\.3 \(API 1\.44, minimum 1\.24\) cannot run Weave weaveworks 2\.8\.1/,
+    );
     expect((err as Error).message).toMatch(/Fix: .*(rajch|24)/);
     expect(h.execs.map((a) => a[1])).toEqual(["version"]);
   });
@@ -170,9 +266,16 @@ describe("router operations", () => {
   test("preflight refuses a weave script of another version at the planned path", async () => {
     const h = freshHost("docker1");
     const inner = h.onExec;
-    h.onExec = (argv, o) => (argv[1] === "version" && argv[0] !== "docker" ? ok("weave script 2.6.5\nweave 2.6.5\n") : inner(argv, o));
-    const err = (await createRouter(envOf({ docker1: h }), inputsOf("docker1")).catch((e: Error) => e)) as Error;
-    expect(err.message).toBe("docker1: /usr/local/bin/weave is weave script 2.6.5, but the lab wants weaveworks 2.8.1. Install that version (or change network.weave.version).");
+    h.onExec = (argv, o) =>
+      argv[1] === "version" && argv[0] !== "docker"
+        ? ok("weave script 2.6.5\nweave 2.6.5\n")
+        : inner(argv, o);
+    const err = (await createRouter(envOf({ docker1: h }), inputsOf("docker1")).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(err.message).toBe(
+      "docker1: /usr/local/bin/weave is weave script 2.6.5, but the lab wants weaveworks 2.8.1. Install that version (or change network.weave.version).",
+    );
     expect(h.execs.some((a) => a[1] === "launch")).toBe(false);
   });
 
@@ -186,41 +289,99 @@ describe("router operations", () => {
     };
     const encPlan = planLab({ ...spec, network: { ...spec.network, password: "s3cret-pw" } });
     const i = routerInputs(encPlan, "docker1", conns, "s3cret-pw");
-    const others = Object.fromEntries(["docker2", "docker3", "docker4"].map((n) => [n, new FakeHost(n, () => ok(), () => new Error("refused"))]));
+    const others = Object.fromEntries(
+      ["docker2", "docker3", "docker4"].map((n) => [
+        n,
+        new FakeHost(
+          n,
+          () => ok(),
+          () => new Error("refused"),
+        ),
+      ]),
+    );
     const out = await createRouter(envOf({ docker1: h, ...others }), i);
     const launch = h.execs.find((a) => a[1] === "launch")!;
     expect(launch).toEqual(i.launch.argv);
     expect(launch.join(" ")).not.toContain("s3cret-pw");
     expect(seen?.secretEnv).toEqual({ WEAVE_PASSWORD: "s3cret-pw" });
     expect(seen?.env).toMatchObject({ CHECKPOINT_DISABLE: "1" });
-    expect(out).toMatchObject({ status: "running", adopted: false, rejoined: false, containerId: "a".repeat(64), observedPeerName: NAMES.docker1 });
+    expect(out).toMatchObject({
+      status: "running",
+      adopted: false,
+      rejoined: false,
+      containerId: "a".repeat(64),
+      observedPeerName: NAMES.docker1,
+    });
   });
 
   test("a running router of another lab is described by name and range; drift in flags is found", () => {
     const i = inputsOf("docker1");
-    const foreign = describeForeign(i, undefined, { state: "stopped", args: ["--name", "aa:bb:cc:dd:ee:ff", "--ipalloc-range", "10.32.0.0/12"] });
-    expect(foreign).toBe(`peer name aa:bb:cc:dd:ee:ff (this lab: ${NAMES.docker1}), range 10.32.0.0/12 (this lab: 172.16.16.0/24)`);
-    expect(describeForeign(i, undefined, { state: "stopped", args: launchArgv(i, false).slice(2) })).toBeUndefined();
-    const args = ["--port", "6783", ...launchArgv(i, false).slice(2)].map((a) => (a === "weave.local." ? "other.local." : a));
+    const foreign = describeForeign(i, undefined, {
+      state: "stopped",
+      args: ["--name", "aa:bb:cc:dd:ee:ff", "--ipalloc-range", "10.32.0.0/12"],
+    });
+    expect(foreign).toBe(
+      `peer name aa:bb:cc:dd:ee:ff (this lab: ${NAMES.docker1}), range 10.32.0.0/12 (this lab: 172.16.16.0/24)`,
+    );
+    expect(
+      describeForeign(i, undefined, { state: "stopped", args: launchArgv(i, false).slice(2) }),
+    ).toBeUndefined();
+    const args = ["--port", "6783", ...launchArgv(i, false).slice(2)].map((a) =>
+      a === "weave.local." ? "other.local." : a,
+    );
     expect(missingFlags(i, args, false)).toEqual(["--dns-domain weave.local."]);
   });
 
   test("destroying an unreachable host fails naming it, unless forgetUnreachableOnDestroy: then exactly one survivor runs rmpeer", async () => {
-    const out: RouterOutputs = { ...inputsOf("docker4"), containerId: "x", adopted: false, rejoined: false, status: "running", observedPeerName: NAMES.docker4, observedRange: "172.16.16.0/24", statusDetail: "running" };
-    const down = new FakeHost("docker4", () => connectError("docker4"), () => connectError("docker4"));
-    const survivors = Object.fromEntries(
-      ["docker1", "docker2", "docker3"].map((n) => [n, new FakeHost(n, (argv) => (argv[1] === "rmpeer" ? ok(`64 IPs taken over from ${NAMES.docker4}\n`) : ok()), () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }))]),
+    const out: RouterOutputs = {
+      ...inputsOf("docker4"),
+      containerId: "x",
+      adopted: false,
+      rejoined: false,
+      status: "running",
+      observedPeerName: NAMES.docker4,
+      observedRange: "172.16.16.0/24",
+      statusDetail: "running",
+    };
+    const down = new FakeHost(
+      "docker4",
+      () => connectError("docker4"),
+      () => connectError("docker4"),
     );
-    const err = (await deleteRouter(envOf({ docker4: down, ...survivors }), out).catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/^docker4: cannot reach the host to reset its router \(host docker4: cannot connect.*forgetUnreachableOnDestroy: true/s);
+    const survivors = Object.fromEntries(
+      ["docker1", "docker2", "docker3"].map((n) => [
+        n,
+        new FakeHost(
+          n,
+          (argv) => (argv[1] === "rmpeer" ? ok(`64 IPs taken over from ${NAMES.docker4}\n`) : ok()),
+          () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }),
+        ),
+      ]),
+    );
+    const err = (await deleteRouter(envOf({ docker4: down, ...survivors }), out).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(err.message).toMatch(
+      /^docker4: cannot reach the host to reset its router \(host docker4: cannot connect.*forgetUnreachableOnDestroy: true/s,
+    );
     expect(Object.values(survivors).flatMap((h) => h.execs)).toEqual([]);
 
     const logs: string[] = [];
-    await deleteRouter(envOf({ docker4: down, ...survivors }, logs), { ...out, forgetUnreachableOnDestroy: true });
-    const rmpeers = Object.values(survivors).flatMap((h) => h.execs.filter((a) => a[1] === "rmpeer").map((a) => `${h.hostName} ${a.slice(1).join(" ")}`));
+    await deleteRouter(envOf({ docker4: down, ...survivors }, logs), {
+      ...out,
+      forgetUnreachableOnDestroy: true,
+    });
+    const rmpeers = Object.values(survivors).flatMap((h) =>
+      h.execs.filter((a) => a[1] === "rmpeer").map((a) => `${h.hostName} ${a.slice(1).join(" ")}`),
+    );
     expect(rmpeers).toEqual([`docker1 rmpeer ${NAMES.docker4}`]);
-    for (const h of Object.values(survivors)) expect(h.execs.filter((a) => a[1] === "forget")).toEqual([[out.weave.scriptPath, "forget", "10.10.10.104"]]);
-    expect(logs.join("\n")).toContain(`docker1 took its ranges over: 64 IPs taken over from ${NAMES.docker4}`);
+    for (const h of Object.values(survivors))
+      expect(h.execs.filter((a) => a[1] === "forget")).toEqual([
+        [out.weave.scriptPath, "forget", "10.10.10.104"],
+      ]);
+    expect(logs.join("\n")).toContain(
+      `docker1 took its ranges over: 64 IPs taken over from ${NAMES.docker4}`,
+    );
   });
 });
 
@@ -228,15 +389,26 @@ describe("consensus gate", () => {
   const ids = Object.fromEntries(plan.hosts.map((h) => [h.name, `${h.name}-id`]));
   const reportHosts = (): Record<string, FakeHost> =>
     Object.fromEntries(
-      Object.keys(NAMES).map((n) => [n, new FakeHost(n, () => ok(), () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }))]),
+      Object.keys(NAMES).map((n) => [
+        n,
+        new FakeHost(
+          n,
+          () => ok(),
+          () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }),
+        ),
+      ]),
     );
 
   test("fixture 13's four real reports: prime once on the first host, healthy, each host's share equals the seed prediction", async () => {
     const hosts = reportHosts();
     const out = await runGate(envOf(hosts), gateInputs(plan, conns, ids), { pollMs: 1 });
     expect(out.healthy).toBe(true);
-    expect(Object.values(hosts).flatMap((h) => h.execs.map((a) => `${h.hostName} ${a[1]}`))).toEqual(["docker1 prime"]);
-    expect(Object.fromEntries(Object.entries(out.results).map(([k, r]) => [k, r.shares.map((s) => s.cidr)]))).toEqual({
+    expect(Object.values(hosts).flatMap((h) => h.execs.map((a) => `${h.hostName} ${a[1]}`))).toEqual([
+      "docker1 prime",
+    ]);
+    expect(
+      Object.fromEntries(Object.entries(out.results).map(([k, r]) => [k, r.shares.map((s) => s.cidr)])),
+    ).toEqual({
       docker1: ["172.16.16.128/26"],
       docker2: ["172.16.16.0/26"],
       docker3: ["172.16.16.192/26"],
@@ -251,7 +423,9 @@ describe("consensus gate", () => {
     const logs: string[] = [];
     const inputs = { ...gateInputs(plan, conns, ids), timeoutSeconds: 0.05 };
     const err = (await runGate(envOf(hosts, logs), inputs, { pollMs: 1 }).catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/^consensus not reached on 172\.16\.16\.0\/24 within 0\.05 s \(network\.consensusTimeoutSeconds\):\n/);
+    expect(err.message).toMatch(
+      /^consensus not reached on 172\.16\.16\.0\/24 within 0\.05 s \(network\.consensusTimeoutSeconds\):\n/,
+    );
     expect(err.message).toMatch(/\n  docker3: .*(6784|not running|answer)/);
     expect(err.message).not.toMatch(/\n  docker[124]: /);
   });
