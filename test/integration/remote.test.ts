@@ -15,6 +15,7 @@ import {
   closeAll,
   connect,
   getConnection,
+  openConnection,
   resetStats,
   setLogger,
   stats,
@@ -503,6 +504,14 @@ describe("pool", () => {
     expect(getConnection(paramsFor(a, { hostName: "pa" }))).toBe(
       getConnection(paramsFor(a, { hostName: "pa" })),
     );
+  });
+
+  test("connect errors surface from openConnection at once, or from the first operation of getConnection", async () => {
+    const wrong = paramsFor(a, { hostName: "pw", hostKey: b.hostKey });
+    await expect(openConnection(wrong)).rejects.toBeInstanceOf(HostKeyMismatchError);
+    const handle = getConnection(wrong);
+    await expect(handle.exec(["true"])).rejects.toThrow(/host pw .*host key mismatch/);
+    expect(stats().opened.pw ?? 0).toBe(0);
   });
 
   test("a dropped connection is reopened once on next use", async () => {
