@@ -86,7 +86,7 @@ export class ProgramHarness {
 
   constructor(opts: ProgramHarnessOptions) {
     this.opts = {
-      config: opts.config,
+      config: { ...opts.config },
       secretKeys: opts.secretKeys ?? [],
       programPath: opts.programPath ?? path.join(REPO_ROOT, "index.ts"),
       project: opts.project ?? "weave-lab",
@@ -109,6 +109,14 @@ export class ProgramHarness {
   /** `pulumi destroy`: delete everything in reverse dependency order. */
   destroy(): Promise<ProgramRun> {
     return this.run("destroy");
+  }
+
+  /** Change stack config for the next runs (`pulumi config set`); `undefined` removes a key. */
+  configure(patch: Record<string, string | undefined>): void {
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete this.opts.config[k];
+      else this.opts.config[k] = v;
+    }
   }
 
   /** The state entry of the resource named `name` (of `type` when given). */

@@ -1,0 +1,101 @@
+/**
+ * The program harness on a tiny program (no hosts): creates in dependency order, a second up is
+ * all "same", updates and replaces per the provider's diff, refresh drops what is gone, removed
+ * resources and destroy delete dependants first, a provider failure names the resource.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ProgramHarness, ProgramRunError } from "../engine/program-harness";
+
+jest.setTimeout(120_000);
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-fake-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+type Item = { name: string; value: string; replaceKey?: string; dependsOn?: string[]; fail?: boolean };
+const harness = (items: Item[]): ProgramHarness =>
+  new ProgramHarness({
+    programPath: path.join(__dirname, "..", "engine", "fake-program.ts"),
+    config: { "fake:dir": dir, "fake:items": JSON.stringify(items) },
+    timeoutMs: 60_000,
+  });
+const configure = (h: ProgramHarness, items: Item[]): void => h.configure({ "fake:items": JSON.stringify(items) });
+function log(): Array<{ op: string; name: string; at: number }> {
+  const f = path.join(dir, "log");
+  return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { op: string; name: string; at: number }) : [];
+}
+const ops = (): string[] => log().map((e) => `${e.op} ${e.name}`);
+
+test("a program's lifecycle: ordered creates, a quiet second up, update and replace by the provider's diff, refresh, removal and destroy dependants first", async () => {
+  const items: Item[] = [
+    { name: "a", value: "x" },
+    { name: "b", value: "yy", dependsOn: ["a"] },
+    { name: "c", value: "zzz", dependsOn: ["a"] },
+  ];
+  const h = harness(items);
+  const first = await h.up();
+  expect(first.exports.lengths).toEqual({ a: 1, b: 2, c: 3 });
+  expect(ops()[0]).toBe("create a");
+  expect(ops().slice(1).sort()).toEqual(["create b", "create c"]);
+  const [a, b, c] = ["a", "b", "c"].map((n) => log().find((e) => e.name === n)!.at);
+  // b and c start only after a finished (150 ms), and together.
+  expect(b - a).toBeGreaterThanOrEqual(140);
+  expect(Math.abs(c - b)).toBeLessThan(140);
+  expect(h.resource("b")?.deps).toEqual([h.resource("a")?.urn]);
+
+  const second = await h.up();
+  expect(second.steps.map((s) => s.kind)).toEqual(["same", "same", "same"]);
+  expect(ops()).toHaveLength(3);
+
+  configure(h, [items[0], { ...items[1], value: "yyyy" }, { ...items[2], replaceKey: "v2" }]);
+  const third = await h.up();
+  expect(third.steps.filter((s) => s.kind !== "same").map((s) => `${s.name}:${s.kind}:${(s.keys ?? []).join(",")}`).sort()).toEqual(["b:update:value", "c:replace:replaceKey"]);
+  expect(ops().slice(3).sort()).toEqual(["create c", "delete c", "update b"]);
+  expect(third.exports.lengths).toEqual({ a: 1, b: 4, c: 3 });
+
+  fs.rmSync(path.join(dir, "c"));
+  const refreshed = await h.refresh();
+  expect(refreshed.steps.filter((s) => s.kind === "gone").map((s) => s.name)).toEqual(["c"]);
+  expect(h.resource("c")).toBeUndefined();
+
+  configure(h, [items[0], { ...items[1], value: "yyyy" }]);
+  const fourth = await h.up();
+  expect(fourth.steps.filter((s) => s.kind !== "same")).toEqual([]);
+  configure(h, [items[0]]);
+  const fifth = await h.up();
+  expect(fifth.steps.filter((s) => s.kind === "delete").map((s) => s.name)).toEqual(["b"]);
+
+  configure(h, items);
+  await h.up();
+  const before = log().length;
+  const down = await h.destroy();
+  expect(h.state).toEqual([]);
+  const deletes = log().slice(before);
+  expect(deletes.at(-1)).toMatchObject({ op: "delete", name: "a" });
+  const aDel = deletes.find((e) => e.name === "a")!.at;
+  for (const n of ["b", "c"]) expect(deletes.find((e) => e.name === n)!.at + 90).toBeLessThanOrEqual(aDel);
+  expect(down.steps.map((s) => s.kind)).toEqual(["delete", "delete", "delete"]);
+  expect(fs.readdirSync(dir).sort()).toEqual(["log"]);
+});
+
+test("a provider failure fails the run naming the resource; dependants are not created and the state keeps what was made", async () => {
+  const h = harness([
+    { name: "ok", value: "1" },
+    { name: "bad", value: "2", fail: true },
+    { name: "after", value: "3", dependsOn: ["bad"] },
+  ]);
+  const err = await h.up().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProgramRunError);
+  expect((err as ProgramRunError).message).toMatch(/urn:pulumi:e2e::weave-lab::pulumi-nodejs:dynamic\/fake:Item::bad: refusing to create bad/);
+  expect(ops()).not.toContain("create after");
+  expect(h.state.map((e) => e.name)).toEqual(["ok"]);
+  await h.destroy();
+  expect(h.state).toEqual([]);
+});
