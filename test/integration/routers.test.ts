@@ -165,6 +165,22 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     await expectClean(["host1", "host2", "host3"]);
   });
 
+  test("consensus bootstrap: weave prime forms one ring over the lab; every owner is a lab host and the ring covers the range (a host with no share is normal)", async () => {
+    const engine = new Engine();
+    const three = ["host1", "host2", "host3"];
+    const { plan, resources } = networkResources(spec(three, { bootstrap: "consensus" }, `cons-${lab.id}`));
+    expect(plan.hosts.every((h) => h.predictedShare === undefined)).toBe(true);
+    expect(plan.hosts[0].launch.argv).toContain("consensus=3");
+    await engine.up(resources);
+    const gate = engine.outputs<GateOutputs>(GATE);
+    expect(gate.healthy).toBe(true);
+    const sizes = three.map((h) => gate.results[h].size);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(256);
+    expect(sizes.filter((x) => x > 0).length).toBeGreaterThanOrEqual(2);
+    await engine.destroy();
+    await expectClean(three);
+  });
+
   test("a fifth host joins the ring without a relaunch of the others, and a removed host hands its range back: no unreachable owner remains", async () => {
     const engine = new Engine();
     const name = `grow-${lab.id}`;
