@@ -339,7 +339,12 @@ export class SshConnection implements HostConnection {
           if (err) {
             reject(
               new RemoteError(
-                `host ${this.hostName}: cannot reach ${host}:${port} through SSH forwarding: ${err.message}`,
+                `host ${this.hostName}: cannot reach ${host}:${port} through SSH forwarding: ${err.message}` +
+                  (/prohibited/i.test(err.message)
+                    ? " (the host's sshd forbids forwarding: set AllowTcpForwarding yes)"
+                    : /connect failed|refused/i.test(err.message)
+                      ? " (nothing listens there: is the router running?)"
+                      : ""),
                 this.hostName,
               ),
             );

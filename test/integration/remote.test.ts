@@ -443,6 +443,7 @@ describe("http and upload", () => {
       expect((err as Error).message).toMatch(
         new RegExp(`^host ${b.name}: cannot reach 127\\.0\\.0\\.1:6784 through SSH forwarding`),
       );
+      expect((err as Error).message).toContain("(nothing listens there: is the router running?)");
       await other.close();
     } finally {
       await c.close();
