@@ -35,3 +35,17 @@ export {
   type RangeViewHost,
   type RangeViewContainer,
 } from "./view";
+
+// Containers and extra DNS records on the network, and the resolve check tests and tools use.
+export { WeaveContainer, CONTAINER_TYPE, planContainer, type WeaveContainerArgs } from "./container";
+export { WeaveDnsRecord, DNS_RECORD_TYPE, dnsRecordInputs, type WeaveDnsRecordArgs } from "./dns-record";
+export { ContainerResource, CONTAINER_RESOURCE_TYPE } from "./providers/container";
+export { DnsRecordResource, DNS_RECORD_RESOURCE_TYPE } from "./providers/dns-record";
+export { resolveFrom, expectResolves, ContainerError } from "./providers/container-ops";
+export {
+  DEFAULT_CONTAINER_TIMEOUTS,
+  type ContainerTimeouts,
+  type ContainerOutputs,
+  type ContainerStatus,
+  type DnsRecordOutputs,
+} from "./providers/container-types";
