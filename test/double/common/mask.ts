@@ -11,12 +11,14 @@
  * - the `Version:` parenthetical: depends on the internet / `CHECKPOINT_DISABLE` and the clock;
  * - `Upstream:`: the host's resolver;
  * - `retry: <Go time> m=+…` and log timestamps: clock;
- * - ephemeral TCP ports (`10.10.10.102:38285`; 6783 is kept): chosen by the kernel;
+ * - ephemeral TCP ports (`10.10.10.102:38285`; Weave's fixed 6782–6784 and 53 are kept);
  * - ping round-trip times, `ip addr` interface indexes;
  * - `docker ps` CREATED/STATUS ages and published host ports;
  * - for commands addressing a name with several A records (DNS round robin), the chosen address.
  */
 
+/** Weave's fixed ports (§5.4) and DNS: never ephemeral. */
+const FIXED_PORTS = new Set(["53", "6782", "6783", "6784"]);
 const ID64 = /\b[0-9a-f]{64}\b/g;
 const ID12 = /\b[0-9a-f]{12}\b/g;
 const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g;
@@ -38,7 +40,7 @@ export function maskVolatile(text: string, opts: MaskOptions): string {
     .replace(/(Version: \S+) \((?:failed to check latest version - see logs; next check at [^)]*|version check update disabled|up to date; next check at [^)]*)\)/g, "$1 (<VERSION-CHECK>)")
     .replace(/(Upstream: ).*/g, "$1<UPSTREAM>")
     .replace(/retry: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \+0000 UTC m=\+[\d.]+/g, "retry: <TIME>")
-    .replace(/\b(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/g, (m, ip: string, port: string) => (port === "6783" || port === "53" ? m : `${ip}:<PORT>`))
+    .replace(/\b(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/g, (m, ip: string, port: string) => (FIXED_PORTS.has(port) ? m : `${ip}:<PORT>`))
     .replace(/time=[\d.]+ ms/g, "time=<T> ms")
     .replace(/min\/avg\/max = [\d./]+ ms/g, "min/avg/max = <T> ms")
     .replace(/^\d+: (\w+)@if\d+:/gm, "<N>: $1@if<N>:")
