@@ -21,7 +21,14 @@ pulumi.runtime.setMocks(
     newResource(args) {
       registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
       const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type.endsWith(":Container")) Object.assign(state, { containerId: "c".repeat(64), ip: "172.16.16.3", cidr: "172.16.16.3/24", mac: "6a:00:00:00:00:01", status: "running" });
+      if (args.type.endsWith(":Container"))
+        Object.assign(state, {
+          containerId: "c".repeat(64),
+          ip: "172.16.16.3",
+          cidr: "172.16.16.3/24",
+          mac: "6a:00:00:00:00:01",
+          status: "running",
+        });
       if (args.type.endsWith(":ConsensusGate")) Object.assign(state, { healthy: true, results: {} });
       return { id: `${args.name}-id`, state };
     },
@@ -51,7 +58,10 @@ function network(): InstanceType<typeof WeaveNetwork> {
     hosts: ["docker1", "docker2"].map((name, i) => ({
       name,
       address: `10.10.10.10${i + 1}`,
-      ssh: { privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key\n"), hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost" },
+      ssh: {
+        privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key\n"),
+        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost",
+      },
     })),
     dnsRecords: [{ name: "gw", ips: ["10.10.10.1"], host: "docker2" }],
   });
@@ -64,7 +74,10 @@ beforeEach(() => {
 describe("WeaveContainer under the mock runtime", () => {
   test("declares the component and its dynamic container with plain argv inputs, the SSH connection secret, after the consensus gate", async () => {
     const net = network();
-    const c = new WeaveContainer("docker1-web1", { network: net, container: { name: "web1", host: "docker1", image: "lab/web:1", env: { A: "$(x)" }, dnsNames: ["www"] } });
+    const c = new WeaveContainer("docker1-web1", {
+      network: net,
+      container: { name: "web1", host: "docker1", image: "lab/web:1", env: { A: "$(x)" }, dnsNames: ["www"] },
+    });
     expect(await valueOf(c.ip)).toBe("172.16.16.3");
     expect(await valueOf(c.fqdn)).toBe("web1.weave.local");
     await settle();
@@ -84,12 +97,20 @@ describe("WeaveContainer under the mock runtime", () => {
     expect(JSON.stringify(res?.inputs.image)).not.toContain(SECRET_KEY);
     // Registered only once the gate was: the SDK waits for dependsOn before registering.
     const order = registered.map((r) => r.type);
-    expect(order.indexOf("pulumi-nodejs:dynamic/weave-lab:ConsensusGate")).toBeLessThan(order.indexOf("pulumi-nodejs:dynamic/weave-lab:Container"));
+    expect(order.indexOf("pulumi-nodejs:dynamic/weave-lab:ConsensusGate")).toBeLessThan(
+      order.indexOf("pulumi-nodejs:dynamic/weave-lab:Container"),
+    );
   });
 
   test("a bad container spec fails at construction listing every problem", () => {
     const net = network();
-    expect(() => new WeaveContainer("bad", { network: net, container: { name: "Bad_Name", host: "docker7", image: "lab/web:1", subnet: "10.0.0.0/8" } })).toThrow(
+    expect(
+      () =>
+        new WeaveContainer("bad", {
+          network: net,
+          container: { name: "Bad_Name", host: "docker7", image: "lab/web:1", subnet: "10.0.0.0/8" },
+        }),
+    ).toThrow(
       /containers\[0\]\.name[\s\S]*containers\[0\]\.host[\s\S]*docker7[\s\S]*containers\[0\]\.subnet/,
     );
   });
@@ -99,8 +120,12 @@ describe("WeaveContainer under the mock runtime", () => {
     const rec = new WeaveDnsRecord("gw", { network: net, record: net.plan.dnsRecords[0] });
     expect(await valueOf(rec.fqdn)).toBe("gw.weave.local");
     await settle();
-    expect(registered.find((r) => r.type === "pulumi-nodejs:dynamic/weave-lab:DnsRecord")?.inputs).toMatchObject({ host: "docker2", fqdn: "gw.weave.local", ips: ["10.10.10.1"] });
-    expect(() => new WeaveDnsRecord("x", { network: net, record: { ...net.plan.dnsRecords[0], host: "nowhere" } })).toThrow(/record\.host: "nowhere" is not a host of the network; hosts are docker1, docker2/);
+    expect(
+      registered.find((r) => r.type === "pulumi-nodejs:dynamic/weave-lab:DnsRecord")?.inputs,
+    ).toMatchObject({ host: "docker2", fqdn: "gw.weave.local", ips: ["10.10.10.1"] });
+    expect(
+      () => new WeaveDnsRecord("x", { network: net, record: { ...net.plan.dnsRecords[0], host: "nowhere" } }),
+    ).toThrow(/record\.host: "nowhere" is not a host of the network; hosts are docker1, docker2/);
   });
 });
 
@@ -108,14 +133,50 @@ describe("the Container provider after serialisation", () => {
   test("check and diff run from serialised text in a fresh Node process", async () => {
     const text = await serializeProvider(containerProvider);
     const inputs = {
-      lab: "t", key: "docker1/web1", name: "web1", host: "docker1", image: "lab/web:1", command: [], env: {}, ports: [], publishAll: false, restart: "no", hostname: "web1",
-      addressing: { kind: "dynamic", subnet: "172.16.16.0/24" }, extraFqdns: [], weave: { scriptPath: "weave" }, timeouts: { attachMs: 1000, commandMs: 1000 },
-      connection: { hostName: "docker1", host: "127.0.0.1", port: 1, user: "root", insecureIgnoreHostKey: true, sudo: false, connectTimeoutSeconds: 1 },
+      lab: "t",
+      key: "docker1/web1",
+      name: "web1",
+      host: "docker1",
+      image: "lab/web:1",
+      command: [],
+      env: {},
+      ports: [],
+      publishAll: false,
+      restart: "no",
+      hostname: "web1",
+      addressing: { kind: "dynamic", subnet: "172.16.16.0/24" },
+      extraFqdns: [],
+      weave: { scriptPath: "weave" },
+      timeouts: { attachMs: 1000, commandMs: 1000 },
+      connection: {
+        hostName: "docker1",
+        host: "127.0.0.1",
+        port: 1,
+        user: "root",
+        insecureIgnoreHostKey: true,
+        sudo: false,
+        connectTimeoutSeconds: 1,
+      },
     } as ContainerInputs;
-    const checked = await runSerialized<{ failures: unknown[] }>(text, "check", [{}, { ...inputs, image: "" }]);
+    const checked = await runSerialized<{ failures: unknown[] }>(text, "check", [
+      {},
+      { ...inputs, image: "" },
+    ]);
     expect(checked.result.failures).toEqual([{ property: "image", reason: "image is required" }]);
-    const olds: ContainerOutputs = { ...inputs, containerId: "c", ip: "1.2.3.4", cidr: "1.2.3.4/24", mac: "m", status: "running", statusDetail: "" };
-    const diff = await runSerialized<{ replaces: string[] }>(text, "diff", ["id", olds, { ...inputs, image: "lab/web:2" }]);
+    const olds: ContainerOutputs = {
+      ...inputs,
+      containerId: "c",
+      ip: "1.2.3.4",
+      cidr: "1.2.3.4/24",
+      mac: "m",
+      status: "running",
+      statusDetail: "",
+    };
+    const diff = await runSerialized<{ replaces: string[] }>(text, "diff", [
+      "id",
+      olds,
+      { ...inputs, image: "lab/web:2" },
+    ]);
     expect(diff.result.replaces).toEqual(["image"]);
   }, 120_000);
 });

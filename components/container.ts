@@ -71,7 +71,8 @@ export function planContainer(plan: LabPlan, spec: ContainerSpec): ContainerPlan
     containers: [spec],
   };
   const c = planLab(lab).containers[0];
-  if (!c) throw new Error(`planContainer: the planner returned no container for ${JSON.stringify(spec.name)}`);
+  if (!c)
+    throw new Error(`planContainer: the planner returned no container for ${JSON.stringify(spec.name)}`);
   return c;
 }
 
@@ -107,7 +108,10 @@ export class WeaveContainer extends pulumi.ComponentResource {
     const network = args.network;
     // Plain fields stay plain so the preview can show them; only the connection is secret.
     const plain = containerInputs(network.plan, plan, undefined as never, args.timeouts);
-    const resourceArgs: ContainerArgs = { ...plain, connection: pulumi.secret(network.connectionFor(plan.host)) };
+    const resourceArgs: ContainerArgs = {
+      ...plain,
+      connection: pulumi.secret(network.connectionFor(plan.host)),
+    };
     this.resource = new ContainerResource(name, resourceArgs, { parent: this, dependsOn: [network.gate] });
     this.name = plan.name;
     this.containerId = this.resource.containerId;

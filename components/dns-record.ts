@@ -35,7 +35,16 @@ export function dnsRecordInputs(
   connection: DnsRecordInputs["connection"],
   commandMs = DEFAULT_CONTAINER_TIMEOUTS.commandMs,
 ): DnsRecordInputs {
-  return { lab, key: record.key, host: record.host, fqdn: record.fqdn, ips: record.ips, connection, weave, commandMs };
+  return {
+    lab,
+    key: record.key,
+    host: record.host,
+    fqdn: record.fqdn,
+    ips: record.ips,
+    connection,
+    weave,
+    commandMs,
+  };
 }
 
 /** An extra weaveDNS record. Outputs: `fqdn`, `ips`, `resolved` (every peer's addresses for the name). */
@@ -54,7 +63,13 @@ export class WeaveDnsRecord extends pulumi.ComponentResource {
         this,
       );
     }
-    const plain = dnsRecordInputs(plan.name, args.record, weaveOf(plan.network.weave), undefined as never, args.commandMs);
+    const plain = dnsRecordInputs(
+      plan.name,
+      args.record,
+      weaveOf(plan.network.weave),
+      undefined as never,
+      args.commandMs,
+    );
     this.resource = new DnsRecordResource(
       name,
       { ...plain, connection: pulumi.secret(args.network.connectionFor(args.record.host)) },

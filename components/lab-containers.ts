@@ -41,9 +41,17 @@ export function declareContainers(
     Object.fromEntries(
       containers.map(([key, c]) => [
         key,
-        pulumi.all([c.containerId, c.ip, c.cidr, c.mac, c.fqdn, c.host]).apply(
-          ([id, ip, cidr, mac, fqdn, host]): ContainerOutput => ({ name: c.name, host, id, ip, cidr, mac, fqdn }),
-        ),
+        pulumi
+          .all([c.containerId, c.ip, c.cidr, c.mac, c.fqdn, c.host])
+          .apply(([id, ip, cidr, mac, fqdn, host]): ContainerOutput => ({
+            name: c.name,
+            host,
+            id,
+            ip,
+            cidr,
+            mac,
+            fqdn,
+          })),
       ]),
     ),
   );

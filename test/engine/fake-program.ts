@@ -72,7 +72,14 @@ for (const it of items) {
     if (!r) throw new Error(`fake program: ${it.name} depends on ${d}, declared later or not at all`);
     return r;
   });
-  made.set(it.name, new Fake(it.name, { dir, name: it.name, value: it.value, replaceKey: it.replaceKey ?? "", fail: it.fail ?? false }, { dependsOn: deps }));
+  made.set(
+    it.name,
+    new Fake(
+      it.name,
+      { dir, name: it.name, value: it.value, replaceKey: it.replaceKey ?? "", fail: it.fail ?? false },
+      { dependsOn: deps },
+    ),
+  );
 }
 
 /** Lengths of every item's value, as the providers computed them. */

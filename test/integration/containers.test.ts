@@ -34,8 +34,16 @@ afterAll(async () => {
   await lab?.destroy();
 });
 
-function spec(name: string, containers: ContainerSpec[], network: NetworkSpec = {}, dnsRecords: DnsRecordSpec[] = []): LabSpec {
-  const s = specForLab(lab, { name, network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network } });
+function spec(
+  name: string,
+  containers: ContainerSpec[],
+  network: NetworkSpec = {},
+  dnsRecords: DnsRecordSpec[] = [],
+): LabSpec {
+  const s = specForLab(lab, {
+    name,
+    network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network },
+  });
   return { ...s, containers, ...(dnsRecords.length ? { dnsRecords } : {}) };
 }
 
@@ -44,17 +52,26 @@ function connTo(s: LabSpec, host: string): HostConnection {
 }
 
 const out = (e: Engine, key: string): ContainerOutputs => e.outputs<ContainerOutputs>(containerName(key));
-const kinds = (steps: Step[]): Record<string, string> => Object.fromEntries(steps.map((s) => [s.name, s.kind]));
+const kinds = (steps: Step[]): Record<string, string> =>
+  Object.fromEntries(steps.map((s) => [s.name, s.kind]));
 
 /** Commands that change a host. */
-const MUTATING = /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach|dns-add|dns-remove)\b|\bdocker (run|rm|stop|start|kill)\b/;
+const MUTATING =
+  /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach|dns-add|dns-remove)\b|\bdocker (run|rm|stop|start|kill)\b/;
 const execsSince = (from: number): string[] =>
-  events.slice(from).filter((e) => e.message.startsWith("exec ")).map((e) => `${e.hostName}: ${e.message.slice(5)}`);
+  events
+    .slice(from)
+    .filter((e) => e.message.startsWith("exec "))
+    .map((e) => `${e.hostName}: ${e.message.slice(5)}`);
 
 /** Names of the lab's containers on a host (labelled by weave-lab), running or not. */
 async function labContainers(host: string): Promise<string[]> {
   const r = await lab.ssh(host, "docker ps -a --filter label=weave-lab.key --format '{{.Names}}'");
-  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean).sort();
+  return r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 /** Live (non-tombstoned) weaveDNS names the host's router knows. */
@@ -116,7 +133,10 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
     expect(execsSince(mark).filter((c) => MUTATING.test(c))).toEqual([]);
 
     // Extra names update in place.
-    const s2 = { ...s, containers: s.containers!.map((c) => (c.name === "web2" ? { ...c, dnsNames: ["api"] } : c)) };
+    const s2 = {
+      ...s,
+      containers: s.containers!.map((c) => (c.name === "web2" ? { ...c, dnsNames: ["api"] } : c)),
+    };
     const upd = await engine.up(labResources(s2).resources);
     expect(kinds(upd)["container-docker2/web2"]).toBe("update");
     expect(out(engine, "docker2/web2").containerId).toBe(w2.containerId);
@@ -125,15 +145,28 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
 
     // Destroy the containers and records, keep the routers: nothing of them is left.
     const down = await engine.up(labResources(s2, { networkOnly: true }).resources);
-    expect(down.filter((x) => x.kind === "delete").map((x) => x.name).sort()).toEqual(
-      ["container-docker1/web1", "container-docker2/web2", "container-docker3/web1", "dns-docker1/docker1.weave.local"].sort(),
+    expect(
+      down
+        .filter((x) => x.kind === "delete")
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(
+      [
+        "container-docker1/web1",
+        "container-docker2/web2",
+        "container-docker3/web1",
+        "dns-docker1/docker1.weave.local",
+      ].sort(),
     );
     for (const h of HOSTS) expect(await labContainers(h)).toEqual([]);
     for (const h of ["docker1", "docker2", "docker3"]) expect(await dnsNames(connTo(s, h))).toEqual([]);
 
     // Up again works, then everything goes.
     await engine.up(labResources(s2).resources);
-    await expectResolves(c2, "web2", "web1.weave.local", [out(engine, "docker1/web1").ip, out(engine, "docker3/web1").ip]);
+    await expectResolves(c2, "web2", "web1.weave.local", [
+      out(engine, "docker1/web1").ip,
+      out(engine, "docker3/web1").ip,
+    ]);
     await engine.destroy();
     expect(engine.state.size).toBe(0);
     for (const h of HOSTS) expect(await labContainers(h)).toEqual([]);
@@ -147,7 +180,13 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
         { name: "dyn1", host: "docker1", image: "lab/web:1", env: { EVIL: evil } },
         { name: "dyn2", host: "docker2", image: "lab/web:1" },
         { name: "sub1", host: "docker3", image: "lab/web:1", subnet: "172.16.16.128/26" },
-        { name: "sub2", host: "docker4", image: "lab/web:1", subnet: "172.16.16.128/26", command: ["sh", "-c", "echo $HOME; exit 0 && rm -rf /"] },
+        {
+          name: "sub2",
+          host: "docker4",
+          image: "lab/web:1",
+          subnet: "172.16.16.128/26",
+          command: ["sh", "-c", "echo $HOME; exit 0 && rm -rf /"],
+        },
         { name: "stat", host: "docker1", image: "lab/web:1", address: "172.16.16.200/24" },
       ],
       { defaultSubnet: "172.16.16.0/25" },
@@ -215,8 +254,13 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
     expect(made.code).toBe(0);
     const engine = new Engine();
     try {
-      await expect(engine.up(labResources(s).resources)).rejects.toThrow(/docker3: a container named "mine" .* was not created by this lab/);
-      expect(await lab.ssh("docker3", "docker inspect --format '{{.State.Status}}' mine")).toMatchObject({ code: 0, stdout: "running\n" });
+      await expect(engine.up(labResources(s).resources)).rejects.toThrow(
+        /docker3: a container named "mine" .* was not created by this lab/,
+      );
+      expect(await lab.ssh("docker3", "docker inspect --format '{{.State.Status}}' mine")).toMatchObject({
+        code: 0,
+        stdout: "running\n",
+      });
     } finally {
       await lab.ssh("docker3", "docker rm -f mine");
       await engine.destroy();

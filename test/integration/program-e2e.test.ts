@@ -49,12 +49,19 @@ const host = (n: string): LabHost => lab.hosts.find((h) => h.name === n) as LabH
 
 /** Steps by kind for the resources of one Pulumi type suffix (`:Container`, `:Router`…). */
 function kindsOf(run: ProgramRun, typeSuffix: string): string[] {
-  return run.steps.filter((s) => s.type.endsWith(typeSuffix)).map((s) => `${s.name}:${s.kind}`).sort();
+  return run.steps
+    .filter((s) => s.type.endsWith(typeSuffix))
+    .map((s) => `${s.name}:${s.kind}`)
+    .sort();
 }
 
 async function labContainers(h: string): Promise<string[]> {
   const r = await lab.ssh(h, "docker ps -a --format '{{.Names}}'");
-  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean).sort();
+  return r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 describe("the lab program end to end (program harness on the namespace lab)", () => {
@@ -79,10 +86,16 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     // The real wiring: 4 routers, then the gate, then 3 containers and the record after the gate.
     expect(kindsOf(first, ":Router")).toEqual(HOSTS.map((h) => `lab-${h}:create`));
     expect(kindsOf(first, ":ConsensusGate")).toEqual(["lab-consensus:create"]);
-    expect(kindsOf(first, ":Container")).toEqual(["docker1-web1:create", "docker2-web2:create", "docker3-web1:create"]);
+    expect(kindsOf(first, ":Container")).toEqual([
+      "docker1-web1:create",
+      "docker2-web2:create",
+      "docker3-web1:create",
+    ]);
     expect(kindsOf(first, ":DnsRecord")).toEqual(["dns-docker4-docker4.weave.local:create"]);
     const gateDone = first.steps.find((s) => s.type.endsWith(":ConsensusGate"))!;
-    for (const s of first.steps.filter((x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord"))) {
+    for (const s of first.steps.filter(
+      (x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord"),
+    )) {
       expect(s.startedMs).toBeGreaterThanOrEqual(gateDone.startedMs + gateDone.durationMs);
     }
 
@@ -101,7 +114,10 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     expect(fs.existsSync(path.join(outDir, "weave-lab-e2e.svg"))).toBe(true);
 
     const c2 = connOf(host("docker2"));
-    await expectResolves(c2, "web2", "web1.weave.local", [containers["docker1/web1"].ip, containers["docker3/web1"].ip]);
+    await expectResolves(c2, "web2", "web1.weave.local", [
+      containers["docker1/web1"].ip,
+      containers["docker3/web1"].ip,
+    ]);
     await expectResolves(c2, "web2", "docker4.weave.local", [host("docker4").address]);
 
     // Up twice: every resource is "same".
@@ -114,8 +130,13 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     const refreshed = await stack.refresh();
     expect(refreshed.steps.filter((s) => s.kind === "gone").map((s) => s.name)).toEqual(["docker2-web2"]);
     const third = await stack.up();
-    expect(third.steps.filter((s) => s.kind !== "same").map((s) => `${s.name}:${s.kind}`)).toEqual(["docker2-web2:create"]);
-    await expectResolves(c2, "web2", "web1.weave.local", [containers["docker1/web1"].ip, containers["docker3/web1"].ip]);
+    expect(third.steps.filter((s) => s.kind !== "same").map((s) => `${s.name}:${s.kind}`)).toEqual([
+      "docker2-web2:create",
+    ]);
+    await expectResolves(c2, "web2", "web1.weave.local", [
+      containers["docker1/web1"].ip,
+      containers["docker3/web1"].ip,
+    ]);
 
     // Destroy: containers before the gate before the routers, and nothing left on the hosts.
     const down = await stack.destroy();

@@ -23,10 +23,17 @@ const harness = (items: Item[]): ProgramHarness =>
     config: { "fake:dir": dir, "fake:items": JSON.stringify(items) },
     timeoutMs: 60_000,
   });
-const configure = (h: ProgramHarness, items: Item[]): void => h.configure({ "fake:items": JSON.stringify(items) });
+const configure = (h: ProgramHarness, items: Item[]): void =>
+  h.configure({ "fake:items": JSON.stringify(items) });
 function log(): Array<{ op: string; name: string; at: number }> {
   const f = path.join(dir, "log");
-  return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { op: string; name: string; at: number }) : [];
+  return fs.existsSync(f)
+    ? fs
+        .readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { op: string; name: string; at: number })
+    : [];
 }
 const ops = (): string[] => log().map((e) => `${e.op} ${e.name}`);
 
@@ -53,7 +60,12 @@ test("a program's lifecycle: ordered creates, a quiet second up, update and repl
 
   configure(h, [items[0], { ...items[1], value: "yyyy" }, { ...items[2], replaceKey: "v2" }]);
   const third = await h.up();
-  expect(third.steps.filter((s) => s.kind !== "same").map((s) => `${s.name}:${s.kind}:${(s.keys ?? []).join(",")}`).sort()).toEqual(["b:update:value", "c:replace:replaceKey"]);
+  expect(
+    third.steps
+      .filter((s) => s.kind !== "same")
+      .map((s) => `${s.name}:${s.kind}:${(s.keys ?? []).join(",")}`)
+      .sort(),
+  ).toEqual(["b:update:value", "c:replace:replaceKey"]);
   expect(ops().slice(3).sort()).toEqual(["create c", "delete c", "update b"]);
   expect(third.exports.lengths).toEqual({ a: 1, b: 4, c: 3 });
 
@@ -93,7 +105,9 @@ test("a provider failure fails the run naming the resource; dependants are not c
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(ProgramRunError);
-  expect((err as ProgramRunError).message).toMatch(/urn:pulumi:e2e::weave-lab::pulumi-nodejs:dynamic\/fake:Item::bad: refusing to create bad/);
+  expect((err as ProgramRunError).message).toMatch(
+    /urn:pulumi:e2e::weave-lab::pulumi-nodejs:dynamic\/fake:Item::bad: refusing to create bad/,
+  );
   expect(ops()).not.toContain("create after");
   expect(h.state.map((e) => e.name)).toEqual(["ok"]);
   await h.destroy();
