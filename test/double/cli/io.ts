@@ -35,7 +35,9 @@ export function runMain(main: () => Promise<number>): void {
   main()
     .catch((e: unknown) => {
       if (e instanceof Exit) return e.code;
-      process.stderr.write(`double: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // A stack only on request: the message already says what is wrong (e.g. no WEAVE_DOUBLE_HOME).
+      const detail = e instanceof Error ? (process.env.WEAVE_DOUBLE_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+      process.stderr.write(`double: ${detail}\n`);
       return 99;
     })
     .then((code) => {
