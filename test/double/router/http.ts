@@ -253,16 +253,14 @@ function nameRoute(router: Router, method: string, parts: string[], f: URLSearch
     return { status: 204 };
   }
   if (method === "GET") {
-    const entries = router
-      .allDnsEntries()
-      .map((e) => ({
-        ContainerID: e.cid,
-        Origin: e.origin,
-        Addr: e.ip,
-        Hostname: e.hostname,
-        Version: e.version,
-        Tombstone: e.tombstone,
-      }));
+    const entries = router.allDnsEntries().map((e) => ({
+      ContainerID: e.cid,
+      Origin: e.origin,
+      Addr: e.ip,
+      Hostname: e.hostname,
+      Version: e.version,
+      Tombstone: e.tombstone,
+    }));
     return { status: 200, body: JSON.stringify(entries), type: "application/json" };
   }
   return text(405, "");

@@ -881,32 +881,81 @@ describe("IPAM life cycle", () => {
 describe("topology", () => {
   it("discovers peers of peers: C, told only of B, also connects to A", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
     await until("a-b", () => established(1)(b));
-    const c = await start({ net: NET, index: 3, port, args: ["--nickname", "c", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)] });
+    const c = await start({
+      net: NET,
+      index: 3,
+      port,
+      args: ["--nickname", "c", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)],
+    });
     await until("c reaches a", () => established(2)(c));
-    expect(await get(c, "/status")).toContain("        Targets: 1\n    Connections: 2 (2 established)\n          Peers: 3 (with 6 established connections)\n");
+    expect(await get(c, "/status")).toContain(
+      "        Targets: 1\n    Connections: 2 (2 established)\n          Peers: 3 (with 6 established connections)\n",
+    );
     expect(await get(c, "/status/targets")).toBe(`${ipOf(NET, 2)}\n`);
-    await until("a sees 3 peers", async () => (await get(a, "/status")).includes("Peers: 3 (with 6 established connections)"));
+    await until("a sees 3 peers", async () =>
+      (await get(a, "/status")).includes("Peers: 3 (with 6 established connections)"),
+    );
   });
 
   it("with --no-discovery a peer only talks to its own targets", async () => {
     const port = nextPort();
     await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
     await until("a-b", () => established(1)(b));
-    const c = await start({ net: NET, index: 3, port, args: ["--nickname", "c", "--no-discovery", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)] });
+    const c = await start({
+      net: NET,
+      index: 3,
+      port,
+      args: ["--nickname", "c", "--no-discovery", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)],
+    });
     await until("c-b", () => established(1)(c));
     await until("c knows a", async () => (await get(c, "/status")).includes("Peers: 3"));
     await new Promise((r) => setTimeout(r, 300));
-    expect(await get(c, "/status")).toContain("  PeerDiscovery: disabled\n        Targets: 1\n    Connections: 1 (1 established)\n");
+    expect(await get(c, "/status")).toContain(
+      "  PeerDiscovery: disabled\n        Targets: 1\n    Connections: 1 (1 established)\n",
+    );
   });
 
   it("two hosts with the same peer name refuse each other for good (G6)", async () => {
     const port = nextPort();
-    await start({ net: NET, index: 1, port, args: ["--name", "aa:00:00:00:00:01", "--nickname", "clone1", "--ipalloc-range", "172.16.16.0/24"] });
-    const b = await start({ net: NET, index: 2, port, args: ["--name", "aa:00:00:00:00:01", "--nickname", "clone2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)] });
+    await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--name", "aa:00:00:00:00:01", "--nickname", "clone1", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const b = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: [
+        "--name",
+        "aa:00:00:00:00:01",
+        "--nickname",
+        "clone2",
+        "--ipalloc-range",
+        "172.16.16.0/24",
+        ipOf(NET, 1),
+      ],
+    });
     await until("collision", async () => (await get(b, "/status/connections")).includes("never"));
     expect(await get(b, "/status/connections")).toBe(
       `-> ${ipOf(NET, 1)}:${port}`.padEnd(24) +
@@ -916,9 +965,26 @@ describe("topology", () => {
 
   it("forget stops retrying a target; connect --replace swaps the target list; trusted subnets are listed", async () => {
     const port = nextPort();
-    const a = await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--trusted-subnets", "10.0.0.0/8,192.168.57.0/24", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 5)] });
+    const a = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: [
+        "--nickname",
+        "a",
+        "--trusted-subnets",
+        "10.0.0.0/8,192.168.57.0/24",
+        "--ipalloc-range",
+        "172.16.16.0/24",
+        ipOf(NET, 5),
+      ],
+    });
     expect(await get(a, "/status")).toContain(" TrustedSubnets: 10.0.0.0/8, 192.168.57.0/24\n");
-    await until("refused", async () => /failed {6}dial tcp :0->127\.77\.0\.5:\d+: connect: connection refused, retry: /.test(await get(a, "/status/connections")));
+    await until("refused", async () =>
+      /failed {6}dial tcp :0->127\.77\.0\.5:\d+: connect: connection refused, retry: /.test(
+        await get(a, "/status/connections"),
+      ),
+    );
     await call(a.api, "POST", "/connect", { form: { peer: [ipOf(NET, 6), ipOf(NET, 7)], replace: "true" } });
     expect((await get(a, "/status/targets")).split("\n").sort()).toEqual(["", ipOf(NET, 6), ipOf(NET, 7)]);
     expect((await call(a.api, "POST", "/forget", { form: { peer: ipOf(NET, 6) } })).status).toBe(200);

@@ -28,6 +28,27 @@ export interface PeerRecord {
   connections: PeerConnectionView[];
 }
 
+/** A peer record on the wire: connections as `[name, address, outbound]` (a third of the JSON). */
+interface WirePeer {
+  name: string;
+  nick: string;
+  uid: string;
+  shortId: number;
+  version: number;
+  conns: Array<[string, string, 0 | 1]>;
+}
+
+function toWire(p: PeerRecord): WirePeer {
+  return {
+    name: p.name,
+    nick: p.nick,
+    uid: p.uid,
+    shortId: p.shortId,
+    version: p.version,
+    conns: p.connections.map((c) => [c.Name, c.Address, c.Outbound ? 1 : 0]),
+  };
+}
+
 export interface DnsEntry {
   hostname: string;
   origin: string;
@@ -58,7 +79,7 @@ type Msg =
   | { t: "auth"; proof: string }
   | {
       t: "gossip";
-      peers: PeerRecord[];
+      peers: WirePeer[];
       ring: Ring | null;
       paxos: PaxosRecord[];
       dns: Record<string, DnsSet>;
@@ -106,6 +127,15 @@ interface Conn {
   authed: boolean;
   error?: string;
   logged: boolean;
+  lastRelay?: number;
+  /** What this neighbour already has from us (delta gossip). */
+  sent?: {
+    peers: Map<string, string>;
+    dns: Map<string, number>;
+    paxos: Map<string, number>;
+    ring: string | undefined;
+    nicks: number;
+  };
   /** Shutting down after an error: further messages are ignored. */
   closing?: boolean;
   /** We decided to close it (our own error), as opposed to the peer or the network. */
@@ -116,6 +146,9 @@ interface Conn {
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 8000;
 const TICK_MS = 1000;
+const GOSSIP_EVERY_TICKS = 30;
+const GOSSIP_DELAY_MS = 50;
+const RELAY_INTERVAL_MS = 1000;
 /** How long an address learned from an inbound connection stays a discovery target. */
 const LEARNED_TTL_MS = 30_000;
 
@@ -161,6 +194,7 @@ export class Router {
   private seenUnicast = new Set<string>();
   /** Listen addresses of peers that connected to us, and when (mesh dials them back, fixture 06). */
   private learned = new Map<string, number>();
+  private ticks = 0;
   /** Containers seen running (their names are tombstoned when they stop). */
   private seenAlive = new Set<string>();
   private persistQueued = false;
@@ -399,6 +433,9 @@ export class Router {
 
   private tick(): void {
     if (this.stopped) return;
+    // Changes are pushed at once; this periodic full-state round only repairs what a lost
+    // message missed, so it can be rare (Weave gossips every 30 s).
+    if (++this.ticks % GOSSIP_EVERY_TICKS === 0) this.forgetSent();
     this.queueGossip();
     this.reapDns();
     if (this.ipam) {
@@ -410,10 +447,10 @@ export class Router {
   private queuePersist(): void {
     if (this.persistQueued || !this.opts.home) return;
     this.persistQueued = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.persistQueued = false;
       this.persist();
-    });
+    }, 20);
   }
 
   private persist(): void {
@@ -582,12 +619,15 @@ export class Router {
     this.conns.set(c.id, c);
     socket.setNoDelay(true);
     socket.setEncoding("utf8");
+    let scanned = 0;
     socket.on("data", (d: string) => {
       c.buf += d;
       let nl: number;
-      while ((nl = c.buf.indexOf("\n")) >= 0) {
+      // Resume the newline search where the last chunk ended: big gossip arrives in many chunks.
+      while ((nl = c.buf.indexOf("\n", scanned)) >= 0) {
         const line = c.buf.slice(0, nl);
         c.buf = c.buf.slice(nl + 1);
+        scanned = 0;
         if (!this.conns.has(c.id) || c.closing) return;
         let m: Msg;
         try {
@@ -598,6 +638,7 @@ export class Router {
         }
         this.onMessage(c, m);
       }
+      scanned = c.buf.length;
     });
     socket.on("error", (e) => {
       if (!c.error) {
@@ -615,7 +656,24 @@ export class Router {
   }
 
   private send(c: Conn, m: Msg): void {
-    if (!c.socket.destroyed) c.socket.write(JSON.stringify(m) + "\n");
+    if (c.socket.destroyed) return;
+    const line = JSON.stringify(m) + "\n";
+    c.socket.write(line);
+  }
+
+  /** A record's wire JSON is the same for every neighbour: encode it once per version. */
+  private wireCache = new Map<string, { key: string; json: string }>();
+  private wireJson(p: PeerRecord): string {
+    const key = `${p.uid}:${p.version}`;
+    const hit = this.wireCache.get(p.name);
+    if (hit && hit.key === key) return hit.json;
+    const json = JSON.stringify(toWire(p));
+    this.wireCache.set(p.name, { key, json });
+    return json;
+  }
+
+  private sendRaw(c: Conn, json: string): void {
+    if (!c.socket.destroyed) c.socket.write(json + "\n");
   }
 
   private sendHello(c: Conn): void {
@@ -753,8 +811,10 @@ export class Router {
       });
     this.log.info(`${this.label(c)}: connection fully established`);
     this.log.info(`sleeve ${this.label(c)}: Effective MTU verified at ${c.encrypted ? 1414 : 1438}`);
-    this.updateSelf();
-    this.send(c, this.gossipMsg());
+    this.updateSelf(false);
+    // Our own news now; what we know of others after a second, once we know whom they hear directly.
+    c.lastRelay = Date.now();
+    this.sendGossip(c);
   }
 
   private closed(c: Conn): void {
@@ -770,7 +830,7 @@ export class Router {
     if (c.state === "established") {
       this.log.info(`${this.label(c)}: connection deleted`);
       this.terminationCount++;
-      this.updateSelf();
+      this.updateSelf(true);
     }
     if (c.target) {
       const t = c.target;
@@ -812,7 +872,8 @@ export class Router {
   }
 
   /** Our own peer record follows our established connections. */
-  private updateSelf(): void {
+  /** `lost`: a connection went away, so some peers may have become unreachable. */
+  private updateSelf(lost: boolean): void {
     const me = this.peers.get(this.name)!;
     me.connections = [...this.conns.values()]
       .filter((c) => c.state === "established" && c.peer)
@@ -824,23 +885,23 @@ export class Router {
         Established: true,
       }));
     me.version = ++this.version;
-    this.pruneUnreachable();
+    if (lost) this.pruneUnreachable();
     this.queueGossip();
   }
 
   /** Peers not reachable over symmetric connections are dropped, with their DNS entries. */
   private pruneUnreachable(): void {
+    const links = new Map<string, Set<string>>();
+    for (const p of this.peers.values()) links.set(p.name, new Set(p.connections.map((c) => c.Name)));
     const seen = new Set<string>([this.name]);
     const queue = [this.name];
     while (queue.length) {
-      const u = this.peers.get(queue.shift()!);
-      if (!u) continue;
-      for (const c of u.connections) {
-        const v = this.peers.get(c.Name);
-        if (!v || seen.has(v.name)) continue;
-        if (u.name !== this.name && !v.connections.some((x) => x.Name === u.name)) continue;
-        seen.add(v.name);
-        queue.push(v.name);
+      const u = queue.shift()!;
+      for (const v of links.get(u) ?? []) {
+        if (seen.has(v) || !links.has(v)) continue;
+        if (u !== this.name && !links.get(v)!.has(u)) continue;
+        seen.add(v);
+        queue.push(v);
       }
     }
     for (const [name, p] of this.peers) {
@@ -858,55 +919,125 @@ export class Router {
   queueGossip(): void {
     if (this.gossipQueued) return;
     this.gossipQueued = true;
-    setImmediate(() => {
+    // A short delay batches the bursts of changes a lab start produces into one message.
+    setTimeout(() => {
       this.gossipQueued = false;
       if (this.stopped) return;
-      const m = this.gossipMsg();
-      for (const c of this.conns.values()) if (c.state === "established") this.send(c, m);
-    });
+      for (const c of this.conns.values()) if (c.state === "established") this.sendGossip(c);
+    }, GOSSIP_DELAY_MS);
   }
 
-  private gossipMsg(): Msg {
-    const dnsOut: Record<string, DnsSet> = {};
-    for (const [origin, set] of this.dnsSets) dnsOut[origin] = set;
-    return {
-      t: "gossip",
-      peers: [...this.peers.values()],
-      ring:
-        this.ipam && !this.ipam.shutdown
-          ? cloneRing(this.ipam.ring)
-          : this.ipam?.shutdown
-            ? cloneRing(this.ipam.ring)
-            : null,
-      paxos: this.ipam ? [...this.ipam.paxos.values()] : [],
-      dns: dnsOut,
-      nicks: Object.fromEntries(this.nicks),
-    };
+  /** Full state on the next round to every neighbour (anti-entropy). */
+  private forgetSent(): void {
+    for (const c of this.conns.values()) c.sent = undefined;
+  }
+
+  private ringSignature(): string {
+    return this.ipam ? ringSig(this.ipam.ring) : "";
+  }
+
+  /**
+   * Send what this neighbour has not had from us yet: newer peer records, DNS sets and Paxos
+   * records, and the ring when it changed. Deltas keep a 32-host lab on two cores cheap.
+   */
+  private sendGossip(c: Conn): void {
+    const sent = (c.sent ??= {
+      peers: new Map(),
+      dns: new Map(),
+      paxos: new Map(),
+      ring: undefined,
+      nicks: 0,
+    });
+    // A neighbour hears a peer's own news from that peer when they are connected; relaying it too
+    // would make every update cost N² messages in a full mesh.
+    const theirLinks = new Set((this.peers.get(c.peer?.name ?? "")?.connections ?? []).map((x) => x.Name));
+    // Third-party news goes out at most once a second per neighbour, so that while a mesh forms
+    // (and our picture of who links to whom lags) we do not relay what the origin is sending anyway.
+    const now = Date.now();
+    const relayNow = now - (c.lastRelay ?? 0) >= RELAY_INTERVAL_MS;
+    const relay = (origin: string): boolean => origin === this.name || (relayNow && !theirLinks.has(origin));
+    const peers = [...this.peers.values()].filter(
+      (p) => relay(p.name) && sent.peers.get(p.name) !== `${p.uid}:${p.version}`,
+    );
+    const dns: Record<string, DnsSet> = {};
+    for (const [origin, set] of this.dnsSets)
+      if (relay(origin) && sent.dns.get(origin) !== set.version) dns[origin] = set;
+    const paxos = this.ipam
+      ? [...this.ipam.paxos.values()].filter((r) => relay(r.name) && sent.paxos.get(r.name) !== r.version)
+      : [];
+    const sig = this.ringSignature();
+    const ring = this.ipam && sig !== sent.ring ? cloneRing(this.ipam.ring) : null;
+    const nicks = this.nicks.size !== sent.nicks ? Object.fromEntries(this.nicks) : {};
+    if (!peers.length && !Object.keys(dns).length && !paxos.length && !ring && !Object.keys(nicks).length)
+      return;
+    this.sendRaw(
+      c,
+      `{"t":"gossip","peers":[${peers.map((p) => this.wireJson(p)).join(",")}],"ring":${JSON.stringify(ring)},"paxos":${JSON.stringify(paxos)},"dns":${JSON.stringify(dns)},"nicks":${JSON.stringify(nicks)}}`,
+    );
+    if (relayNow) c.lastRelay = now;
+    for (const p of peers) sent.peers.set(p.name, `${p.uid}:${p.version}`);
+    for (const [origin, set] of Object.entries(dns)) sent.dns.set(origin, set.version);
+    for (const r of paxos) sent.paxos.set(r.name, r.version);
+    sent.ring = sig;
+    sent.nicks = this.nicks.size;
   }
 
   private onGossip(c: Conn, m: Extract<Msg, { t: "gossip" }>): void {
+    // What a neighbour sent us it already has: never echo it back.
+    const sent = (c.sent ??= {
+      peers: new Map(),
+      dns: new Map(),
+      paxos: new Map(),
+      ring: undefined,
+      nicks: 0,
+    });
+    const incoming: PeerRecord[] = m.peers.map((w) => ({
+      name: w.name,
+      nick: w.nick,
+      uid: w.uid,
+      shortId: w.shortId,
+      version: w.version,
+      connections: w.conns.map(([name, address, out]) => ({
+        Name: name,
+        NickName: this.nicks.get(name) ?? m.nicks[name] ?? "",
+        Address: address,
+        Outbound: out === 1,
+        Established: true,
+      })),
+    }));
+    for (const p of incoming)
+      if (!sent.peers.has(p.name) || (this.peers.get(p.name)?.version ?? -1) <= p.version)
+        sent.peers.set(p.name, `${p.uid}:${p.version}`);
+    for (const [origin, set] of Object.entries(m.dns)) sent.dns.set(origin, set.version);
+    for (const r of m.paxos) sent.paxos.set(r.name, r.version);
     let changed = false;
     for (const [n, nick] of Object.entries(m.nicks)) if (nick && !this.nicks.has(n)) this.nicks.set(n, nick);
-    for (const p of m.peers) {
+    let lostLink = false;
+    const fresh: PeerRecord[] = [];
+    for (const p of incoming) {
       if (p.name === this.name) continue;
       const cur = this.peers.get(p.name);
       // A restarted peer (new UID) is believed from itself; third parties may still carry its old record.
       const restarted = cur !== undefined && p.uid !== cur.uid && c.peer?.name === p.name;
       if (!cur || restarted || (p.uid === cur.uid && p.version > cur.version)) {
         // A stale record of a peer we just lost must not resurrect it: only neighbours' views count.
-        if (!cur && !this.reachableVia(p, m.peers)) continue;
+        if (!cur && !this.reachableVia(p, [...incoming, ...this.peers.values()])) continue;
+        // Only a lost link can make peers unreachable; new links need no reachability pass.
+        if (cur && cur.connections.some((x) => !p.connections.some((y) => y.Name === x.Name)))
+          lostLink = true;
         this.peers.set(p.name, { ...p });
         this.nicks.set(p.name, p.nick);
+        fresh.push(p);
         changed = true;
       }
     }
-    if (changed) {
-      this.pruneUnreachable();
-      this.discover();
-    }
+    if (lostLink) this.pruneUnreachable();
+    if (changed) this.discover(fresh);
     if (this.ipam && m.ring) {
       const err = this.ipam.mergeRing(m.ring);
       if (err) return this.drop(c, err);
+      if (m.ring.entries.length > 0 && ringSig(m.ring) === this.ringSignature())
+        sent.ring = this.ringSignature();
     }
     if (this.ipam && m.paxos.length) this.ipam.mergePaxos(m.paxos);
     let dnsChanged = false;
@@ -931,14 +1062,14 @@ export class Router {
   }
 
   /** Peer discovery: dial addresses our peers dial, when we have no connection to that peer. */
-  private discover(): void {
+  private discover(changed: Iterable<PeerRecord> = this.peers.values()): void {
     if (!this.cfg.discovery) return;
-    for (const p of this.peers.values()) {
+    const connected = new Set<string>();
+    for (const x of this.conns.values()) if (x.peer) connected.add(x.peer.name);
+    for (const p of changed) {
       if (p.name === this.name) continue;
       for (const c of p.connections) {
-        if (!c.Outbound || c.Name === this.name) continue;
-        const already = [...this.conns.values()].some((x) => x.peer?.name === c.Name);
-        if (already) continue;
+        if (!c.Outbound || c.Name === this.name || connected.has(c.Name)) continue;
         const [host, port] = splitHostPort(c.Address, this.cfg.port);
         if (!this.targets.has(`${host}:${port}`)) this.addTarget(c.Address, host, Number(port), false);
       }
@@ -1268,6 +1399,10 @@ export class Router {
   reachableSet(): Set<string> {
     return new Set(this.peers.keys());
   }
+}
+
+function ringSig(r: Ring): string {
+  return `${r.seeds.join(",")}|${r.entries.map((e) => `${e.token}:${e.peer}:${e.version}:${e.free}`).join(",")}`;
 }
 
 function proof(password: string, nonce: string): string {
