@@ -244,11 +244,11 @@ replaySuite("the double replays encryption: WEAVE_PASSWORD only in the router's 
 });
 replaySuite("the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)", /^16-/, SEED_NAMES);
 
-/** Median of a few SSH round trips of one command (ms). */
-async function medianMs(lab: TestLab, host: string, command: string, n = 3): Promise<number> {
+/** Fastest of a few SSH round trips of one command (ms): the least disturbed by a loaded machine. */
+async function minMs(lab: TestLab, host: string, command: string, n = 4): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) times.push((await lab.ssh(host, command)).durationMs);
-  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+  return Math.min(...times);
 }
 
 describe("the double behaves like Weave where the captures say nothing byte-exact", () => {
@@ -273,11 +273,18 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
   test("every weave call costs the helper-container time by default (~0.65 s), none when cliDelayMs is 0, docker never", async () => {
     const l = lab as TestLab;
     tuneDouble(home("docker1"), { cliDelayMs: 650 });
-    const slow = await medianMs(l, "docker1", "weave ps");
-    const docker = await medianMs(l, "docker1", "docker ps");
+    const slow = await minMs(l, "docker1", "weave ps");
+    const docker = await minMs(l, "docker1", "docker ps");
     tuneDouble(home("docker1"), { cliDelayMs: 0 });
-    const fast = await medianMs(l, "docker1", "weave ps");
-    expect({ delayOn: slow - fast > 450 && slow - fast < 1200, dockerUndelayed: docker < slow - 400 }).toEqual({ delayOn: true, dockerUndelayed: true });
+    const fast = await minMs(l, "docker1", "weave ps");
+    // The delay is 650 ms; the bounds leave room for a busy machine, not for a missing delay.
+    expect({ slow, fast, docker, delayOn: slow - fast > 450 && slow - fast < 1500, dockerUndelayed: docker < slow - 400 }).toEqual({
+      slow,
+      fast,
+      docker,
+      delayOn: true,
+      dockerUndelayed: true,
+    });
   });
 
   test("a Docker engine with minimum API 1.24 refuses weave 2.8.1 (G1) but not the rajch build", async () => {
