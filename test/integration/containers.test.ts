@@ -6,7 +6,14 @@
 import * as fs from "fs";
 import { closeAll, getConnection, setLogger, type RemoteLogEvent } from "../../components/remote";
 import type { HostConnection } from "../../components/remote/types";
-import { expectResolves, resolveFrom } from "../../components/providers/container-ops";
+import {
+  containerInputs,
+  createContainer,
+  deleteContainer,
+  expectResolves,
+  resolveFrom,
+} from "../../components/providers/container-ops";
+import type { OpsEnv } from "../../components/providers/ops-env";
 import type { ContainerOutputs, DnsRecordOutputs } from "../../components/providers/container-types";
 import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec } from "../../components/spec";
 import { Engine, type Step } from "../engine/engine";
@@ -264,6 +271,46 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
     } finally {
       await lab.ssh("docker3", "docker rm -f mine");
       await engine.destroy();
+    }
+  });
+  test("attach without a ring gives up at its deadline saying what it waited for; the half-created container is then removed by delete", async () => {
+    const weave = lab.real ? "weave" : DOUBLE_WEAVE;
+    // A router whose IPAM waits for three peers that never come: no ring, attach blocks.
+    const launched = await lab.ssh(
+      "docker4",
+      `CHECKPOINT_DISABLE=1 ${weave} launch --ipalloc-range ${RANGE} --ipalloc-init consensus=3 --proxy=false --plugin=false`,
+    );
+    expect(launched.code).toBe(0);
+    try {
+      const s = spec("noring", [{ name: "stuck", host: "docker4", image: "lab/web:1" }]);
+      const plan = planLab(s);
+      const inputs = containerInputs(plan, plan.containers[0], connectionsOf(plan, s).docker4, {
+        attachMs: 3_000,
+      });
+      const env: OpsEnv = {
+        connect: (p) => getConnection(p),
+        log: () => undefined,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      };
+      const started = Date.now();
+      await expect(createContainer(env, inputs)).rejects.toThrow(
+        /docker4: gave up after 3(\.0)? ?s waiting for weave attach stuck \(an address from IPAM: waits while the ring has no consensus or no free address\)/,
+      );
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(await labContainers("docker4")).toEqual(["stuck"]);
+      // Delete knows no id (create never returned): it finds our labelled container by name.
+      await deleteContainer(env, {
+        ...inputs,
+        containerId: "",
+        ip: "",
+        cidr: "",
+        mac: "",
+        status: "running",
+        statusDetail: "",
+      });
+      expect(await labContainers("docker4")).toEqual([]);
+    } finally {
+      await lab.ssh("docker4", `${weave} reset --force`);
     }
   });
 });
