@@ -5,7 +5,7 @@
  * The CLI acts (launch, reset, connect, forget, rmpeer); the router API observes (`/report`
  * through the SSH port forward, milliseconds instead of a helper container per call).
  */
-import type { HostConnection } from "../remote/types";
+import type { ExecResult, HostConnection } from "../remote/types";
 import { checkCompat } from "../weave/compat";
 import { parseReport } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
@@ -114,6 +114,12 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const host = inputs.host;
   const t = inputs.timeouts.commandMs;
   const dv = dockerVersionCmd();
+  const vc = weaveCli(inputs.weave).version();
+  const readVersion = (): Promise<ExecResult> =>
+    conn.exec(vc.argv, { env: { ...weaveEnv(inputs), ...vc.env }, allowFailure: true, timeoutMs: t, what: "weave version" });
+  // Both are reads: ask them together (a weave call costs a helper container, ~1 s).
+  const early = inputs.weave.install === "present" ? readVersion() : undefined;
+  early?.catch(() => undefined);
   const d = await conn.exec(dv.argv, {
     env: dv.env,
     allowFailure: true,
@@ -148,13 +154,7 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   if (inputs.weave.install === "download") {
     await installScript(env, conn, inputs);
   }
-  const vc = weaveCli(inputs.weave).version();
-  const v = await conn.exec(vc.argv, {
-    env: { ...weaveEnv(inputs), ...vc.env },
-    allowFailure: true,
-    timeoutMs: t,
-    what: "weave version",
-  });
+  const v = await (early ?? readVersion());
   if (v.code !== 0) {
     throw routerError(
       host,
