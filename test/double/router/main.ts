@@ -29,6 +29,13 @@ async function main(): Promise<void> {
     deadGraceMs: Number(process.env.WEAVE_DOUBLE_DEAD_GRACE_MS ?? 30_000),
   });
   router.onFatal = (code) => process.exit(code);
+  // A bug in the double must not print a Node stack into a log that claims to be Weave's.
+  process.on("uncaughtException", (e) =>
+    log.line("ERRO", `double: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  process.on("unhandledRejection", (e) =>
+    log.line("ERRO", `double: ${e instanceof Error ? e.message : String(e)}`),
+  );
   try {
     await router.start();
     await startHttp(router);
