@@ -11,7 +11,7 @@
  * live lab holds it, the next free one (10.10.11.0, …) is used. An explicit `firstAddress` is
  * never moved: if its /24 is held, `createLab` fails naming the holder.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import { createHash } from "crypto";
 import { promises as fsp } from "fs";
 import * as fs from "fs";
@@ -39,6 +39,8 @@ import {
   cmdline,
   processStart,
   teardownLab,
+  labIsLive,
+  logEvent,
   writeRecord,
   LabRecord,
 } from "./state";
@@ -76,6 +78,11 @@ function findRepoRoot(from: string): string {
 /** Directory of the double's `weave` and `docker` executables, first on every lab session's PATH. */
 export const DOUBLE_PATH_DIR = path.join(REPO_ROOT, "test", "double", "path");
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/**
+ * How long a host's sshd and proxy may take to answer. Generous: on a loaded 2-CPU runner every
+ * sshd connection (a fork and re-exec of sshd) can take seconds.
+ */
+const READY_TIMEOUT_MS = 30_000;
 /** Port sshd listens on inside a host; port 22 is the delay proxy in front of it. */
 export const INNER_SSH_PORT = 2022;
 
@@ -219,14 +226,21 @@ async function checkTools(): Promise<void> {
   if (missing.length > 0) throw new Error(`the namespace lab needs: ${missing.join(", ")}`);
 }
 
-/** IPv4 addresses of this machine's own interfaces; lab bridges are left out (their /24 claims speak for them). */
-function rootAddresses(): string[] {
-  const out: string[] = [];
-  for (const [name, list] of Object.entries(os.networkInterfaces())) {
-    if (labIdOfResource(name)) continue;
-    for (const a of list ?? []) if (a.family === "IPv4") out.push(a.address);
+/**
+ * Interfaces of the root namespace with an IPv4 address starting with `prefix` ("10.10.10."),
+ * after removing bridges of labs whose owner is gone.
+ */
+function interfacesIn(prefix: string): string[] {
+  const find = (): string[] =>
+    Object.entries(os.networkInterfaces())
+      .filter(([, list]) => (list ?? []).some((a) => a.family === "IPv4" && a.address.startsWith(prefix)))
+      .map(([name]) => name);
+  const first = find();
+  for (const name of first) {
+    const other = labIdOfResource(name);
+    if (other && !labIsLive(other)) teardownLab(other);
   }
-  return out;
+  return first.length > 0 ? find() : first;
 }
 
 /** Build a namespace lab (needs root). Removes stale labs of interrupted runs first. */
@@ -291,19 +305,21 @@ async function buildLab(
   const ctl = path.join(dir, ".lab");
   fs.mkdirSync(ctl);
 
-  // Pick the /24.
-  const used = rootAddresses();
+  // Pick the /24: claim it, then make sure no interface of this machine already has an address in
+  // it (a lab bridge of a dead process is removed; anything else makes us try the next /24).
   let layout: LabLayout | undefined;
   const held: string[] = [];
   for (const n of candidateNets(wantNet, explicit)) {
     const prefix = `${n.join(".")}.`;
-    if (used.some((a) => a.startsWith(prefix))) {
-      held.push(`${prefix}0/24 (an interface of this machine has an address in it)`);
-      continue;
-    }
     const c = claimSubnet(n, id);
     if ("heldBy" in c) {
       held.push(`${prefix}0/24 (lab ${c.heldBy})`);
+      continue;
+    }
+    const clash = interfacesIn(prefix);
+    if (clash.length > 0) {
+      fs.rmSync(c.claim, { force: true });
+      held.push(`${prefix}0/24 (in use on ${clash.join(", ")})`);
       continue;
     }
     record.subnetClaim = c.claim;
@@ -324,9 +340,12 @@ async function buildLab(
   }));
   writeRecord(record);
 
+  const phase = phaseTimer(id);
   // Links and namespaces: one `ip` for the root side, one per namespace for the inside.
   const rootBatch = [
-    `link add ${layout.bridge} type bridge forward_delay 0 stp_state 0`,
+    // A fixed MAC: a bridge otherwise takes the lowest MAC of its ports and changes it when ports
+    // come and go, leaving hosts' ARP entries for the bridge address pointing nowhere for ~30 s.
+    `link add ${layout.bridge} address ${bridgeMac(id)} type bridge forward_delay 0 stp_state 0`,
     `addr add ${layout.bridgeAddress}/24 dev ${layout.bridge}`,
     `link set ${layout.bridge} up`,
   ];
@@ -341,6 +360,14 @@ async function buildLab(
     input: rootBatch.join("\n") + "\n",
     what: `lab ${id}: create bridge and namespaces`,
   });
+  logEvent(`bridge ${id} ${layout.cidr}`);
+  // Two bridges carrying one /24 would send part of the traffic into the wrong lab.
+  const routes = (await mustRun("ip", ["-4", "-o", "route", "show", layout.cidr])).stdout.trim().split("\n");
+  if (routes.length !== 1 || !routes[0].includes(` dev ${layout.bridge} `)) {
+    throw new Error(
+      `lab ${id}: ${layout.cidr} is routed to more than this lab's bridge: ${routes.join(" | ")}`,
+    );
+  }
   record.iptablesRules = await allowBridgedTraffic(layout.bridge);
   writeRecord(record);
   await mapLimit(layout.hosts, 8, (h) =>
@@ -350,6 +377,7 @@ async function buildLab(
     }),
   );
 
+  phase("links and namespaces");
   // Keys and files.
   const client = await generateKeyPair(path.join(ctl, "id_ed25519"), `weave-lab-test@${id}`);
   // mapLimit keeps input order, so hosts stay in layout order however the work interleaves.
@@ -401,6 +429,7 @@ async function buildLab(
   });
   const runtimes = new Map<string, HostRuntime>(prepared.map((r) => [r.layout.name, r]));
 
+  phase("keys and files");
   // The delay proxy, then every host's sshd and port-22 listener.
   const daemon = await startDelayDaemon(id, ctl, layout);
   record.daemonPid = daemon.pid;
@@ -420,7 +449,7 @@ async function buildLab(
       configFile: path.join(r.dir, "sshd_config"),
       logFile: path.join(r.dir, "sshd.log"),
       pidFile: path.join(r.dir, "sshd.pid"),
-      readyTimeoutMs: 10_000,
+      readyTimeoutMs: READY_TIMEOUT_MS,
       what: `${r.host.name}: sshd on ${r.host.address}:${INNER_SSH_PORT}`,
     });
   };
@@ -440,13 +469,36 @@ async function buildLab(
     );
     child.unref();
     r.socat = child;
-    await waitForBanner(r.host.address, 22, 10_000).catch((e: Error) => {
-      throw new Error(`${r.host.name}: ssh on ${r.host.address}:22 does not answer: ${e.message}`);
+    await waitForBanner(r.host.address, 22, READY_TIMEOUT_MS).catch((e: Error) => {
+      const alive = (c?: ChildProcess): string =>
+        c && c.exitCode === null && c.signalCode === null ? "running" : "exited";
+      const log = fs.existsSync(path.join(r.dir, "sshd.log"))
+        ? fs.readFileSync(path.join(r.dir, "sshd.log"), "utf8").trim().split("\n").slice(-3).join(" | ")
+        : "(none)";
+      let extra = "";
+      if (process.env.WEAVE_LAB_DEBUG) {
+        const sh = (c: string): string => {
+          try {
+            return execFileSync("sh", ["-c", c], { encoding: "utf8" });
+          } catch (x) {
+            return String(x);
+          }
+        };
+        extra = sh(
+          `set -x; ip -4 route; tail -30 ${LAB_ROOT}/events.log; ip route get ${r.host.address}; ip neigh show ${r.host.address}; ss -tnoi dst ${r.host.address}; ip -n ${r.layout.netns} -br link; ip -n ${r.layout.netns} -br addr; ip -n ${r.layout.netns} neigh; ip netns exec ${r.layout.netns} ss -tanoi; bridge link | grep ${id}; bridge fdb show br ${layout?.bridge}; ip -s link show ${r.layout.veth}; ip -n ${r.layout.netns} -s link show eth0; ps -o pid,stat,args -p ${daemon.pid}`,
+        );
+      }
+      throw new Error(
+        `${r.host.name}: ssh on ${r.host.address}:22 does not answer: ${e.message} (sshd ${alive(r.sshd)}, socat ${alive(child)}, sshd log: ${log})${extra}`,
+      );
     });
   };
+  phase("delay proxy");
   await mapLimit([...runtimes.values()], 8, async (r) => {
     await startServer(r);
+    phase(`${r.host.name} sshd`);
     await startListener(r);
+    phase(`${r.host.name} answers on :22`);
   });
 
   const get = (name: string): HostRuntime => {
@@ -548,6 +600,21 @@ export function isRouterCommand(cmd: string): boolean {
   );
 }
 
+/** A locally administered unicast MAC derived from the lab id (02:…). */
+export function bridgeMac(id: string): string {
+  const h = createHash("sha256").update(id).digest();
+  return ["02", "77", "6c", h[0], h[1], h[2]]
+    .map((b) => (typeof b === "string" ? b : b.toString(16).padStart(2, "0")))
+    .join(":");
+}
+
+/** With `WEAVE_LAB_DEBUG=1`, print how long each step of building lab `id` took (to stderr). */
+function phaseTimer(id: string): (what: string) => void {
+  if (!process.env.WEAVE_LAB_DEBUG) return () => undefined;
+  const t0 = Date.now();
+  return (what) => process.stderr.write(`weave-lab ${id}: ${what} at ${Date.now() - t0} ms\n`);
+}
+
 /** OpenSSH client arguments for a host (everything before the remote command). */
 export function sshArgs(
   h: Pick<LabHost, "sshHost" | "sshPort" | "user">,
@@ -622,8 +689,13 @@ async function startDelayDaemon(id: string, ctl: string, layout: LabLayout): Pro
   fs.closeSync(log);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(
-      () => reject(new Error(`lab ${id}: delay proxy not ready after 10 s (see ${ctl}/proxy.log)`)),
-      10_000,
+      () =>
+        reject(
+          new Error(
+            `lab ${id}: delay proxy not ready after ${READY_TIMEOUT_MS / 1000} s (see ${ctl}/proxy.log)`,
+          ),
+        ),
+      READY_TIMEOUT_MS,
     );
     let out = "";
     child.stdout?.on("data", (b: Buffer) => {

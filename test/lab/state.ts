@@ -203,6 +203,7 @@ export function leftoversOf(id: string): Leftovers {
 export function teardownLab(id: string): void {
   if (!LAB_ID_PATTERN.test(id)) throw new Error(`teardownLab: bad lab id ${JSON.stringify(id)}`);
   const record = readRecord(id);
+  logEvent(`teardown ${id} ${record?.cidr ?? "?"} owner ${record?.ownerPid ?? "?"}`);
   const problems: string[] = [];
   // Processes first: a namespace with processes in it outlives `ip netns del`, and so does its veth.
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -265,12 +266,30 @@ function ipBatch(lines: string[], problems: string[]): void {
   }
 }
 
+/**
+ * Append a line to `/run/weave-lab-test/events.log` (claims and teardowns of every process), the
+ * record to read when two labs seem to have met. Never fails the caller.
+ */
+export function logEvent(what: string): void {
+  try {
+    fs.appendFileSync(
+      path.join(LAB_ROOT, "events.log"),
+      `${new Date().toISOString()} pid ${process.pid} ${what}\n`,
+    );
+  } catch {
+    // diagnostics only
+  }
+}
+
 /** Remove the /24 claims held by lab `id`. */
 export function releaseClaims(id: string): void {
   for (const f of safeReaddir(SUBNET_DIR)) {
     const file = path.join(SUBNET_DIR, f);
     try {
-      if (fs.readFileSync(file, "utf8").trim() === id) fs.rmSync(file, { force: true });
+      if (fs.readFileSync(file, "utf8").trim() === id) {
+        fs.rmSync(file, { force: true });
+        logEvent(`release ${id} ${f}`);
+      }
     } catch {
       // gone meanwhile
     }
@@ -346,6 +365,7 @@ export function claimSubnet(net: readonly number[], id: string): { claim: string
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, id, { flag: "wx" });
+      logEvent(`claim ${id} ${net.join(".")}.0/24`);
       return { claim: file };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -358,6 +378,15 @@ export function claimSubnet(net: readonly number[], id: string): { claim: string
     }
     // An empty file is a claim being written this very moment.
     if (holder === "" || labIsLive(holder)) return { heldBy: holder || "(being created)" };
+    // The holder died after the last cleanup: its bridge may still carry this /24, and a second
+    // bridge with the same /24 would split the routes. Remove its whole lab, not just the claim.
+    if (LAB_ID_PATTERN.test(holder)) {
+      try {
+        teardownLab(holder);
+      } catch {
+        return { heldBy: `${holder} (dead, but could not be removed)` };
+      }
+    }
     fs.rmSync(file, { force: true });
   }
   return { heldBy: "(contended)" };
