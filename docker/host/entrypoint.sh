@@ -8,23 +8,27 @@ set -euo pipefail
 log() { echo "weave-lab-host[$(hostname)]: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-READY=/run/weave-lab/ready
-CACHE_DIR=/var/cache/weave-lab
-mkdir -p /run/weave-lab "$CACHE_DIR"
+# R and SSHD exist for test/unit/host-entrypoint.test.ts, which runs this script against a
+# scratch directory with fake daemons; in the image both keep their defaults.
+R="${WEAVE_LAB_HOST_ROOT:-}"
+SSHD="${WEAVE_LAB_SSHD:-/usr/sbin/sshd}"
+READY="$R/run/weave-lab/ready"
+CACHE_DIR="$R/var/cache/weave-lab"
+mkdir -p "$R/run/weave-lab" "$CACHE_DIR"
 rm -f "$READY"
 
 # 1. Keys. LocalLab uploads the per-stack host key and the client's public key before start.
 #    Never generate a host key here: it would not be the one weave-lab pins.
-[ -s /etc/ssh/ssh_host_ed25519_key ] || die "no host key at /etc/ssh/ssh_host_ed25519_key (LocalLab injects it); refusing to start sshd with an unpinned key"
-[ -s /root/.ssh/authorized_keys ] || die "no /root/.ssh/authorized_keys (LocalLab injects the client key)"
-chmod 600 /etc/ssh/ssh_host_ed25519_key /root/.ssh/authorized_keys
-chmod 700 /root/.ssh
+[ -s "$R/etc/ssh/ssh_host_ed25519_key" ] || die "no host key at /etc/ssh/ssh_host_ed25519_key (LocalLab injects it); refusing to start sshd with an unpinned key"
+[ -s "$R/root/.ssh/authorized_keys" ] || die "no /root/.ssh/authorized_keys (LocalLab injects the client key)"
+chmod 600 "$R/etc/ssh/ssh_host_ed25519_key" "$R/root/.ssh/authorized_keys"
+chmod 700 "$R/root/.ssh"
 
 # 2. iptables backend. weaveworks/weave 2.8.1 programs legacy iptables; if the inner dockerd used
 #    nft, Docker's FORWARD DROP policy would drop Weave traffic (reference G2). rajch 2.9.x
 #    defaults to nft, like current engines.
 if [ "${WEAVE_DISTRIBUTION:-weaveworks}" = weaveworks ] && command -v iptables-legacy >/dev/null 2>&1; then
-  legacy=/usr/local/sbin/.weave-lab-iptables-legacy
+  legacy="$R/usr/local/sbin/.weave-lab-iptables-legacy"
   mkdir -p "$legacy"
   for f in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
     target="$(command -v "$f-legacy" || true)"
@@ -36,13 +40,15 @@ if [ "${WEAVE_DISTRIBUTION:-weaveworks}" = weaveworks ] && command -v iptables-l
 fi
 
 # 3. sshd (foreground, logs to stderr) and the inner engine through the image's own dind entrypoint.
-/usr/sbin/sshd -D -e &
+"$SSHD" -D -e &
 sshd_pid=$!
 mirror_args=()
 [ -n "${REGISTRY_MIRROR:-}" ] && mirror_args=(--registry-mirror "$REGISTRY_MIRROR")
 dockerd-entrypoint.sh dockerd --host=unix:///var/run/docker.sock "${mirror_args[@]}" &
 dockerd_pid=$!
 trap 'kill -TERM "$sshd_pid" "$dockerd_pid" 2>/dev/null; wait' TERM INT
+# Whatever ends this script (a failed step included) ends the daemons too.
+trap 'kill -TERM "$sshd_pid" "$dockerd_pid" 2>/dev/null || true' EXIT
 
 deadline=$((SECONDS + 120))
 until docker version >/dev/null 2>&1; do
@@ -76,12 +82,18 @@ cache="$CACHE_DIR/${WEAVE_DISTRIBUTION:-weaveworks}-${WEAVE_VERSION:-unknown}.ta
 if ! docker image inspect lab/web:1 >/dev/null 2>&1; then
   root="$(mktemp -d)"
   mkdir -p "$root/bin" "$root/lib" "$root/tmp" "$root/www" "$root/etc"
-  cp /bin/busybox "$root/bin/"
-  # busybox is linked against musl on Alpine: copy the loader and libc it names.
-  ldd /bin/busybox 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u |
-    while read -r lib; do cp -L "$lib" "$root/lib/"; done
+  # The static busybox (package busybox-static) needs no libraries; the dynamic one needs musl's
+  # loader, which also serves as libc.
+  if [ -x "$R/bin/busybox.static" ]; then
+    cp "$R/bin/busybox.static" "$root/bin/busybox"
+  else
+    cp "$R/bin/busybox" "$root/bin/busybox"
+    ldd "$R/bin/busybox" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u |
+      while read -r lib; do cp -L "$lib" "$root/lib/"; done
+    for lib in "$R"/lib/libc.musl-*; do [ -e "$lib" ] && cp -a "$lib" "$root/lib/"; done
+  fi
   for applet in sh httpd ip hostname awk ping wget nslookup cat ls sleep; do ln -s busybox "$root/bin/$applet"; done
-  cp -R /usr/local/share/weave-lab/web/. "$root/www/"
+  cp -R "$R/usr/local/share/weave-lab/web/." "$root/www/"
   echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
   tar -C "$root" -c . | docker import \
     --change 'CMD ["/bin/httpd", "-f", "-v", "-p", "80", "-h", "/www"]' \
@@ -94,8 +106,8 @@ touch "$READY"
 log "ready: sshd on 22, Docker engine, Weave ${WEAVE_DISTRIBUTION:-weaveworks} ${WEAVE_VERSION:-?} images, lab/web:1"
 
 # Exit when either daemon does, so the container's restart policy takes over.
-wait -n "$sshd_pid" "$dockerd_pid"
-status=$?
+status=0
+wait -n "$sshd_pid" "$dockerd_pid" || status=$?
 log "a daemon exited (status $status); stopping"
 kill -TERM "$sshd_pid" "$dockerd_pid" 2>/dev/null || true
 exit "$status"

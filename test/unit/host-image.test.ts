@@ -46,7 +46,7 @@ describe("docker/host/Dockerfile", () => {
     expect(args("RUN").some((r) => r.includes("rm -f /etc/ssh/ssh_host_*"))).toBe(true);
     expect(args("RUN").some((r) => /ssh-keygen\s+-A|ssh-keygen.*-t/.test(r))).toBe(false);
     expect(read("entrypoint.sh")).not.toMatch(/ssh-keygen/);
-    expect(read("entrypoint.sh")).toContain('[ -s /etc/ssh/ssh_host_ed25519_key ] || die "no host key');
+    expect(read("entrypoint.sh")).toContain('[ -s "$R/etc/ssh/ssh_host_ed25519_key" ] || die "no host key');
   });
 
   it("configures sshd for key-only root login on the injected ed25519 host key", () => {
