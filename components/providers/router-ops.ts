@@ -116,7 +116,12 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const dv = dockerVersionCmd();
   const vc = weaveCli(inputs.weave).version();
   const readVersion = (): Promise<ExecResult> =>
-    conn.exec(vc.argv, { env: { ...weaveEnv(inputs), ...vc.env }, allowFailure: true, timeoutMs: t, what: "weave version" });
+    conn.exec(vc.argv, {
+      env: { ...weaveEnv(inputs), ...vc.env },
+      allowFailure: true,
+      timeoutMs: t,
+      what: "weave version",
+    });
   // Both are reads: ask them together (a weave call costs a helper container, ~1 s).
   const early = inputs.weave.install === "present" ? readVersion() : undefined;
   early?.catch(() => undefined);
@@ -408,16 +413,29 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
     secretEnv.WEAVE_PASSWORD = inputs.password;
   }
   env.log(`${inputs.host}: launching Weave router ${inputs.peerName} (${inputs.nickname})`);
-  let r;
-  try {
-    r = await conn.exec(argv, {
-      env: weaveEnv(inputs),
+  const run = (extraEnv: Record<string, string>): Promise<ExecResult> =>
+    conn.exec(argv, {
+      env: { ...weaveEnv(inputs), ...extraEnv },
       secretEnv,
       timeoutMs: inputs.timeouts.launchMs,
       what: "weave launch (the router to answer on 127.0.0.1:6784)",
     });
+  let r: ExecResult;
+  try {
+    r = await run({});
   } catch (e) {
-    throw await explainLaunchFailure(conn, inputs, e as Error);
+    const explained = await explainLaunchFailure(conn, inputs, e as Error);
+    // On kernels without fast datapath the first launch made a plain bridge; a relaunch that
+    // finds it dies unless told so (fixture 09). Weave keeps the IPAM data either way.
+    if (!BRIDGE_TYPE_MISMATCH.test(explained.message)) throw explained;
+    env.log(
+      `${inputs.host}: the existing weave bridge is a plain bridge (no fast datapath): relaunching with WEAVE_NO_FASTDP=1`,
+    );
+    try {
+      r = await run({ WEAVE_NO_FASTDP: "1" });
+    } catch (e2) {
+      throw await explainLaunchFailure(conn, inputs, e2 as Error);
+    }
   }
   const containerId = parseLaunchContainerId(r.stdout) ?? "";
   const report = await fetchReport(conn);
@@ -436,6 +454,9 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
     observedRange: report.ipam?.range ?? "",
   });
 }
+
+/** weaver's refusal of an existing bridge of another type (fixture 09). */
+const BRIDGE_TYPE_MISMATCH = /Existing bridge type "bridge" is different than requested "bridged_fastdp"/;
 
 /** Add the router's own log tail to a failed launch: Weave only says "has died" on stderr. */
 async function explainLaunchFailure(conn: HostConnection, inputs: RouterInputs, err: Error): Promise<Error> {
@@ -601,14 +622,12 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   await Promise.all(
     reachable.map(async (p) => {
       const f = weaveCli(olds.weave).forget([olds.address]);
-      await env
-        .connect(p.connection)
-        .exec(f.argv, {
-          env: { ...weaveEnv(olds), ...f.env },
-          timeoutMs: t,
-          what: "weave forget",
-          allowFailure: true,
-        });
+      await env.connect(p.connection).exec(f.argv, {
+        env: { ...weaveEnv(olds), ...f.env },
+        timeoutMs: t,
+        what: "weave forget",
+        allowFailure: true,
+      });
     }),
   );
 }

@@ -315,6 +315,34 @@ describe("router operations", () => {
     });
   });
 
+  test("a relaunch refused for the bridge type (sleeve-only kernel, fixture 09) is retried once with WEAVE_NO_FASTDP=1", async () => {
+    const h = freshHost("docker1");
+    const envs: Array<Record<string, string> | undefined> = [];
+    const inner = h.onExec;
+    h.onExec = (argv, o) => {
+      if (argv[1] === "launch") {
+        envs.push(o?.env);
+        if (!o?.env?.WEAVE_NO_FASTDP)
+          return fail(1, "The weave container has died. Consult the container logs for further details.");
+      }
+      if (argv[0] === "docker" && argv[1] === "logs") {
+        return {
+          code: 0,
+          stdout: "",
+          stderr:
+            'FATA: 2026/11/28 03:06:16.000000 Existing bridge type "bridge" is different than requested "bridged_fastdp". Please do \'weave reset\' and try again\n',
+          durationMs: 1,
+        };
+      }
+      return inner(argv, o);
+    };
+    const logs: string[] = [];
+    const out = await createRouter(envOf({ docker1: h }, logs), { ...inputsOf("docker1"), peers: [] });
+    expect(out.status).toBe("running");
+    expect(envs.map((e) => e?.WEAVE_NO_FASTDP ?? null)).toEqual([null, "1"]);
+    expect(logs.join("\n")).toContain("relaunching with WEAVE_NO_FASTDP=1");
+  });
+
   test("a running router of another lab is described by name and range; drift in flags is found", () => {
     const i = inputsOf("docker1");
     const foreign = describeForeign(i, undefined, {
