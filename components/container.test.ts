@@ -134,6 +134,7 @@ describe("the Container provider after serialisation", () => {
     const text = await serializeProvider(containerProvider);
     const inputs = {
       lab: "t",
+      networkFingerprint: "f1",
       key: "docker1/web1",
       name: "web1",
       host: "docker1",

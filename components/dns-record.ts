@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
-import type { DnsRecordPlan } from "./plan/types";
+import type { DnsRecordPlan, LabPlan } from "./plan/types";
 import { DnsRecordResource } from "./providers/dns-record";
 import { DEFAULT_CONTAINER_TIMEOUTS } from "./providers/container-types";
 import { weaveOf } from "./providers/container-ops";
@@ -29,20 +29,20 @@ export interface WeaveDnsRecordArgs {
 
 /** The provider inputs of a planned record (pure). */
 export function dnsRecordInputs(
-  lab: string,
+  plan: LabPlan,
   record: DnsRecordPlan,
-  weave: DnsRecordInputs["weave"],
   connection: DnsRecordInputs["connection"],
   commandMs = DEFAULT_CONTAINER_TIMEOUTS.commandMs,
 ): DnsRecordInputs {
   return {
-    lab,
+    lab: plan.name,
+    networkFingerprint: plan.network.fingerprint,
     key: record.key,
     host: record.host,
     fqdn: record.fqdn,
     ips: record.ips,
     connection,
-    weave,
+    weave: weaveOf(plan.network.weave),
     commandMs,
   };
 }
@@ -63,13 +63,7 @@ export class WeaveDnsRecord extends pulumi.ComponentResource {
         this,
       );
     }
-    const plain = dnsRecordInputs(
-      plan.name,
-      args.record,
-      weaveOf(plan.network.weave),
-      undefined as never,
-      args.commandMs,
-    );
+    const plain = dnsRecordInputs(plan, args.record, undefined as never, args.commandMs);
     this.resource = new DnsRecordResource(
       name,
       { ...plain, connection: pulumi.secret(args.network.connectionFor(args.record.host)) },

@@ -169,6 +169,17 @@ describe("container decisions (pure)", () => {
     });
   });
 
+  test("a router-wide change (another range: routers relaunched with IPAM reset) replaces every container", () => {
+    const other = planLab({
+      ...lab(),
+      network: { ...lab().network, allocRange: "172.16.0.0/16", defaultSubnet: "172.16.16.0/25" },
+    });
+    const base = inputsOf(plan, 0);
+    const moved = containerInputs(other, other.containers[0], base.connection);
+    expect(moved.networkFingerprint).not.toBe(base.networkFingerprint);
+    expect(diffContainer(outs(base), moved).replaces).toContain("networkFingerprint");
+  });
+
   test("a container a refresh found detached or stopped is rebuilt", () => {
     const base = inputsOf(plan, 0);
     expect(diffContainer({ ...outs(base), status: "detached", ip: "", cidr: "" }, base).replaces).toEqual([
@@ -214,6 +225,7 @@ describe("container decisions (pure)", () => {
     expect(addressesOf(entries, "docker1.weave.local", "weave:extern")).toEqual(["10.10.10.101"]);
     const rec: DnsRecordOutputs = {
       lab: "t",
+      networkFingerprint: "f1",
       key: "docker1/x.weave.local",
       host: "docker1",
       fqdn: "x.weave.local",
@@ -226,6 +238,7 @@ describe("container decisions (pure)", () => {
     };
     expect(diffDnsRecord(rec, { ...rec, ips: ["10.0.0.2"] })).toMatchObject({ changes: true, replaces: [] });
     expect(diffDnsRecord(rec, { ...rec, host: "docker2" }).replaces).toEqual(["host"]);
+    expect(diffDnsRecord(rec, { ...rec, networkFingerprint: "f2" }).replaces).toEqual(["networkFingerprint"]);
     expect(diffDnsRecord(rec, { ...rec })).toMatchObject({ changes: false, replaces: [] });
   });
 });

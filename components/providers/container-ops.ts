@@ -54,6 +54,7 @@ export function containerInputs(
   const w = plan.network.weave;
   const inputs: ContainerInputs = {
     lab: plan.name,
+    networkFingerprint: plan.network.fingerprint,
     key: c.key,
     name: c.name,
     host: c.host,
@@ -116,6 +117,7 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === 
  */
 export const REPLACE_FIELDS = [
   "lab",
+  "networkFingerprint",
   "key",
   "name",
   "host",

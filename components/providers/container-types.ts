@@ -30,6 +30,12 @@ export const DEFAULT_CONTAINER_TIMEOUTS: ContainerTimeouts = { attachMs: 120_000
  */
 export interface ContainerInputs {
   lab: string;
+  /**
+   * The network's fingerprint (`NetworkPlan.fingerprint`): router-wide facts. When it changes the
+   * routers are relaunched with IPAM reset, which takes every container off the network, so the
+   * container is replaced too.
+   */
+  networkFingerprint: string;
   /** `<host>/<name>`: unique in the lab, recorded as a Docker label to recognise our containers. */
   key: string;
   name: string;
@@ -72,6 +78,8 @@ export interface ContainerOutputs extends ContainerInputs {
 /** Inputs of one extra DNS record (`weave dns-add <ips> -h <fqdn>` on `host`). */
 export interface DnsRecordInputs {
   lab: string;
+  /** The network's fingerprint: relaunched routers lose their DNS entries, so the record is added again. */
+  networkFingerprint: string;
   /** `<host>/<fqdn>`. */
   key: string;
   host: string;

@@ -56,7 +56,9 @@ export function diffDnsRecord(
   olds: DnsRecordOutputs,
   news: DnsRecordInputs,
 ): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const replaces = (["lab", "key", "host", "fqdn"] as const).filter((k) => olds[k] !== news[k]);
+  const replaces = (["lab", "networkFingerprint", "key", "host", "fqdn"] as const).filter(
+    (k) => olds[k] !== news[k],
+  );
   const sameIps = JSON.stringify([...olds.ips].sort()) === JSON.stringify([...news.ips].sort());
   const changes =
     replaces.length > 0 ||

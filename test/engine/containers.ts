@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { LabPlan } from "../../components/plan/types";
-import { containerInputs, weaveOf } from "../../components/providers/container-ops";
+import { containerInputs } from "../../components/providers/container-ops";
 import { containerProvider } from "../../components/providers/container";
 import type { ContainerTimeouts } from "../../components/providers/container-types";
 import { dnsRecordProvider } from "../../components/providers/dns-record";
@@ -48,10 +48,7 @@ export function labResources(
     name: dnsRecordName(r.key),
     provider: opts.dnsRecordProvider ?? dnsRecordProvider,
     dependsOn: [GATE],
-    inputs: dnsRecordInputs(plan.name, r, weaveOf(plan.network.weave), conns[r.host]) as unknown as Record<
-      string,
-      unknown
-    >,
+    inputs: dnsRecordInputs(plan, r, conns[r.host]) as unknown as Record<string, unknown>,
   }));
   return { plan, resources: [...resources, ...containers, ...records] };
 }
