@@ -910,14 +910,14 @@ describe("topology", () => {
     );
   });
 
-  it("with --no-discovery a peer only talks to its own targets", async () => {
+  it("with --no-discovery everywhere peers only talk to their own targets", async () => {
     const port = nextPort();
-    await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"] });
+    await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--no-discovery", "--ipalloc-range", "172.16.16.0/24"] });
     const b = await start({
       net: NET,
       index: 2,
       port,
-      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+      args: ["--nickname", "b", "--no-discovery", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
     });
     await until("a-b", () => established(1)(b));
     const c = await start({
@@ -1018,5 +1018,39 @@ describe("scale", () => {
     const results = await Promise.all(hs.map((h, i) => call(h.api, "POST", `/ip/${id(100 + i)}`)));
     expect(new Set(results.map((r) => r.body)).size).toBe(8);
     expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe("discovery through inbound links (fixture 05)", () => {
+  it("docker3, told only of docker1, also connects to docker2 whose only link is its outbound one to docker1", async () => {
+    const port = nextPort();
+    const d1 = await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    const d2 = await start({
+      net: NET,
+      index: 2,
+      port,
+      args: ["--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
+    await until("d2-d1", () => established(1)(d2));
+    const d3 = await start({
+      net: NET,
+      index: 3,
+      port,
+      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
+    });
+    await until("d3 reaches d2", () => established(2)(d3));
+    const lines = (await get(d3, "/status/connections")).split("\n").filter(Boolean).sort();
+    expect(lines.map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual([
+      `-> ${ipOf(NET, 1)}:${port} established`,
+      `-> ${ipOf(NET, 2)}:${port} established`,
+    ]);
+    await until("d1 sees all", async () =>
+      (await get(d1, "/status")).includes("Peers: 3 (with 6 established connections)"),
+    );
   });
 });

@@ -26,6 +26,8 @@ export interface PeerRecord {
   shortId: number;
   version: number;
   connections: PeerConnectionView[];
+  /** Where the far end of each connection listens (inbound ones show an ephemeral port). */
+  listens: Record<string, string>;
 }
 
 /** A peer record on the wire: connections as `[name, address, outbound]` (a third of the JSON). */
@@ -35,7 +37,7 @@ interface WirePeer {
   uid: string;
   shortId: number;
   version: number;
-  conns: Array<[string, string, 0 | 1]>;
+  conns: Array<[string, string, 0 | 1, string]>;
 }
 
 function toWire(p: PeerRecord): WirePeer {
@@ -45,7 +47,7 @@ function toWire(p: PeerRecord): WirePeer {
     uid: p.uid,
     shortId: p.shortId,
     version: p.version,
-    conns: p.connections.map((c) => [c.Name, c.Address, c.Outbound ? 1 : 0]),
+    conns: p.connections.map((c) => [c.Name, c.Address, c.Outbound ? 1 : 0, p.listens[c.Name] ?? ""]),
   };
 }
 
@@ -217,6 +219,7 @@ export class Router {
       shortId: this.shortId,
       version: 0,
       connections: [],
+      listens: {},
     });
   }
 
@@ -582,7 +585,9 @@ export class Router {
     for (const p of this.peers.values()) {
       if (p.name === this.name) continue;
       for (const c of p.connections) {
-        if (c.Outbound && c.Name !== this.name) out.add(c.Address);
+        if (c.Name === this.name) continue;
+        const addr = c.Outbound ? c.Address : p.listens[c.Name];
+        if (addr) out.add(addr);
       }
     }
     return out;
@@ -808,6 +813,7 @@ export class Router {
         shortId: p.shortId,
         version: 0,
         connections: [],
+        listens: {},
       });
     this.log.info(`${this.label(c)}: connection fully established`);
     this.log.info(`sleeve ${this.label(c)}: Effective MTU verified at ${c.encrypted ? 1414 : 1438}`);
@@ -884,6 +890,9 @@ export class Router {
         Outbound: c.outbound,
         Established: true,
       }));
+    me.listens = {};
+    for (const c of this.conns.values())
+      if (c.state === "established" && c.peer && c.listenAddr) me.listens[c.peer.name] = c.listenAddr;
     me.version = ++this.version;
     if (lost) this.pruneUnreachable();
     this.queueGossip();
@@ -1004,6 +1013,7 @@ export class Router {
         Outbound: out === 1,
         Established: true,
       })),
+      listens: Object.fromEntries(w.conns.filter((x) => x[3]).map((x) => [x[0], x[3]])),
     }));
     for (const p of incoming)
       if (!sent.peers.has(p.name) || (this.peers.get(p.name)?.version ?? -1) <= p.version)
@@ -1069,9 +1079,13 @@ export class Router {
     for (const p of changed) {
       if (p.name === this.name) continue;
       for (const c of p.connections) {
-        if (!c.Outbound || c.Name === this.name || connected.has(c.Name)) continue;
-        const [host, port] = splitHostPort(c.Address, this.cfg.port);
-        if (!this.targets.has(`${host}:${port}`)) this.addTarget(c.Address, host, Number(port), false);
+        if (c.Name === this.name || connected.has(c.Name)) continue;
+        // Inbound connections show an ephemeral port; dial where that peer listens (fixture 05:
+        // docker3, told only of docker1, also connects to docker2).
+        const addr = c.Outbound ? c.Address : p.listens[c.Name];
+        if (!addr) continue;
+        const [host, port] = splitHostPort(addr, this.cfg.port);
+        if (!this.targets.has(`${host}:${port}`)) this.addTarget(addr, host, Number(port), false);
       }
     }
   }
