@@ -13,6 +13,7 @@ import { defaultOpsEnv } from "../components/providers/ops-env";
 import { fetchReport } from "../components/providers/router-ops";
 import { expectedFromGate } from "../components/providers/verdict-adapter";
 import type { GateInputs } from "../components/providers/types";
+import { parseReport } from "../components/weave/report";
 import { consensusVerdict } from "../components/weave/verdict";
 import { Engine } from "../test/engine/engine";
 import { GATE, networkResources, specForLab, DOUBLE_WEAVE } from "../test/engine/network";
@@ -126,18 +127,39 @@ export default async function (): Promise<BenchResult[]> {
     const expected = expectedFromGate(gate, { checkPrediction: true });
     const env = defaultOpsEnv();
     const polls: number[] = [];
+    const fetchMs: number[] = [];
+    const parseMs: number[] = [];
+    let bytes = 0;
     let healthy = true;
     for (let i = 0; i < 7; i++) {
       const [ms, v] = await timed(async () => consensusVerdict(expected, await observeAll(env, gate)));
       healthy = healthy && v.healthy;
       polls.push(ms);
+      // Where the time goes: the transfer of every report, then parsing them.
+      const [f, bodies] = await timed(() =>
+        Promise.all(
+          gate.hosts.map(
+            async (h) =>
+              (
+                await env
+                  .connect(h.connection)
+                  .http("GET", "/report", { headers: { Accept: "application/json" } })
+              ).body,
+          ),
+        ),
+      );
+      fetchMs.push(f);
+      bytes = bodies.reduce((a, b) => a + b.length, 0);
+      parseMs.push((await timed(async () => bodies.map((b) => parseReport(b))))[0]);
     }
     out.push({
       name: "network: one consensus poll of 32 hosts (32 × /report concurrently + verdict)",
       value: Math.round(median(polls)),
       unit: "ms",
       target: 200,
-      note: `median of 7 warm polls; verdict healthy: ${healthy}; 32-host up ${upError ? `failed (${upError})` : "passed"} in ${Math.round(upMs / 1000)} s`,
+      note:
+        `median of 7 warm polls; of which fetch ${Math.round(median(fetchMs))} ms for ${Math.round(bytes / 1024)} KiB of reports, parse ${Math.round(median(parseMs))} ms; ` +
+        `verdict healthy: ${healthy}; 32-host up ${upError ? `failed (${upError})` : "passed"} in ${Math.round(upMs / 1000)} s`,
     });
     await engine.destroy();
   } finally {
