@@ -416,6 +416,16 @@ describe("removing peers (fixture 16)", () => {
     expect(await call(b.api, "POST", `/ip/${id(9)}`)).toMatchObject({ status: 200, body: "cancelled" });
   });
 
+  it("the hand-over is sent before DELETE /peer answers, so killing the router right after loses nothing", async () => {
+    const [a, b] = await seededPair(nextPort());
+    expect((await call(b.api, "DELETE", "/peer")).status).toBe(204);
+    await b.stop();
+    running.splice(running.indexOf(b), 1);
+    await until("hand-over", async () =>
+      (await get(a, "/status/ipam")).includes("256 IPs (100.0% of total)"),
+    );
+  });
+
   it("a stopped peer's range is unreachable until one survivor runs rmpeer; the others catch up", async () => {
     const [a, b, c] = await seededPair(nextPort(), 3);
     await c.stop();
@@ -912,7 +922,12 @@ describe("topology", () => {
 
   it("with --no-discovery everywhere peers only talk to their own targets", async () => {
     const port = nextPort();
-    await start({ net: NET, index: 1, port, args: ["--nickname", "a", "--no-discovery", "--ipalloc-range", "172.16.16.0/24"] });
+    await start({
+      net: NET,
+      index: 1,
+      port,
+      args: ["--nickname", "a", "--no-discovery", "--ipalloc-range", "172.16.16.0/24"],
+    });
     const b = await start({
       net: NET,
       index: 2,

@@ -936,6 +936,12 @@ export class Router {
     }, GOSSIP_DELAY_MS);
   }
 
+  /** Send pending news now: `weave reset` kills the router half a second after `DELETE /peer`. */
+  flushGossip(): void {
+    if (this.stopped) return;
+    for (const c of this.conns.values()) if (c.state === "established") this.sendGossip(c);
+  }
+
   /** Full state on the next round to every neighbour (anti-entropy). */
   private forgetSent(): void {
     for (const c of this.conns.values()) c.sent = undefined;
@@ -1249,7 +1255,7 @@ export class Router {
       this.log.info(
         `[allocator ${this.name}] Handing over all ranges to ${heir}(${this.nicks.get(heir) ?? ""})`,
       );
-    this.queueGossip();
+    this.flushGossip();
   }
 
   /** `DELETE /peer/<name-or-nick>`. */
@@ -1260,7 +1266,7 @@ export class Router {
     for (const [n, nick] of this.nicks) if (nick === who) name = n;
     name = name ?? normalisePeerName(who);
     const n = name ? ipam.takeOver(name) : 0;
-    if (n > 0) this.queueGossip();
+    if (n > 0) this.flushGossip();
     return `${n} IPs taken over from ${who}\n`;
   }
 
