@@ -23,6 +23,13 @@ let outDir: string;
 
 beforeAll(async () => {
   lab = await getLab({ names: HOSTS, double: { cliDelayMs: 0 } });
+  // Real hosts (WEAVE_LAB_HOSTS) keep their own names: this suite speaks of the textbook's.
+  const names = lab.hosts.map((h) => h.name);
+  if (names.join() !== HOSTS.join()) {
+    throw new Error(
+      `this suite needs hosts named ${HOSTS.join(", ")} (in WEAVE_LAB_HOSTS); got ${names.join(", ")}`,
+    );
+  }
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-e2e-"));
 });
 
