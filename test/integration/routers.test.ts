@@ -219,6 +219,61 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     await expectClean(five);
   });
 
+  test("removing a host that cannot be reached, with forgetUnreachableOnDestroy: exactly one survivor takes its ranges over (rmpeer), all forget it, no unreachable owner remains", async () => {
+    if (lab.real)
+      throw new Error("this test needs the namespace lab's faults (not available with WEAVE_LAB_HOSTS)");
+    const engine = new Engine();
+    const name = `forget-${lab.id}`;
+    const three = ["host1", "host2", "host3"];
+    const mk = (hosts: string[]) =>
+      networkResources(
+        specForLab(lab, {
+          hosts,
+          name,
+          connectTimeoutSeconds: 3,
+          network: { allocRange: RANGE, consensusTimeoutSeconds: 30 },
+        }),
+        {
+          forgetUnreachableOnDestroy: true,
+        },
+      ).resources;
+    await engine.up(mk(three));
+    const gone = routerOut(engine, "host3").peerName;
+    await closeAll();
+    await lab.faults.cutLink("host3");
+    const mark = events.length;
+    try {
+      const steps = await engine.up(mk(["host1", "host2"]));
+      expect(names(steps)).toEqual(
+        [
+          `${GATE}:update`,
+          `${routerName("host1")}:update`,
+          `${routerName("host2")}:update`,
+          `${routerName("host3")}:delete`,
+        ].sort(),
+      );
+    } finally {
+      // Silence host3's router before it can reach its old peers again, then give the link back.
+      await lab.nsExec("host3", [DOUBLE_WEAVE, "reset", "--force"]);
+      await lab.faults.restoreLink("host3");
+    }
+    const rmpeers = execsSince(mark).filter((c) => / rmpeer /.test(c));
+    expect(rmpeers).toHaveLength(1);
+    expect(rmpeers[0]).toMatch(new RegExp(`^host[12]: .* rmpeer ${gone}$`));
+    for (const h of ["host1", "host2"]) {
+      // The survivor that ran rmpeer knows at once; the other learns it by gossip.
+      let owners = (await reportOf(h))?.ipam?.owners ?? [];
+      for (let i = 0; i < 40 && owners.some((o) => o.peer === gone); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        owners = (await reportOf(h))?.ipam?.owners ?? [];
+      }
+      expect(owners.filter((o) => !o.reachable || o.peer === gone)).toEqual([]);
+      expect(owners.reduce((a, o) => a + o.size, 0)).toBe(256);
+    }
+    await engine.destroy();
+    await expectClean(three);
+  });
+
   test("a host already running Weave with another range is refused naming the host and what runs there, and is left untouched; resetForeignRouters takes it over", async () => {
     const w = lab.real ? "weave" : DOUBLE_WEAVE;
     const foreign = await lab.ssh(
