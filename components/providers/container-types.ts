@@ -17,7 +17,10 @@ export interface ContainerWeave {
 export interface ContainerTimeouts {
   /** `weave attach`: blocks forever while IPAM has no ring or no free address. */
   attachMs: number;
-  /** Any other call (docker run/inspect/rm, weave ps/dns-args/dns-add/detach). */
+  /**
+   * Any other call (docker inspect/rm, weave ps/dns-args/dns-add/detach). `docker run` gets at
+   * least 300 000 ms whatever this says: it may pull the image first.
+   */
   commandMs: number;
 }
 
