@@ -32,7 +32,10 @@ const HOSTS = ["docker1", "docker2", "docker3", "docker4"];
 const EQUIVALENT: Record<string, Array<[RegExp, string]>> = {
   // README step 15: docker3's failure reason alternates between the handshake message and the reset.
   "15-docker3-weave-status-connections-no-password.txt": [
-    [/(?:no password specificed, but peer requested an encrypted connection|read tcp \S+: read: connection reset by peer)/, "<PASSWORD-MISMATCH-FAILURE>"],
+    [
+      /(?:no password specificed, but peer requested an encrypted connection|read tcp \S+: read: connection reset by peer)/,
+      "<PASSWORD-MISMATCH-FAILURE>",
+    ],
   ],
 };
 
@@ -68,7 +71,8 @@ function addressMap(lab: TestLab): Array<[string, string]> {
 
 function relocate(text: string, map: Array<[string, string]>): string {
   let s = text;
-  for (const [from, to] of map) if (to && from !== to) s = s.replace(new RegExp(`\\b${from.replace(/\./g, "\\.")}\\b`, "g"), to);
+  for (const [from, to] of map)
+    if (to && from !== to) s = s.replace(new RegExp(`\\b${from.replace(/\./g, "\\.")}\\b`, "g"), to);
   return s;
 }
 
@@ -106,8 +110,21 @@ function keyPaths(v: unknown, prefix = ""): Set<string> {
 
 interface ReportLike {
   Version?: string;
-  Router?: { Name?: string; NickName?: string; Encryption?: boolean; PeerDiscovery?: boolean; Targets?: string[]; Peers?: unknown[] };
-  IPAM?: { Range?: string; DefaultSubnet?: string; RangeNumIPs?: number; ActiveIPs?: number; Entries?: unknown[] | null };
+  Router?: {
+    Name?: string;
+    NickName?: string;
+    Encryption?: boolean;
+    PeerDiscovery?: boolean;
+    Targets?: string[];
+    Peers?: unknown[];
+  };
+  IPAM?: {
+    Range?: string;
+    DefaultSubnet?: string;
+    RangeNumIPs?: number;
+    ActiveIPs?: number;
+    Entries?: unknown[] | null;
+  };
   DNS?: { Domain?: string; Entries?: unknown[] | null };
 }
 
@@ -151,7 +168,11 @@ const ESSENTIAL_LOG_MESSAGES: RegExp[] = [
   /^panic: Assertion failure$/,
 ];
 
-function expectLogFaithful(step: Step, got: { code: number; stdout: string; stderr: string }, want: Fixture): void {
+function expectLogFaithful(
+  step: Step,
+  got: { code: number; stdout: string; stderr: string },
+  want: Fixture,
+): void {
   expect({ exit: got.code }).toEqual({ exit: want.exit });
   const wantLines = (want.stdout + want.stderr).split("\n").filter(Boolean);
   const gotLines = (got.stdout + got.stderr).split("\n").filter(Boolean);
@@ -160,13 +181,21 @@ function expectLogFaithful(step: Step, got: { code: number; stdout: string; stde
   // Lines outside the log format (a Go panic trace) are right only where the capture has them too.
   const captureAllLog = wantLines.every((l) => logMessage(l) !== undefined);
   const badFormat = captureAllLog ? gotLines.filter((l) => logMessage(l) === undefined) : [];
-  expect({ [`${step.file}: lines not in Weave's log format`]: badFormat }).toEqual({ [`${step.file}: lines not in Weave's log format`]: [] });
+  expect({ [`${step.file}: lines not in Weave's log format`]: badFormat }).toEqual({
+    [`${step.file}: lines not in Weave's log format`]: [],
+  });
   // Messages without level and time; other lines (a panic trace) as they are.
   const wantMsgs = wantLines.map((l) => logMessage(l) ?? l);
   const gotMsgs = gotLines.map((l) => logMessage(l) ?? l);
-  const essential = /\btail\b/.test(step.command) ? ESSENTIAL_LOG_MESSAGES : [...STARTUP_LOG_MESSAGES, ...ESSENTIAL_LOG_MESSAGES];
-  const missing = essential.filter((re) => wantMsgs.some((m) => re.test(m)) && !gotMsgs.some((m) => re.test(m))).map(String);
-  expect({ [`${step.file}: essential messages missing`]: missing }).toEqual({ [`${step.file}: essential messages missing`]: [] });
+  const essential = /\btail\b/.test(step.command)
+    ? ESSENTIAL_LOG_MESSAGES
+    : [...STARTUP_LOG_MESSAGES, ...ESSENTIAL_LOG_MESSAGES];
+  const missing = essential
+    .filter((re) => wantMsgs.some((m) => re.test(m)) && !gotMsgs.some((m) => re.test(m)))
+    .map(String);
+  expect({ [`${step.file}: essential messages missing`]: missing }).toEqual({
+    [`${step.file}: essential messages missing`]: [],
+  });
 }
 
 /** A command the double is meant to answer (weave/docker, possibly behind env assignments or `eval $(weave env)`). */
@@ -179,7 +208,12 @@ function replayable(command: string): boolean {
  * One replay: a fresh 4-host lab, the captures matching `prefixes` in capture order, each sent
  * over SSH and compared. `peerNames` lists names to keep unmasked (explicit `--name`s).
  */
-function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = [], exclude: Record<string, string> = {}): void {
+function replaySuite(
+  title: string,
+  prefixes: RegExp,
+  extraPeers: string[] = [],
+  exclude: Record<string, string> = {},
+): void {
   describe(title, () => {
     let lab: TestLab | undefined;
     let map: Array<[string, string]> = [];
@@ -190,7 +224,8 @@ function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = [],
       lab = await getLab({ hosts: 4, names: HOSTS });
       map = addressMap(lab);
       for (const h of lab.hosts) {
-        if (!h.home) throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
+        if (!h.home)
+          throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
         // Captured peer names; lost pings wait a tenth of the real time.
         tuneDouble(h.home, { peerName: CAPTURED_PEERS[h.name], timeScale: 0.1 });
       }
@@ -200,7 +235,13 @@ function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = [],
       if (!lab) return;
       const l = lab;
       // Stop routers before the namespaces go (teardown also kills them; this keeps logs quiet).
-      await Promise.all(l.hosts.map((h) => l.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
+      await Promise.all(
+        l.hosts.map((h) =>
+          l
+            .ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 })
+            .catch(() => undefined),
+        ),
+      );
       await l.destroy();
     });
 
@@ -235,7 +276,11 @@ function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = [],
         }
         const want = step.fixture as Fixture;
         if (/docker logs/.test(step.command)) {
-          expectLogFaithful(step, got, { ...want, stdout: relocate(want.stdout, map), stderr: relocate(want.stderr, map) });
+          expectLogFaithful(step, got, {
+            ...want,
+            stdout: relocate(want.stdout, map),
+            stderr: relocate(want.stderr, map),
+          });
           return;
         }
         const norm = (s: string): string => {
@@ -257,12 +302,26 @@ function replaySuite(title: string, prefixes: RegExp, extraPeers: string[] = [],
 const SEED_NAMES = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:04"];
 
 replaySuite("the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH", /^0[1-8]-/);
-replaySuite("the double replays seed mode: ring split by sorted names before any container (fixture 13)", /^13-/, SEED_NAMES);
+replaySuite(
+  "the double replays seed mode: ring split by sorted names before any container (fixture 13)",
+  /^13-/,
+  SEED_NAMES,
+);
 replaySuite("the double replays split brain: two one-peer rings refuse each other (fixture 17)", /^17-/);
-replaySuite("the double replays encryption: WEAVE_PASSWORD only in the router's env, mismatches fail (fixture 15)", /^15-/, [], {
-  "15-docker1-docker-inspect-weave.txt": "full `docker inspect`: the double keeps a documented subset of Docker's fields",
-});
-replaySuite("the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)", /^16-/, SEED_NAMES);
+replaySuite(
+  "the double replays encryption: WEAVE_PASSWORD only in the router's env, mismatches fail (fixture 15)",
+  /^15-/,
+  [],
+  {
+    "15-docker1-docker-inspect-weave.txt":
+      "full `docker inspect`: the double keeps a documented subset of Docker's fields",
+  },
+);
+replaySuite(
+  "the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)",
+  /^16-/,
+  SEED_NAMES,
+);
 
 /** Fastest of a few SSH round trips of one command (ms): the least disturbed by a loaded machine. */
 async function minMs(lab: TestLab, host: string, command: string, n = 4): Promise<number> {
@@ -286,7 +345,13 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
   afterAll(async () => {
     if (!lab) return;
     const l = lab;
-    await Promise.all(l.hosts.map((h) => l.ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 }).catch(() => undefined)));
+    await Promise.all(
+      l.hosts.map((h) =>
+        l
+          .ssh(h.name, "weave reset --force >/dev/null 2>&1; true", { timeoutMs: 30_000 })
+          .catch(() => undefined),
+      ),
+    );
     await l.destroy();
   });
 
@@ -298,7 +363,13 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     tuneDouble(home("docker1"), { cliDelayMs: 0 });
     const fast = await minMs(l, "docker1", "weave ps");
     // The delay is 650 ms; the bounds leave room for a busy machine, not for a missing delay.
-    expect({ slow, fast, docker, delayOn: slow - fast > 450 && slow - fast < 1500, dockerUndelayed: docker < slow - 400 }).toEqual({
+    expect({
+      slow,
+      fast,
+      docker,
+      delayOn: slow - fast > 450 && slow - fast < 1500,
+      dockerUndelayed: docker < slow - 400,
+    }).toEqual({
       slow,
       fast,
       docker,
@@ -309,8 +380,15 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
 
   test("a Docker engine with minimum API 1.24 refuses weave 2.8.1 (G1) but not the rajch build", async () => {
     const l = lab as TestLab;
-    tuneDouble(home("docker1"), { cliDelayMs: 0, dockerMinApiVersion: "1.24", dockerServerVersion: "25.0.3" });
-    const v = await l.ssh("docker1", "docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}'");
+    tuneDouble(home("docker1"), {
+      cliDelayMs: 0,
+      dockerMinApiVersion: "1.24",
+      dockerServerVersion: "25.0.3",
+    });
+    const v = await l.ssh(
+      "docker1",
+      "docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}'",
+    );
     expect(v.stdout).toBe("25.0.3 1.41 1.24\n");
     const refused = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
     expect({ code: refused.code, stdout: refused.stdout, stderr: refused.stderr }).toEqual({
@@ -325,7 +403,11 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     const img = await l.ssh("docker1", "docker inspect -f '{{.Config.Image}}' weave");
     expect(img.stdout).toBe("rajch/weave:2.8.1\n");
     await l.ssh("docker1", "weave reset");
-    tuneDouble(home("docker1"), { dockerMinApiVersion: "1.12", dockerServerVersion: "20.10.24+dfsg1", weaveDistribution: "weaveworks" });
+    tuneDouble(home("docker1"), {
+      dockerMinApiVersion: "1.12",
+      dockerServerVersion: "20.10.24+dfsg1",
+      weaveDistribution: "weaveworks",
+    });
   });
 
   test("a second launch exits 3, and the weave container follows its router process", async () => {
@@ -333,16 +415,28 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     tuneDouble(home("docker1"), { cliDelayMs: 0 });
     expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
     const again = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
-    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 3, stderr: "weave is already running; you can stop it with 'weave stop'.\n" });
-    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout).toBe("running true\n");
+    expect({ code: again.code, stderr: again.stderr }).toEqual({
+      code: 3,
+      stderr: "weave is already running; you can stop it with 'weave stop'.\n",
+    });
+    expect(
+      (await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout,
+    ).toBe("running true\n");
     await l.faults.killRouter("docker1");
-    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout).toBe("exited false\n");
+    expect(
+      (await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout,
+    ).toBe("exited false\n");
     const st = await l.ssh("docker1", "weave status");
-    expect({ code: st.code, stdout: st.stdout, stderr: st.stderr }).toEqual({ code: 1, stdout: "\n\n", stderr: "weave container is not running.\n" });
+    expect({ code: st.code, stdout: st.stdout, stderr: st.stderr }).toEqual({
+      code: 1,
+      stdout: "\n\n",
+      stderr: "weave container is not running.\n",
+    });
     const reset = await l.ssh("docker1", "weave reset");
     expect({ code: reset.code, stderr: reset.stderr }).toEqual({
       code: 1,
-      stderr: "ERROR: weave is not running; unable to remove from cluster.\nRe-launch weave before reset or use --force to override.\n",
+      stderr:
+        "ERROR: weave is not running; unable to remove from cluster.\nRe-launch weave before reset or use --force to override.\n",
     });
     expect((await l.ssh("docker1", "weave reset --force")).code).toBe(0);
     expect((await l.ssh("docker1", "docker ps -aq")).stdout).toBe("");
@@ -354,13 +448,22 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
     expect((await l.ssh("docker1", "weave stop")).code).toBe(0);
     const died = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
-    expect({ code: died.code, stderr: died.stderr }).toEqual({ code: 1, stderr: "The weave container has died. Consult the container logs for further details.\n" });
+    expect({ code: died.code, stderr: died.stderr }).toEqual({
+      code: 1,
+      stderr: "The weave container has died. Consult the container logs for further details.\n",
+    });
     const logs = await l.ssh("docker1", "docker logs weave");
-    expect(logs.stderr).toMatch(/^FATA: .* Existing bridge type "bridge" is different than requested "bridged_fastdp". Please do 'weave reset' and try again$/m);
-    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' weave")).stdout).toBe("exited 137\n");
+    expect(logs.stderr).toMatch(
+      /^FATA: .* Existing bridge type "bridge" is different than requested "bridged_fastdp". Please do 'weave reset' and try again$/m,
+    );
+    expect(
+      (await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' weave")).stdout,
+    ).toBe("exited 137\n");
     const ok = await l.ssh("docker1", "WEAVE_NO_FASTDP=1 weave launch --ipalloc-range 172.16.16.0/24");
     expect(ok.code).toBe(0);
-    expect((await l.ssh("docker1", "docker inspect -f '{{json .Args}}' weave")).stdout).toContain('"--no-fastdp"');
+    expect((await l.ssh("docker1", "docker inspect -f '{{json .Args}}' weave")).stdout).toContain(
+      '"--no-fastdp"',
+    );
     expect((await l.ssh("docker1", "weave reset")).code).toBe(0);
   });
 
@@ -370,18 +473,28 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     const a1 = l.hosts[0].address;
     expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
     expect((await l.ssh("docker2", `weave launch --ipalloc-range 172.16.16.0/24 ${a1}`)).code).toBe(0);
-    const r1 = await l.ssh("docker1", "eval $(weave env) && docker run -d --name=web1 lab/web:1", { timeoutMs: 60_000 });
-    const r2 = await l.ssh("docker2", "eval $(weave env) && docker run -d --name=web2 lab/web:1", { timeoutMs: 60_000 });
+    const r1 = await l.ssh("docker1", "eval $(weave env) && docker run -d --name=web1 lab/web:1", {
+      timeoutMs: 60_000,
+    });
+    const r2 = await l.ssh("docker2", "eval $(weave env) && docker run -d --name=web2 lab/web:1", {
+      timeoutMs: 60_000,
+    });
     expect({ r1: r1.code, r2: r2.code }).toEqual({ r1: 0, r2: 0 });
     const ip1 = (await l.ssh("docker1", "weave ps web1")).stdout.trim().split(" ")[2]?.replace(/\/.*/, "");
     const getent = await l.ssh("docker2", "docker exec web2 getent hosts web1");
     expect(getent.stdout.trim().split(/\s+/)).toEqual([ip1, "web1"]);
     const ping = await l.ssh("docker2", "docker exec web2 ping -c 2 web1");
-    expect({ code: ping.code, loss: /2 packets received, 0% packet loss/.test(ping.stdout) }).toEqual({ code: 0, loss: true });
+    expect({ code: ping.code, loss: /2 packets received, 0% packet loss/.test(ping.stdout) }).toEqual({
+      code: 0,
+      loss: true,
+    });
     const page = await l.ssh("docker2", "docker exec web2 wget -qO- http://web1/cgi-bin/host");
     expect(page.stdout).toContain(`hostname: web1\n`);
     expect((await l.ssh("docker1", "weave stop")).code).toBe(0);
     const lost = await l.ssh("docker2", `docker exec web2 ping -c 2 -W 1 ${ip1}`);
-    expect({ code: lost.code, loss: /0 packets received, 100% packet loss/.test(lost.stdout) }).toEqual({ code: 1, loss: true });
+    expect({ code: lost.code, loss: /0 packets received, 100% packet loss/.test(lost.stdout) }).toEqual({
+      code: 1,
+      loss: true,
+    });
   });
 });

@@ -7,7 +7,17 @@ import { inSubnet } from "./net";
 
 describe("docker double: run flags", () => {
   test("combined short flags, --name=, -e and the command after the image are kept literally", () => {
-    const o = parseRunArgs(["-dP", "--name=web2", "-e", "WEAVE_CIDR=net:172.16.16.128/25", "lab/web:1", "ping", "-c", "2", "web2"]);
+    const o = parseRunArgs([
+      "-dP",
+      "--name=web2",
+      "-e",
+      "WEAVE_CIDR=net:172.16.16.128/25",
+      "lab/web:1",
+      "ping",
+      "-c",
+      "2",
+      "web2",
+    ]);
     expect(o).toEqual({
       values: [
         ["--name", "web2"],
@@ -38,7 +48,9 @@ describe("docker double: table output", () => {
   });
 
   test("an empty docker ps -a is the header alone, padded to the minimum width", () => {
-    expect(table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]])).toBe(readFixture("07-docker4-docker-ps-a-after-reset.txt").stdout);
+    expect(table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]])).toBe(
+      readFixture("07-docker4-docker-ps-a-after-reset.txt").stdout,
+    );
   });
 
   test("ages read like Docker's HumanDuration", () => {
@@ -54,9 +66,15 @@ describe("docker double: table output", () => {
 });
 
 describe("docker double: Go templates", () => {
-  const v = { Server: { Version: "20.10.24+dfsg1", ApiVersion: "1.41", MinAPIVersion: "1.12" }, Config: { Env: ["A=1"] }, State: { Running: true } };
+  const v = {
+    Server: { Version: "20.10.24+dfsg1", ApiVersion: "1.41", MinAPIVersion: "1.12" },
+    Config: { Env: ["A=1"] },
+    State: { Running: true },
+  };
   test("fields, json and Go struct names that differ from the JSON tags", () => {
-    expect(renderTemplate("{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}", v)).toBe("20.10.24+dfsg1 1.41 1.12");
+    expect(renderTemplate("{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}", v)).toBe(
+      "20.10.24+dfsg1 1.41 1.12",
+    );
     expect(renderTemplate("{{json .Config.Env}} {{.State.Running}}", v)).toBe('["A=1"] true');
   });
   test("json escapes HTML characters as Go does", () => {
@@ -87,7 +105,9 @@ describe("weave double: script helpers", () => {
   });
 
   test("the last occurrence of a router flag wins (Go flag semantics)", () => {
-    expect(lastFlag(["--ipalloc-range", "10.32.0.0/12", "--ipalloc-range=172.16.16.0/24"], ["--ipalloc-range"])).toBe("172.16.16.0/24");
+    expect(
+      lastFlag(["--ipalloc-range", "10.32.0.0/12", "--ipalloc-range=172.16.16.0/24"], ["--ipalloc-range"]),
+    ).toBe("172.16.16.0/24");
   });
 
   test("Docker engines whose minimum API is above Weave's refuse it with the daemon's words (G1)", () => {
@@ -95,9 +115,18 @@ describe("weave double: script helpers", () => {
     expect(dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.24" })).toBe(
       "unable to connect to docker: API error (400): client version 1.18 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version",
     );
-    expect(dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.24", weaveDistribution: "rajch" })).toBeUndefined();
-    expect(dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.44", weaveDistribution: "rajch" })).toMatch(/client version 1.24 is too old/);
-    expect(dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.44", weaveDistribution: "rajch" }, { DOCKER_API_VERSION: "1.44" })).toBeUndefined();
+    expect(
+      dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.24", weaveDistribution: "rajch" }),
+    ).toBeUndefined();
+    expect(
+      dockerApiRefusal({ ...DEFAULT_CONFIG, dockerMinApiVersion: "1.44", weaveDistribution: "rajch" }),
+    ).toMatch(/client version 1.24 is too old/);
+    expect(
+      dockerApiRefusal(
+        { ...DEFAULT_CONFIG, dockerMinApiVersion: "1.44", weaveDistribution: "rajch" },
+        { DOCKER_API_VERSION: "1.44" },
+      ),
+    ).toBeUndefined();
   });
 
   test("subnet membership decides who can reach whom on the emulated wire", () => {

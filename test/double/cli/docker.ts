@@ -24,13 +24,7 @@ import { imageMeta } from "./images";
 import { sleep } from "./io";
 import { execInContainer } from "./net";
 import { proxyAttach, proxyDnsOn, weaveCidrOf } from "./proxy";
-import {
-  boolFlag,
-  Ctx,
-  DOCKER_BRIDGE_IP,
-  PROXY_SOCKET,
-  weaveArgs,
-} from "./weavecore";
+import { boolFlag, Ctx, DOCKER_BRIDGE_IP, PROXY_SOCKET, weaveArgs } from "./weavecore";
 
 const seeHelp = (cmd: string): string => `See 'docker ${cmd} --help'.`;
 
@@ -60,7 +54,14 @@ export function table(rows: string[][]): string {
     r.forEach((cell, i) => {
       if (i < r.length - 1) widths[i] = Math.max(widths[i] ?? 0, Math.max(10, [...cell].length + 3));
     });
-  return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell + " ".repeat(widths[i] - [...cell].length) : cell)).join("") + "\n").join("");
+  return rows
+    .map(
+      (r) =>
+        r
+          .map((cell, i) => (i < r.length - 1 ? cell + " ".repeat(widths[i] - [...cell].length) : cell))
+          .join("") + "\n",
+    )
+    .join("");
 }
 
 function commandOf(c: ContainerRecord): string {
@@ -93,7 +94,10 @@ function psRow(c: ContainerRecord, now: number, trunc: boolean): Record<string, 
   const cmd = JSON.stringify(commandOf(c));
   return {
     Command: trunc ? `"${ellipsis(commandOf(c), 20)}"` : cmd,
-    CreatedAt: new Date(Date.parse(c.Created)).toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC"),
+    CreatedAt: new Date(Date.parse(c.Created))
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, " +0000 UTC"),
     ID: trunc ? c.Id.slice(0, 12) : c.Id,
     Image: c.Config.Image,
     Labels: Object.entries(c.Config.Labels)
@@ -113,13 +117,65 @@ function psRow(c: ContainerRecord, now: number, trunc: boolean): Record<string, 
 
 /** Options of `docker run` that take a value (long and short names). */
 const RUN_VALUE_FLAGS = new Set([
-  "--name", "-e", "--env", "-p", "--publish", "--restart", "--dns", "--dns-search", "--net", "--network",
-  "-h", "--hostname", "--domainname", "-v", "--volume", "-l", "--label", "--entrypoint", "-w", "--workdir",
-  "-u", "--user", "--add-host", "--cap-add", "--cap-drop", "--pid", "-m", "--memory", "--log-driver",
-  "--log-opt", "--network-alias", "--volumes-from", "--env-file", "--ip", "--mac-address", "--device",
-  "--ulimit", "--security-opt", "--tmpfs", "--shm-size", "--cpus", "--stop-signal", "--runtime", "--init-path",
+  "--name",
+  "-e",
+  "--env",
+  "-p",
+  "--publish",
+  "--restart",
+  "--dns",
+  "--dns-search",
+  "--net",
+  "--network",
+  "-h",
+  "--hostname",
+  "--domainname",
+  "-v",
+  "--volume",
+  "-l",
+  "--label",
+  "--entrypoint",
+  "-w",
+  "--workdir",
+  "-u",
+  "--user",
+  "--add-host",
+  "--cap-add",
+  "--cap-drop",
+  "--pid",
+  "-m",
+  "--memory",
+  "--log-driver",
+  "--log-opt",
+  "--network-alias",
+  "--volumes-from",
+  "--env-file",
+  "--ip",
+  "--mac-address",
+  "--device",
+  "--ulimit",
+  "--security-opt",
+  "--tmpfs",
+  "--shm-size",
+  "--cpus",
+  "--stop-signal",
+  "--runtime",
+  "--init-path",
 ]);
-const RUN_BOOL_FLAGS = new Set(["-d", "--detach", "-P", "--publish-all", "--rm", "-i", "--interactive", "-t", "--tty", "--privileged", "--init", "--read-only"]);
+const RUN_BOOL_FLAGS = new Set([
+  "-d",
+  "--detach",
+  "-P",
+  "--publish-all",
+  "--rm",
+  "-i",
+  "--interactive",
+  "-t",
+  "--tty",
+  "--privileged",
+  "--init",
+  "--read-only",
+]);
 const SHORT_BOOL = new Set(["d", "P", "i", "t"]);
 const SHORT_VALUE = new Set(["e", "p", "h", "v", "l", "w", "u", "m"]);
 
@@ -132,9 +188,19 @@ interface RunOpts {
 
 function canonical(flag: string): string {
   const alias: Record<string, string> = {
-    "-e": "--env", "-p": "--publish", "-h": "--hostname", "-v": "--volume", "-l": "--label", "-w": "--workdir",
-    "-u": "--user", "-m": "--memory", "--network": "--net", "-d": "--detach", "-P": "--publish-all",
-    "-i": "--interactive", "-t": "--tty",
+    "-e": "--env",
+    "-p": "--publish",
+    "-h": "--hostname",
+    "-v": "--volume",
+    "-l": "--label",
+    "-w": "--workdir",
+    "-u": "--user",
+    "-m": "--memory",
+    "--network": "--net",
+    "-d": "--detach",
+    "-P": "--publish-all",
+    "-i": "--interactive",
+    "-t": "--tty",
   };
   return alias[flag] ?? flag;
 }
@@ -202,7 +268,11 @@ function isProxy(ctx: Ctx, hostOpt: string | undefined): boolean {
 
 /** Lowest free docker0 address (172.17.0.2 upwards) among running bridge containers. */
 function nextBridgeIp(home: string): string {
-  const used = new Set(listContainers(home).filter((c) => c.State.Running).map((c) => c.NetworkSettings.IPAddress));
+  const used = new Set(
+    listContainers(home)
+      .filter((c) => c.State.Running)
+      .map((c) => c.NetworkSettings.IPAddress),
+  );
   for (let n = 2; n < 65534; n++) {
     const ip = `172.17.${n >> 8}.${n & 255}`;
     if (!used.has(ip)) return ip;
@@ -217,7 +287,8 @@ function bridgeMac(ip: string): string {
 function nextHostPort(home: string): number {
   const used = new Set<number>();
   for (const c of listContainers(home))
-    for (const b of Object.values(c.NetworkSettings.Ports)) for (const x of b ?? []) used.add(Number(x.HostPort));
+    for (const b of Object.values(c.NetworkSettings.Ports))
+      for (const x of b ?? []) used.add(Number(x.HostPort));
   let p = 32768;
   while (used.has(p)) p++;
   return p;
@@ -314,11 +385,16 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
   let domainname = last(o, "--domainname") ?? "";
   let dns = all(o, "--dns");
   let dnsSearch = all(o, "--dns-search");
-  let entrypoint = last(o, "--entrypoint") !== undefined ? [last(o, "--entrypoint") as string] : meta.Entrypoint;
+  let entrypoint =
+    last(o, "--entrypoint") !== undefined ? [last(o, "--entrypoint") as string] : meta.Entrypoint;
   const cmd = o.cmd.length > 0 ? o.cmd : meta.Cmd;
   const weaveCidrEnv = weaveCidrOf(env);
   const rArgs = weaveArgs(ctx) ?? [];
-  const attachViaProxy = viaProxy && proxyAttaches(netMode) && weaveCidrEnv !== "none" && !(weaveCidrEnv === undefined && rArgs.includes("--no-default-ipalloc"));
+  const attachViaProxy =
+    viaProxy &&
+    proxyAttaches(netMode) &&
+    weaveCidrEnv !== "none" &&
+    !(weaveCidrEnv === undefined && rArgs.includes("--no-default-ipalloc"));
   const dnsOn = proxyDnsOn(ctx);
   if (attachViaProxy) {
     // What Weave's create interceptor does (proxy/create_container_interceptor.go, §9.4/§9.6).
@@ -350,7 +426,9 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
     const bindings: ContainerRecord["HostConfig"]["PortBindings"] = {};
     for (const p of all(o, "--publish")) {
       const parts = p.split(":");
-      const cport = parts[parts.length - 1].includes("/") ? parts[parts.length - 1] : `${parts[parts.length - 1]}/tcp`;
+      const cport = parts[parts.length - 1].includes("/")
+        ? parts[parts.length - 1]
+        : `${parts[parts.length - 1]}/tcp`;
       const hostPort = parts.length >= 2 ? parts[parts.length - 2] : "";
       const hostIp = parts.length === 3 ? parts[0] : "";
       bindings[cport] = [{ HostIp: hostIp, HostPort: hostPort }];
@@ -358,9 +436,14 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
     if (netMode !== "host" && netMode !== "none") {
       let next = nextHostPort(ctx.home);
       for (const [cport, b] of Object.entries(bindings)) {
-        ports[cport] = b.map((x) => ({ HostIp: x.HostIp || "0.0.0.0", HostPort: x.HostPort || String(next++) }));
+        ports[cport] = b.map((x) => ({
+          HostIp: x.HostIp || "0.0.0.0",
+          HostPort: x.HostPort || String(next++),
+        }));
       }
-      if (publishAll) for (const ep of meta.ExposedPorts) if (!ports[ep]) ports[ep] = [{ HostIp: "0.0.0.0", HostPort: String(next++) }];
+      if (publishAll)
+        for (const ep of meta.ExposedPorts)
+          if (!ports[ep]) ports[ep] = [{ HostIp: "0.0.0.0", HostPort: String(next++) }];
       // Exposed but unpublished ports show as `80/tcp` in docker ps.
       for (const ep of meta.ExposedPorts) if (!(ep in ports)) ports[ep] = null;
     }
@@ -374,7 +457,14 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
       Created: now,
       Path: full[0] ?? "",
       Args: full.slice(1),
-      State: { Status: "running", Running: true, Pid: 0, ExitCode: 0, StartedAt: now, FinishedAt: "0001-01-01T00:00:00Z" },
+      State: {
+        Status: "running",
+        Running: true,
+        Pid: 0,
+        ExitCode: 0,
+        StartedAt: now,
+        FinishedAt: "0001-01-01T00:00:00Z",
+      },
       Image: `sha256:${id.split("").reverse().join("")}`,
       Config: {
         Hostname: hostname ?? id.slice(0, 12),
@@ -383,7 +473,9 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
         Cmd: cmd,
         Entrypoint: entrypoint,
         Image: o.image,
-        Labels: Object.fromEntries(all(o, "--label").map((l) => [l.split("=")[0], l.split("=").slice(1).join("=")])),
+        Labels: Object.fromEntries(
+          all(o, "--label").map((l) => [l.split("=")[0], l.split("=").slice(1).join("=")]),
+        ),
       },
       HostConfig: {
         RestartPolicy: { Name: restart.split(":")[0], MaximumRetryCount: Number(restart.split(":")[1] ?? 0) },
@@ -423,7 +515,13 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
     else {
       const cur = findContainer(ctx.home, id);
       if (cur) {
-        cur.State = { ...cur.State, Status: "exited", Running: false, ExitCode: code, FinishedAt: dockerTime() };
+        cur.State = {
+          ...cur.State,
+          Status: "exited",
+          Running: false,
+          ExitCode: code,
+          FinishedAt: dockerTime(),
+        };
         cur.NetworkSettings.IPAddress = "";
         saveContainer(ctx.home, cur);
       }
@@ -433,7 +531,18 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
 }
 
 const ADJ = ["admiring", "brave", "clever", "eager", "focused", "happy", "jolly", "keen", "nifty", "quirky"];
-const NOUN = ["turing", "hopper", "lovelace", "curie", "darwin", "euler", "gauss", "noether", "ritchie", "shannon"];
+const NOUN = [
+  "turing",
+  "hopper",
+  "lovelace",
+  "curie",
+  "darwin",
+  "euler",
+  "gauss",
+  "noether",
+  "ritchie",
+  "shannon",
+];
 function generatedName(id: string): string {
   const n = parseInt(id.slice(0, 4), 16);
   return `${ADJ[n % ADJ.length]}_${NOUN[Math.floor(n / 10) % NOUN.length]}`;
@@ -466,7 +575,10 @@ function ps(ctx: Ctx, args: string[]): number {
     const [k, v] = [f.split("=")[0], f.split("=").slice(1).join("=")];
     if (k === "name") list = list.filter((c) => c.Name.slice(1).includes(v));
     else if (k === "status") list = list.filter((c) => c.State.Status === v);
-    else if (k === "label") list = list.filter((c) => (v.includes("=") ? c.Config.Labels[v.split("=")[0]] === v.split("=")[1] : v in c.Config.Labels));
+    else if (k === "label")
+      list = list.filter((c) =>
+        v.includes("=") ? c.Config.Labels[v.split("=")[0]] === v.split("=")[1] : v in c.Config.Labels,
+      );
     else if (k === "id") list = list.filter((c) => c.Id.startsWith(v));
   }
   if (quiet) {
@@ -513,7 +625,9 @@ function inspect(ctx: Ctx, args: string[]): number {
     else refs.push(a);
   }
   if (refs.length === 0) {
-    ctx.io.errLine(`"docker inspect" requires at least 1 argument.\n${seeHelp("inspect")}\n\nUsage:  docker inspect [OPTIONS] NAME|ID [NAME|ID...]\n\nReturn low-level information on Docker objects`);
+    ctx.io.errLine(
+      `"docker inspect" requires at least 1 argument.\n${seeHelp("inspect")}\n\nUsage:  docker inspect [OPTIONS] NAME|ID [NAME|ID...]\n\nReturn low-level information on Docker objects`,
+    );
     return 1;
   }
   const found: Record<string, unknown>[] = [];
@@ -564,7 +678,14 @@ async function stopContainer(ctx: Ctx, c: ContainerRecord, signal: NodeJS.Signal
   withLock(ctx.home, () => {
     const cur = findContainer(ctx.home, c.Id);
     if (cur && cur.State.Status === "running") {
-      cur.State = { ...cur.State, Status: "exited", Running: false, Pid: 0, ExitCode: signal === "SIGKILL" ? 137 : 0, FinishedAt: dockerTime() };
+      cur.State = {
+        ...cur.State,
+        Status: "exited",
+        Running: false,
+        Pid: 0,
+        ExitCode: signal === "SIGKILL" ? 137 : 0,
+        FinishedAt: dockerTime(),
+      };
       cur.NetworkSettings.IPAddress = "";
       saveContainer(ctx.home, cur);
     }
@@ -582,7 +703,9 @@ async function stop(ctx: Ctx, args: string[], cmd: "stop" | "kill"): Promise<num
       continue;
     }
     if (cmd === "kill" && c.State.Status !== "running") {
-      ctx.io.errLine(`Error response from daemon: Cannot kill container: ${r}: Container ${c.Id} is not running`);
+      ctx.io.errLine(
+        `Error response from daemon: Cannot kill container: ${r}: Container ${c.Id} is not running`,
+      );
       code = 1;
       continue;
     }
@@ -596,7 +719,9 @@ async function rm(ctx: Ctx, args: string[]): Promise<number> {
   const force = args.some((a) => a === "-f" || a === "--force" || /^-[a-z]*f[a-z]*$/.test(a));
   const refs = args.filter((a) => !a.startsWith("-"));
   if (refs.length === 0) {
-    ctx.io.errLine(`"docker rm" requires at least 1 argument.\n${seeHelp("rm")}\n\nUsage:  docker rm [OPTIONS] CONTAINER [CONTAINER...]\n\nRemove one or more containers`);
+    ctx.io.errLine(
+      `"docker rm" requires at least 1 argument.\n${seeHelp("rm")}\n\nUsage:  docker rm [OPTIONS] CONTAINER [CONTAINER...]\n\nRemove one or more containers`,
+    );
     return 1;
   }
   let code = 0;
@@ -609,7 +734,9 @@ async function rm(ctx: Ctx, args: string[]): Promise<number> {
     }
     if (c.State.Status === "running") {
       if (!force) {
-        ctx.io.errLine(`Error response from daemon: You cannot remove a running container ${c.Id}. Stop the container before attempting removal or force remove`);
+        ctx.io.errLine(
+          `Error response from daemon: You cannot remove a running container ${c.Id}. Stop the container before attempting removal or force remove`,
+        );
         code = 1;
         continue;
       }
@@ -627,13 +754,17 @@ async function start(ctx: Ctx, args: string[]): Promise<number> {
   for (const r of refs) {
     const c = findContainer(ctx.home, r);
     if (!c) {
-      ctx.io.errLine(`Error response from daemon: No such container: ${r}\nError: failed to start containers: ${r}`);
+      ctx.io.errLine(
+        `Error response from daemon: No such container: ${r}\nError: failed to start containers: ${r}`,
+      );
       code = 1;
       continue;
     }
     if (c.Name === `/${ctx.containerName}` && c.State.Status !== "running") {
       // The router cannot be restarted by the docker double: its process is gone.
-      ctx.io.errLine(`Error response from daemon: the double cannot restart the router; use weave launch\nError: failed to start containers: ${r}`);
+      ctx.io.errLine(
+        `Error response from daemon: the double cannot restart the router; use weave launch\nError: failed to start containers: ${r}`,
+      );
       code = 1;
       continue;
     }
@@ -678,7 +809,8 @@ function logs(ctx: Ctx, args: string[]): number {
   if (tail !== undefined && Number.isFinite(tail) && tail >= 0) {
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
-    text = lines.slice(Math.max(0, lines.length - tail)).join("\n") + (lines.length > 0 && tail > 0 ? "\n" : "");
+    text =
+      lines.slice(Math.max(0, lines.length - tail)).join("\n") + (lines.length > 0 && tail > 0 ? "\n" : "");
   }
   // Weave logs to stderr, so `docker logs weave` has an empty stdout (fixture 06).
   ctx.io.err(text);
@@ -694,7 +826,9 @@ async function exec(ctx: Ctx, args: string[]): Promise<number> {
   const ref = args[i];
   const cmd = args.slice(i + 1);
   if (!ref || cmd.length === 0) {
-    ctx.io.errLine(`"docker exec" requires at least 2 arguments.\n${seeHelp("exec")}\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container`);
+    ctx.io.errLine(
+      `"docker exec" requires at least 2 arguments.\n${seeHelp("exec")}\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container`,
+    );
     return 1;
   }
   const c = findContainer(ctx.home, ref);
@@ -801,12 +935,28 @@ function info(ctx: Ctx, args: string[]): number {
     ContainersStopped: cs.length - running,
     Images: new Set(cs.map((c) => c.Config.Image)).size,
     Driver: "overlay2",
-    DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", "false"]],
+    DriverStatus: [
+      ["Backing Filesystem", "extfs"],
+      ["Supports d_type", "true"],
+      ["Native Overlay Diff", "true"],
+      ["userxattr", "false"],
+    ],
     Plugins: {
       Volume: ["local"],
       Network: ["bridge", "host", "ipvlan", "macvlan", "null", "overlay", ...(weaveUp ? ["weavemesh"] : [])],
       Authorization: null,
-      Log: ["awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local", "logentries", "splunk", "syslog"],
+      Log: [
+        "awslogs",
+        "fluentd",
+        "gcplogs",
+        "gelf",
+        "journald",
+        "json-file",
+        "local",
+        "logentries",
+        "splunk",
+        "syslog",
+      ],
     },
     MemoryLimit: true,
     SwapLimit: true,
@@ -840,7 +990,9 @@ function info(ctx: Ctx, args: string[]): number {
     }
     return 0;
   }
-  ctx.io.line(`Client:\n Context:    default\n\nServer:\n Containers: ${o.Containers}\n  Running: ${running}\n Server Version: ${o.ServerVersion}\n Cgroup Version: 1`);
+  ctx.io.line(
+    `Client:\n Context:    default\n\nServer:\n Containers: ${o.Containers}\n  Running: ${running}\n Server Version: ${o.ServerVersion}\n Cgroup Version: 1`,
+  );
   return 0;
 }
 
@@ -862,4 +1014,3 @@ function network(ctx: Ctx, args: string[]): number {
   ctx.io.out(table(rows));
   return 0;
 }
-

@@ -60,7 +60,8 @@ function goType(v: TemplateValue): string {
 function tokens(expr: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (const m of expr.matchAll(re)) out.push(m[1] !== undefined ? JSON.stringify(JSON.parse(`"${m[1]}"`)) : m[2]);
+  for (const m of expr.matchAll(re))
+    out.push(m[1] !== undefined ? JSON.stringify(JSON.parse(`"${m[1]}"`)) : m[2]);
   return out;
 }
 

@@ -13,7 +13,12 @@ export interface ImageMeta {
 }
 
 const KNOWN: Record<string, ImageMeta> = {
-  "lab/web:1": { Entrypoint: null, Cmd: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"], ExposedPorts: ["80/tcp"], serves: true },
+  "lab/web:1": {
+    Entrypoint: null,
+    Cmd: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"],
+    ExposedPorts: ["80/tcp"],
+    serves: true,
+  },
   "weaveworks/weave": { Entrypoint: ["/home/weave/weaver"], Cmd: null, ExposedPorts: [], serves: false },
   "weaveworks/weaveexec": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
   "weaveworks/weavedb": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
@@ -31,5 +36,7 @@ export function normaliseImage(image: string): string {
 export function imageMeta(image: string): ImageMeta {
   const full = normaliseImage(image);
   const repo = full.replace(/:[^/:]*$/, "");
-  return KNOWN[full] ?? KNOWN[repo] ?? { Entrypoint: null, Cmd: ["/bin/sh"], ExposedPorts: [], serves: false };
+  return (
+    KNOWN[full] ?? KNOWN[repo] ?? { Entrypoint: null, Cmd: ["/bin/sh"], ExposedPorts: [], serves: false }
+  );
 }

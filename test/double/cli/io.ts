@@ -36,7 +36,12 @@ export function runMain(main: () => Promise<number>): void {
     .catch((e: unknown) => {
       if (e instanceof Exit) return e.code;
       // A stack only on request: the message already says what is wrong (e.g. no WEAVE_DOUBLE_HOME).
-      const detail = e instanceof Error ? (process.env.WEAVE_DOUBLE_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+      const detail =
+        e instanceof Error
+          ? process.env.WEAVE_DOUBLE_DEBUG
+            ? (e.stack ?? e.message)
+            : e.message
+          : String(e);
       process.stderr.write(`double: ${detail}\n`);
       return 99;
     })
@@ -53,8 +58,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** What one HTTP call to the router gave: an answer, or curl's failure to connect. */
 export type HttpOutcome =
-  | { kind: "http"; status: number; body: string }
-  | { kind: "curl"; code: number; message: string };
+  { kind: "http"; status: number; body: string } | { kind: "curl"; code: number; message: string };
 
 /**
  * One request to the router, like the script's `curl --connect-timeout 3 -s -S`: no overall
@@ -68,7 +72,9 @@ export function routerRequest(
 ): Promise<HttpOutcome> {
   const [host, portStr] = addr.split(":");
   const port = Number(portStr);
-  const body = opts.form ? opts.form.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&") : undefined;
+  const body = opts.form
+    ? opts.form.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
+    : undefined;
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (body !== undefined) {
     headers["Content-Type"] = "application/x-www-form-urlencoded";
@@ -85,8 +91,12 @@ export function routerRequest(
     const req = http.request({ host, port, method, path: urlPath, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => finish({ kind: "http", status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", (e) => finish({ kind: "curl", code: 56, message: `curl: (56) Recv failure: ${e.message}` }));
+      res.on("end", () =>
+        finish({ kind: "http", status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", (e) =>
+        finish({ kind: "curl", code: 56, message: `curl: (56) Recv failure: ${e.message}` }),
+      );
     });
     const connectTimer = setTimeout(() => {
       req.destroy();
@@ -96,7 +106,11 @@ export function routerRequest(
     req.on("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
       if (e.code === "ECONNREFUSED") {
-        finish({ kind: "curl", code: 7, message: `curl: (7) Failed to connect to ${host} port ${port} after 0 ms: Connection refused` });
+        finish({
+          kind: "curl",
+          code: 7,
+          message: `curl: (7) Failed to connect to ${host} port ${port} after 0 ms: Connection refused`,
+        });
       } else {
         finish({ kind: "curl", code: 56, message: `curl: (56) ${e.message}` });
       }

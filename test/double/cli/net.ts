@@ -39,7 +39,12 @@ function broadcast(cidr: string): string {
 }
 
 /** Minimal DNS A query over UDP; undefined when no server answered in time. */
-export function dnsQueryA(server: string, port: number, name: string, timeoutMs = 1500): Promise<{ rcode: number; ips: string[] } | undefined> {
+export function dnsQueryA(
+  server: string,
+  port: number,
+  name: string,
+  timeoutMs = 1500,
+): Promise<{ rcode: number; ips: string[] } | undefined> {
   const qname = name.endsWith(".") ? name : `${name}.`;
   const labels = qname.split(".").filter(Boolean);
   const id = Math.floor(Math.random() * 65535);
@@ -114,7 +119,10 @@ function dnsServers(ctx: Ctx): Array<[string, number]> {
 }
 
 /** Ask the local weaveDNS; undefined when it does not answer at all. */
-export async function weaveDnsLookup(ctx: Ctx, name: string): Promise<{ rcode: number; ips: string[] } | undefined> {
+export async function weaveDnsLookup(
+  ctx: Ctx,
+  name: string,
+): Promise<{ rcode: number; ips: string[] } | undefined> {
   for (const [h, p] of dnsServers(ctx)) {
     const r = await dnsQueryA(h, p, name, 800);
     if (r) return r;
@@ -130,7 +138,12 @@ function resolvConf(c: ContainerRecord): string {
   let s = "";
   const search = c.HostConfig.DnsSearch.filter((x) => x !== ".");
   if (search.length > 0) s += `search ${search.join(" ")}\n`;
-  if (c.HostConfig.NetworkMode !== "default" && c.HostConfig.NetworkMode !== "bridge" && c.HostConfig.NetworkMode !== "none" && c.HostConfig.Dns.length === 0) {
+  if (
+    c.HostConfig.NetworkMode !== "default" &&
+    c.HostConfig.NetworkMode !== "bridge" &&
+    c.HostConfig.NetworkMode !== "none" &&
+    c.HostConfig.Dns.length === 0
+  ) {
     // User-defined networks (the plugin's `weave`) use Docker's embedded resolver.
     return s + "nameserver 127.0.0.11\noptions ndots:0\n";
   }
@@ -151,13 +164,19 @@ function etcHosts(c: ContainerRecord): string {
     s += `${pad("127.0.0.1")}localhost\n${pad("::1")}ip6-localhost ip6-loopback\n${pad("fe00::0")}ip6-localnet\n${pad("ff00::0")}ip6-mcastprefix\n${pad("ff02::1")}ip6-allnodes\n${pad("ff02::2")}ip6-allrouters\n`;
     return s + "# created by Weave - END\n\n";
   }
-  let s = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
-  if (c.NetworkSettings.IPAddress) s += `${c.NetworkSettings.IPAddress}\t${fqdn === host ? host : `${fqdn} ${host}`}\n`;
+  let s =
+    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+  if (c.NetworkSettings.IPAddress)
+    s += `${c.NetworkSettings.IPAddress}\t${fqdn === host ? host : `${fqdn} ${host}`}\n`;
   return s;
 }
 
 /** `ip addr` as busybox prints it (interface indexes are arbitrary, as in a real container). */
-function ipAddr(c: ContainerRecord, v4only: boolean, dev?: string): { out: string; err: string; code: number } {
+function ipAddr(
+  c: ContainerRecord,
+  v4only: boolean,
+  dev?: string,
+): { out: string; err: string; code: number } {
   const base = 2 * (c.Seq % 40) + 6;
   const blocks: Array<{ name: string; text: string }> = [];
   let lo = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n";
@@ -197,9 +216,16 @@ interface LabContainer {
 }
 
 /** Every lab host's home (siblings of ours) with its containers and bridge. */
-function labHosts(ctx: Ctx): Array<{ host: string; home: string; bridge: BridgeRecord | undefined; containers: ContainerRecord[] }> {
+function labHosts(
+  ctx: Ctx,
+): Array<{ host: string; home: string; bridge: BridgeRecord | undefined; containers: ContainerRecord[] }> {
   const labDir = path.dirname(ctx.home);
-  const out: Array<{ host: string; home: string; bridge: BridgeRecord | undefined; containers: ContainerRecord[] }> = [];
+  const out: Array<{
+    host: string;
+    home: string;
+    bridge: BridgeRecord | undefined;
+    containers: ContainerRecord[];
+  }> = [];
   let names: string[] = [];
   try {
     names = fs.readdirSync(labDir);
@@ -222,7 +248,11 @@ function routerRunning(containers: ContainerRecord[], name: string): boolean {
  * Does a packet from `src` reach `ip`? Returns the container answering (or the host for an
  * exposed bridge address), or undefined when it is lost.
  */
-async function reach(ctx: Ctx, src: ContainerRecord, ip: string): Promise<LabContainer | { host: string; exposed: true } | undefined> {
+async function reach(
+  ctx: Ctx,
+  src: ContainerRecord,
+  ip: string,
+): Promise<LabContainer | { host: string; exposed: true } | undefined> {
   if (ip.startsWith("127.")) return { host: ctx.host, home: ctx.home, c: src };
   const own = [src.NetworkSettings.IPAddress, ...(src.Weave?.Cidrs.map((x) => x.split("/")[0]) ?? [])];
   if (own.includes(ip)) return { host: ctx.host, home: ctx.home, c: src };
@@ -242,16 +272,26 @@ async function reach(ctx: Ctx, src: ContainerRecord, ip: string): Promise<LabCon
       const tc = c.Weave.Cidrs.find((x) => x.split("/")[0] === ip);
       if (tc && inSubnet(srcIp, tc)) hit = { host: h.host, home: h.home, c };
     }
-    if (!hit && h.bridge?.Cidrs.some((x) => x.split("/")[0] === ip && inSubnet(srcIp, x))) hit = { host: h.host, exposed: true };
+    if (!hit && h.bridge?.Cidrs.some((x) => x.split("/")[0] === ip && inSubnet(srcIp, x)))
+      hit = { host: h.host, exposed: true };
     if (!hit) continue;
     if (h.home === ctx.home) return hit;
     // Across hosts the packet needs both routers and a path between them in the mesh.
     const me = hosts.find((x) => x.home === ctx.home);
-    if (!me || !routerRunning(me.containers, ctx.containerName) || !routerRunning(h.containers, ctx.containerName) || !h.bridge) continue;
-    const rep = await routerRequest(ctx.httpAddr, "GET", "/report", { headers: { Accept: "application/json" } });
+    if (
+      !me ||
+      !routerRunning(me.containers, ctx.containerName) ||
+      !routerRunning(h.containers, ctx.containerName) ||
+      !h.bridge
+    )
+      continue;
+    const rep = await routerRequest(ctx.httpAddr, "GET", "/report", {
+      headers: { Accept: "application/json" },
+    });
     if (rep.kind !== "http" || rep.status !== 200) continue;
     try {
-      const peers = (JSON.parse(rep.body) as { Router?: { Peers?: Array<{ Name: string }> } }).Router?.Peers ?? [];
+      const peers =
+        (JSON.parse(rep.body) as { Router?: { Peers?: Array<{ Name: string }> } }).Router?.Peers ?? [];
       if (peers.some((p) => p.Name === h.bridge?.Mac)) return hit;
     } catch {
       // An unparsable report means no route we can prove.
@@ -314,7 +354,9 @@ async function ping(ctx: Ctx, c: ContainerRecord, args: string[]): Promise<numbe
   if (!t) await sleep(scaled(ctx, wait * 1000));
   const recv = times.length;
   ctx.io.line(`\n--- ${target} ping statistics ---`);
-  ctx.io.line(`${count} packets transmitted, ${recv} packets received, ${Math.round(((count - recv) * 100) / count)}% packet loss`);
+  ctx.io.line(
+    `${count} packets transmitted, ${recv} packets received, ${Math.round(((count - recv) * 100) / count)}% packet loss`,
+  );
   if (recv > 0) {
     const min = Math.min(...times);
     const max = Math.max(...times);
@@ -327,7 +369,9 @@ async function ping(ctx: Ctx, c: ContainerRecord, args: string[]): Promise<numbe
 
 async function nslookup(ctx: Ctx, c: ContainerRecord, name: string | undefined): Promise<number> {
   if (!name) {
-    ctx.io.errLine("BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]");
+    ctx.io.errLine(
+      "BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]",
+    );
     return 1;
   }
   const ns = c.HostConfig.Dns[0] ?? "127.0.0.11";
@@ -419,10 +463,18 @@ export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string
       return code;
     }
     case "hostname":
-      io.line(args[0] === "-f" && c.Config.Domainname ? `${c.Config.Hostname}.${c.Config.Domainname}` : c.Config.Hostname);
+      io.line(
+        args[0] === "-f" && c.Config.Domainname
+          ? `${c.Config.Hostname}.${c.Config.Domainname}`
+          : c.Config.Hostname,
+      );
       return 0;
     case "nslookup":
-      return nslookup(ctx, c, args.find((a) => !a.startsWith("-")));
+      return nslookup(
+        ctx,
+        c,
+        args.find((a) => !a.startsWith("-")),
+      );
     case "getent": {
       if (args[0] !== "hosts" || !args[1]) return 2;
       const ips = await resolve(ctx, c, args[1]);

@@ -20,7 +20,11 @@ export function proxyDnsOn(ctx: Ctx): boolean {
 }
 
 /** Attach one container as the proxy does; an error message, or undefined on success. */
-export async function proxyAttach(ctx: Ctx, id: string, weaveCidr: string | undefined): Promise<string | undefined> {
+export async function proxyAttach(
+  ctx: Ctx,
+  id: string,
+  weaveCidr: string | undefined,
+): Promise<string | undefined> {
   const cidrArgs = (weaveCidr ?? "")
     .split(/\s+/)
     .filter(Boolean)
@@ -38,11 +42,16 @@ export async function proxyAttach(ctx: Ctx, id: string, weaveCidr: string | unde
 /** Running containers the proxy started (weavewait entrypoint) that have lost their `ethwe`. */
 export function detachedProxyContainers(ctx: Ctx): ContainerRecord[] {
   return listContainers(ctx.home).filter(
-    (c) => c.State.Status === "running" && !c.Weave && c.Config.Entrypoint?.[0] === "/w/w" && weaveCidrOf(c.Config.Env) !== "none",
+    (c) =>
+      c.State.Status === "running" &&
+      !c.Weave &&
+      c.Config.Entrypoint?.[0] === "/w/w" &&
+      weaveCidrOf(c.Config.Env) !== "none",
   );
 }
 
 /** Re-attach every such container, oldest first (as the proxy walks Docker's list). */
 export async function reattachProxyContainers(ctx: Ctx): Promise<void> {
-  for (const c of detachedProxyContainers(ctx).reverse()) await proxyAttach(ctx, c.Id, weaveCidrOf(c.Config.Env));
+  for (const c of detachedProxyContainers(ctx).reverse())
+    await proxyAttach(ctx, c.Id, weaveCidrOf(c.Config.Env));
 }

@@ -114,9 +114,30 @@ where <peer>     = <ip_address_or_fqdn>[:<port>]
 To troubleshoot and visualize Weave networks, try Weave Cloud: http://www.weave.works/product/cloud/
 `;
 
-const REMOVED = new Set(["run", "start", "restart", "launch-plugin", "stop-plugin", "launch-proxy", "stop-proxy", "launch-router", "stop-router"]);
+const REMOVED = new Set([
+  "run",
+  "start",
+  "restart",
+  "launch-plugin",
+  "stop-plugin",
+  "launch-proxy",
+  "stop-proxy",
+  "launch-router",
+  "stop-router",
+]);
 /** Commands whose helper talks to Docker (so Docker's API refusal stops them, G1). */
-const DOCKER_TOUCHING = new Set(["launch", "stop", "reset", "attach", "detach", "ps", "dns-add", "dns-remove", "expose", "hide"]);
+const DOCKER_TOUCHING = new Set([
+  "launch",
+  "stop",
+  "reset",
+  "attach",
+  "detach",
+  "ps",
+  "dns-add",
+  "dns-remove",
+  "expose",
+  "hide",
+]);
 
 function usage(ctx: Ctx): never {
   ctx.io.err(USAGE);
@@ -127,7 +148,12 @@ function usage(ctx: Ctx): never {
 function images(ctx: Ctx): { weave: string; exec: string; db: string; version: string } {
   const user = ctx.env.DOCKERHUB_USER || (ctx.cfg.weaveDistribution === "rajch" ? "rajch" : "weaveworks");
   const version = ctx.env.WEAVE_VERSION || ctx.cfg.weaveVersion;
-  return { weave: `${user}/weave:${version}`, exec: `${user}/weaveexec:${version}`, db: `${user}/weavedb:latest`, version };
+  return {
+    weave: `${user}/weave:${version}`,
+    exec: `${user}/weaveexec:${version}`,
+    db: `${user}/weavedb:latest`,
+    version,
+  };
 }
 
 /** Path of the compiled router double, beside this file in `bin/test/double/`. */
@@ -148,7 +174,9 @@ export async function weaveMain(ctx: Ctx, argv: string[]): Promise<number> {
   if (cmd === "version") io.line(`weave script ${images(ctx).version}`);
   if (cmd === "env" && rest[0] === "--restore") {
     if (ctx.env.ORIG_DOCKER_HOST === undefined) {
-      io.errLine("Nothing to restore. This is most likely because there was no preceding invocation of 'eval $(weave env)' in this shell.");
+      io.errLine(
+        "Nothing to restore. This is most likely because there was no preceding invocation of 'eval $(weave env)' in this shell.",
+      );
       return 1;
     }
     io.line(`DOCKER_HOST=${ctx.env.ORIG_DOCKER_HOST}`);
@@ -257,7 +285,11 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     const st = existing.State.Status;
     const otherImage = !existing.Config.Image.startsWith(img.weave.replace(/:.*$/, ""));
     if (st === "running") {
-      io.errLine(otherImage ? `Found another running container named '${ctx.containerName}'. Aborting.` : `${ctx.containerName} is already running; you can stop it with 'weave stop'.`);
+      io.errLine(
+        otherImage
+          ? `Found another running container named '${ctx.containerName}'. Aborting.`
+          : `${ctx.containerName} is already running; you can stop it with 'weave stop'.`,
+      );
       return otherImage ? 2 : 3;
     }
     if (otherImage) {
@@ -265,7 +297,9 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
       return 2;
     }
     if (st === "created") {
-      io.errLine(`${ctx.containerName} is created, paused, or restarting; you can stop it with 'weave stop'.`);
+      io.errLine(
+        `${ctx.containerName} is created, paused, or restarting; you can stop it with 'weave stop'.`,
+      );
       return 1;
     }
     withLock(ctx.home, () => deleteContainer(ctx.home, existing.Id));
@@ -298,22 +332,34 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     else remaining.push(...a.split(/\s+/).filter(Boolean));
   }
   const routerArgs = [
-    "--port", port,
-    "--nickname", ctx.host,
+    "--port",
+    port,
+    "--nickname",
+    ctx.host,
     "--host-root=/host",
-    "--docker-bridge", ctx.env.DOCKER_BRIDGE || "docker0",
-    "--weave-bridge", "weave",
-    "--datapath", "datapath",
+    "--docker-bridge",
+    ctx.env.DOCKER_BRIDGE || "docker0",
+    "--weave-bridge",
+    "weave",
+    "--datapath",
+    "datapath",
     ...(ctx.env.WEAVE_MTU ? ["--mtu", ctx.env.WEAVE_MTU] : []),
     ...(ctx.env.WEAVE_NO_FASTDP ? ["--no-fastdp"] : []),
     ...(ctx.env.WEAVE_NO_BRIDGED_FASTDP ? ["--no-bridged-fastdp"] : []),
-    "--ipalloc-range", range,
-    "--dns-listen-address", `${DOCKER_BRIDGE_IP}:53`,
-    "--http-addr", ctx.httpAddr,
-    "--status-addr", ctx.env.WEAVE_STATUS_ADDR || "127.0.0.1:6782",
-    "--resolv-conf", "/var/run/weave/etc/resolv.conf",
-    "-H", PROXY_SOCKET,
-    "--plugin", "--proxy",
+    "--ipalloc-range",
+    range,
+    "--dns-listen-address",
+    `${DOCKER_BRIDGE_IP}:53`,
+    "--http-addr",
+    ctx.httpAddr,
+    "--status-addr",
+    ctx.env.WEAVE_STATUS_ADDR || "127.0.0.1:6782",
+    "--resolv-conf",
+    "/var/run/weave/etc/resolv.conf",
+    "-H",
+    PROXY_SOCKET,
+    "--plugin",
+    "--proxy",
     ...remaining,
   ];
   const volumesName = `weavevolumes-${img.version}`;
@@ -336,13 +382,29 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   const existingBridge = readBridge(ctx.home);
   // Weaver refuses an existing bridge of another type: in sleeve-only kernels a relaunch after
   // `weave stop` (bridge kept) dies unless WEAVE_NO_FASTDP=1 (fixture 09).
-  if (existingBridge && (existingBridge.Type ?? "bridge") === "bridge" && requestedType === "bridged_fastdp") {
-    return diesOnBridgeType(ctx, { routerArgs, now, restart, password, existing: "bridge", requested: requestedType });
+  if (
+    existingBridge &&
+    (existingBridge.Type ?? "bridge") === "bridge" &&
+    requestedType === "bridged_fastdp"
+  ) {
+    return diesOnBridgeType(ctx, {
+      routerArgs,
+      now,
+      restart,
+      password,
+      existing: "bridge",
+      requested: requestedType,
+    });
   }
   // The router creates the bridge early in its start-up (it is there even when the router
   // dies later, fixture 16), so make it now when the name is known.
   const explicitName = lastFlag(remaining, ["--name", "-name"]);
-  const knownName = explicitName !== undefined ? (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(explicitName) ? explicitName : undefined) : ctx.cfg.peerName;
+  const knownName =
+    explicitName !== undefined
+      ? /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(explicitName)
+        ? explicitName
+        : undefined
+      : ctx.cfg.peerName;
   // Without openvswitch the router skips bridged_fastdp and makes a plain bridge.
   const madeType = ctx.cfg.kernelFastdp && !noFastdp ? "bridged_fastdp" : "bridge";
   if (!existingBridge && knownName) writeBridge(ctx.home, { Mac: knownName, Cidrs: [], Type: madeType });
@@ -355,11 +417,16 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     WEAVE_DOUBLE_HOME: ctx.home,
     WEAVE_DOUBLE_HOST: ctx.host,
   };
-  for (const k of ["WEAVE_DEBUG", "WEAVE_HTTP_ADDR", "CHECKPOINT_DISABLE", "DOCKER_BRIDGE"]) if (ctx.env[k] !== undefined) childEnv[k] = ctx.env[k];
+  for (const k of ["WEAVE_DEBUG", "WEAVE_HTTP_ADDR", "CHECKPOINT_DISABLE", "DOCKER_BRIDGE"])
+    if (ctx.env[k] !== undefined) childEnv[k] = ctx.env[k];
   if (password !== undefined) childEnv.WEAVE_PASSWORD = password;
   let child;
   try {
-    child = spawn(process.execPath, [routerMain(), ...routerArgs], { detached: true, stdio: ["ignore", logFd, logFd], env: childEnv });
+    child = spawn(process.execPath, [routerMain(), ...routerArgs], {
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      env: childEnv,
+    });
   } finally {
     fs.closeSync(logFd);
   }
@@ -371,7 +438,14 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     Created: now,
     Path: "/home/weave/weaver",
     Args: routerArgs,
-    State: { Status: "running", Running: true, Pid: pid, ExitCode: 0, StartedAt: now, FinishedAt: "0001-01-01T00:00:00Z" },
+    State: {
+      Status: "running",
+      Running: true,
+      Pid: pid,
+      ExitCode: 0,
+      StartedAt: now,
+      FinishedAt: "0001-01-01T00:00:00Z",
+    },
     Image: `sha256:${id.split("").reverse().join("")}`,
     Config: {
       Hostname: ctx.host,
@@ -415,7 +489,9 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
       }
       // restart=always makes Docker restart it; the script then kills it: 137.
       markExited(ctx, id, restart ? 137 : 1, true);
-      io.errLine(`The ${ctx.containerName} container has died. Consult the container logs for further details.`);
+      io.errLine(
+        `The ${ctx.containerName} container has died. Consult the container logs for further details.`,
+      );
       return 1;
     }
     await sleep(100);
@@ -434,10 +510,15 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   });
   // The proxy re-attaches running proxy containers in the background when it starts.
   if (boolFlag(routerArgs, "--proxy") !== false && detachedProxyContainers(ctx).length > 0) {
-    const helper = spawn(process.execPath, [path.join(__dirname, "proxy-reattach-main.js")], { detached: true, stdio: "ignore", env: ctx.env });
+    const helper = spawn(process.execPath, [path.join(__dirname, "proxy-reattach-main.js")], {
+      detached: true,
+      stdio: "ignore",
+      env: ctx.env,
+    });
     helper.unref();
     // Usually done at once; never hold the launch for a reattach that waits for a ring.
-    for (let i = 0; i < 30 && helper.exitCode === null && helper.pid && pidAlive(helper.pid); i++) await sleep(100);
+    for (let i = 0; i < 30 && helper.exitCode === null && helper.pid && pidAlive(helper.pid); i++)
+      await sleep(100);
   }
   io.line(id);
   return 0;
@@ -449,7 +530,14 @@ async function launch(ctx: Ctx, argv: string[]): Promise<number> {
  */
 function diesOnBridgeType(
   ctx: Ctx,
-  o: { routerArgs: string[]; now: string; restart: boolean; password: string | undefined; existing: string; requested: string },
+  o: {
+    routerArgs: string[];
+    now: string;
+    restart: boolean;
+    password: string | undefined;
+    existing: string;
+    requested: string;
+  },
 ): number {
   const img = images(ctx);
   const id = newContainerId();
@@ -469,7 +557,14 @@ function diesOnBridgeType(
     Id: id,
     Path: "/home/weave/weaver",
     Args: o.routerArgs,
-    State: { Status: "exited", Running: false, Pid: 0, ExitCode: o.restart ? 137 : 1, StartedAt: o.now, FinishedAt: dockerTime() },
+    State: {
+      Status: "exited",
+      Running: false,
+      Pid: 0,
+      ExitCode: o.restart ? 137 : 1,
+      StartedAt: o.now,
+      FinishedAt: dockerTime(),
+    },
   };
   rec.Config = {
     ...rec.Config,
@@ -487,9 +582,15 @@ function diesOnBridgeType(
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     ],
   };
-  rec.HostConfig = { ...rec.HostConfig, RestartPolicy: { Name: o.restart ? "always" : "no", MaximumRetryCount: 0 }, NetworkMode: "host" };
+  rec.HostConfig = {
+    ...rec.HostConfig,
+    RestartPolicy: { Name: o.restart ? "always" : "no", MaximumRetryCount: 0 },
+    NetworkMode: "host",
+  };
   withLock(ctx.home, () => saveContainer(ctx.home, rec));
-  ctx.io.errLine(`The ${ctx.containerName} container has died. Consult the container logs for further details.`);
+  ctx.io.errLine(
+    `The ${ctx.containerName} container has died. Consult the container logs for further details.`,
+  );
   return 1;
 }
 
@@ -501,10 +602,33 @@ function dataOnly(ctx: Ctx, name: string, image: string, now: string): Container
     Created: now,
     Path: "data-only",
     Args: [],
-    State: { Status: "created", Running: false, Pid: 0, ExitCode: 0, StartedAt: "0001-01-01T00:00:00Z", FinishedAt: "0001-01-01T00:00:00Z" },
+    State: {
+      Status: "created",
+      Running: false,
+      Pid: 0,
+      ExitCode: 0,
+      StartedAt: "0001-01-01T00:00:00Z",
+      FinishedAt: "0001-01-01T00:00:00Z",
+    },
     Image: `sha256:${id.split("").reverse().join("")}`,
-    Config: { Hostname: id.slice(0, 12), Domainname: "", Env: [], Cmd: null, Entrypoint: ["data-only"], Image: image, Labels: { weavevolumes: "" } },
-    HostConfig: { RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, PortBindings: {}, PublishAllPorts: false, NetworkMode: "default", Dns: [], DnsSearch: [], AutoRemove: false },
+    Config: {
+      Hostname: id.slice(0, 12),
+      Domainname: "",
+      Env: [],
+      Cmd: null,
+      Entrypoint: ["data-only"],
+      Image: image,
+      Labels: { weavevolumes: "" },
+    },
+    HostConfig: {
+      RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+      PortBindings: {},
+      PublishAllPorts: false,
+      NetworkMode: "default",
+      Dns: [],
+      DnsSearch: [],
+      AutoRemove: false,
+    },
     NetworkSettings: { Ports: {}, IPAddress: "", MacAddress: "" },
     Seq: nextSeq(ctx.home),
   };
@@ -514,7 +638,14 @@ function markExited(ctx: Ctx, id: string, code: number, evenIfExited = false): v
   withLock(ctx.home, () => {
     const c = findContainer(ctx.home, id);
     if (c && (evenIfExited || c.State.Status !== "exited")) {
-      c.State = { ...c.State, Status: "exited", Running: false, Pid: 0, ExitCode: code, FinishedAt: dockerTime() };
+      c.State = {
+        ...c.State,
+        Status: "exited",
+        Running: false,
+        Pid: 0,
+        ExitCode: code,
+        FinishedAt: dockerTime(),
+      };
       saveContainer(ctx.home, c);
     }
   });
@@ -642,7 +773,9 @@ async function detach(ctx: Ctx, argv: string[]): Promise<number> {
   if (checkRunning(ctx, ctx.containerName, true) === 0) {
     const c = findContainer(ctx.home, id);
     const fqdn = c ? containerFqdn(c) : undefined;
-    if (fqdn) for (const cidr of r.all) await callWeave(ctx, "DELETE", `/name/${id}/${cidr.replace(/\/.*$/, "")}?fqdn=${fqdn}`);
+    if (fqdn)
+      for (const cidr of r.all)
+        await callWeave(ctx, "DELETE", `/name/${id}/${cidr.replace(/\/.*$/, "")}?fqdn=${fqdn}`);
   }
   for (const cidr of r.ipam) {
     const d = await callWeave(ctx, "DELETE", `/ip/${id}/${cidr.replace(/\/.*$/, "")}`);
@@ -676,10 +809,13 @@ async function dnsAddRemove(ctx: Ctx, cmd: "dns-add" | "dns-remove", argv: strin
     const cr = checkRunning(ctx, cref);
     if (cr !== 0) return cr;
     id = containerId(ctx, cref);
-    if (addrs.length === 0) addrs = (findContainer(ctx.home, id)?.Weave?.Cidrs ?? []).map((c) => c.replace(/\/.*$/, ""));
+    if (addrs.length === 0)
+      addrs = (findContainer(ctx.home, id)?.Weave?.Cidrs ?? []).map((c) => c.replace(/\/.*$/, ""));
   }
   if (cmd === "dns-add") {
-    const name = fqdn ?? (cref !== undefined ? containerFqdn(findContainer(ctx.home, id) as ContainerRecord) : undefined);
+    const name =
+      fqdn ??
+      (cref !== undefined ? containerFqdn(findContainer(ctx.home, id) as ContainerRecord) : undefined);
     if (name) await putDnsFqdn(ctx, id, name, addrs, id !== "weave:extern");
   } else {
     for (const a of addrs) await callWeave(ctx, "DELETE", `/name/${id}/${a}${fqdn ? `?fqdn=${fqdn}` : ""}`);
@@ -728,7 +864,8 @@ async function expose(ctx: Ctx, argv: string[]): Promise<number> {
       const b = readBridge(ctx.home);
       if (b && !b.Cidrs.includes(cidr)) writeBridge(ctx.home, { ...b, Cidrs: [...b.Cidrs, cidr] });
     });
-    if (fqdn && checkRunning(ctx, ctx.containerName, true) === 0) await putDnsFqdn(ctx, "weave:expose", fqdn, [cidr], false);
+    if (fqdn && checkRunning(ctx, ctx.containerName, true) === 0)
+      await putDnsFqdn(ctx, "weave:expose", fqdn, [cidr], false);
   }
   ctx.io.line(showAddrs(r.all));
   return 0;
@@ -742,7 +879,8 @@ async function hide(ctx: Ctx, argv: string[]): Promise<number> {
     const b = readBridge(ctx.home);
     if (b?.Cidrs.includes(cidr)) {
       withLock(ctx.home, () => writeBridge(ctx.home, { ...b, Cidrs: b.Cidrs.filter((x) => x !== cidr) }));
-      if (checkRunning(ctx, ctx.containerName, true) === 0) await callWeave(ctx, "DELETE", `/name/weave:expose/${cidr.replace(/\/.*$/, "")}`);
+      if (checkRunning(ctx, ctx.containerName, true) === 0)
+        await callWeave(ctx, "DELETE", `/name/weave:expose/${cidr.replace(/\/.*$/, "")}`);
     }
   }
   for (const cidr of r.ipam) {
@@ -761,12 +899,14 @@ function ps(ctx: Ctx, refs: string[]): number {
     return 1;
   }
   const lines: string[] = [];
-  const fmt = (idOrName: string, mac: string, cidrs: string[]): string => [idOrName.slice(0, 12), mac, ...cidrs].join(" ");
+  const fmt = (idOrName: string, mac: string, cidrs: string[]): string =>
+    [idOrName.slice(0, 12), mac, ...cidrs].join(" ");
   const wanted = refs.length === 0 ? ["weave:expose", "weave:allids"] : refs;
   for (const ref of wanted) {
     if (ref === "weave:expose") lines.push(fmt("weave:expose", bridge.Mac, bridge.Cidrs));
     else if (ref === "weave:allids") {
-      for (const c of listContainers(ctx.home)) if (c.State.Status === "running" && c.Weave) lines.push(fmt(c.Id, c.Weave.Mac, c.Weave.Cidrs));
+      for (const c of listContainers(ctx.home))
+        if (c.State.Status === "running" && c.Weave) lines.push(fmt(c.Id, c.Weave.Mac, c.Weave.Cidrs));
     } else {
       const c = findContainer(ctx.home, ref);
       if (c && c.State.Status === "running" && c.Weave) lines.push(fmt(ref, c.Weave.Mac, c.Weave.Cidrs));
@@ -825,7 +965,12 @@ async function reset(ctx: Ctx, args: string[]): Promise<number> {
   await stop(ctx);
   withLock(ctx.home, () => {
     for (const c of listContainers(ctx.home)) {
-      if (c.Name === `/${ctx.containerName}` || c.Name === "/weaveproxy" || c.Name === "/weaveplugin" || "weavevolumes" in c.Config.Labels) {
+      if (
+        c.Name === `/${ctx.containerName}` ||
+        c.Name === "/weaveproxy" ||
+        c.Name === "/weaveplugin" ||
+        "weavevolumes" in c.Config.Labels
+      ) {
         deleteContainer(ctx.home, c.Id);
       }
     }

@@ -193,7 +193,13 @@ export function containerFqdn(c: ContainerRecord): string | undefined {
 }
 
 /** `put_dns_fqdn`: register the name for each address; router errors are ignored (`|| true`). */
-export async function putDnsFqdn(ctx: Ctx, id: string, fqdn: string, cidrs: string[], checkAlive: boolean): Promise<void> {
+export async function putDnsFqdn(
+  ctx: Ctx,
+  id: string,
+  fqdn: string,
+  cidrs: string[],
+  checkAlive: boolean,
+): Promise<void> {
   for (const c of cidrs) {
     const form: Array<[string, string]> = [["fqdn", fqdn]];
     if (checkAlive) form.push(["check-alive", "true"]);
@@ -205,7 +211,11 @@ export async function putDnsFqdn(ctx: Ctx, id: string, fqdn: string, cidrs: stri
  * `weaveutil attach-container`: give the container an `ethwe` (new MAC on first attach) holding
  * these addresses; addresses already there are kept once.
  */
-export function attachInterface(ctx: Ctx, id: string, cidrs: string[]): { ok: true } | { ok: false; message: string } {
+export function attachInterface(
+  ctx: Ctx,
+  id: string,
+  cidrs: string[],
+): { ok: true } | { ok: false; message: string } {
   return withLock(ctx.home, () => {
     const c = findContainer(ctx.home, id);
     if (!c) return { ok: false, message: `unable to inspect container ${id}: No such container: ${id}` };
@@ -226,14 +236,21 @@ export function attachInterface(ctx: Ctx, id: string, cidrs: string[]): { ok: tr
 }
 
 /** Remove addresses from `ethwe`; the interface goes when none remain. */
-export function detachInterface(ctx: Ctx, id: string, cidrs: string[]): { ok: true } | { ok: false; message: string } {
+export function detachInterface(
+  ctx: Ctx,
+  id: string,
+  cidrs: string[],
+): { ok: true } | { ok: false; message: string } {
   return withLock(ctx.home, () => {
     const c = findContainer(ctx.home, id);
     if (!c) return { ok: false, message: `unable to inspect container ${id}: No such container: ${id}` };
     if (!c.Weave) return { ok: false, message: "Link not found" };
     for (const cidr of cidrs) {
       if (!c.Weave.Cidrs.includes(cidr)) {
-        return { ok: false, message: 'failed to remove IP address from "ethwe": cannot assign requested address' };
+        return {
+          ok: false,
+          message: 'failed to remove IP address from "ethwe": cannot assign requested address',
+        };
       }
     }
     c.Weave.Cidrs = c.Weave.Cidrs.filter((x) => !cidrs.includes(x));

@@ -37,10 +37,15 @@ export function maskVolatile(text: string, opts: MaskOptions): string {
     .replace(ID64, "<ID>")
     .replace(MAC, (m) => (peers.has(m) ? m : "<MAC>"))
     .replace(ID12, "<SHORTID>")
-    .replace(/(Version: \S+) \((?:failed to check latest version - see logs; next check at [^)]*|version check update disabled|up to date; next check at [^)]*)\)/g, "$1 (<VERSION-CHECK>)")
+    .replace(
+      /(Version: \S+) \((?:failed to check latest version - see logs; next check at [^)]*|version check update disabled|up to date; next check at [^)]*)\)/g,
+      "$1 (<VERSION-CHECK>)",
+    )
     .replace(/(Upstream: ).*/g, "$1<UPSTREAM>")
     .replace(/retry: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \+0000 UTC m=\+[\d.]+/g, "retry: <TIME>")
-    .replace(/\b(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/g, (m, ip: string, port: string) => (FIXED_PORTS.has(port) ? m : `${ip}:<PORT>`))
+    .replace(/\b(\d{1,3}(?:\.\d{1,3}){3}):(\d{2,5})\b/g, (m, ip: string, port: string) =>
+      FIXED_PORTS.has(port) ? m : `${ip}:<PORT>`,
+    )
     .replace(/time=[\d.]+ ms/g, "time=<T> ms")
     .replace(/min\/avg\/max = [\d./]+ ms/g, "min/avg/max = <T> ms")
     .replace(/^\d+: (\w+)@if\d+:/gm, "<N>: $1@if<N>:")
@@ -57,7 +62,13 @@ export function normaliseDockerPs(text: string): string {
   const names = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
   const starts = names.map((n) => header.indexOf(n));
   if (starts.some((x) => x < 0)) return text;
-  const cells = (l: string): string[] => names.map((_, i) => [...l].slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).join("").trim());
+  const cells = (l: string): string[] =>
+    names.map((_, i) =>
+      [...l]
+        .slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined)
+        .join("")
+        .trim(),
+    );
   const out = lines.slice(1).map((l) => {
     const c = cells(l);
     c[0] = "<SHORTID>";
@@ -114,7 +125,8 @@ export function normalise(command: string, text: string, opts: MaskOptions): str
   } else if (/^weave status ipam$/.test(cmd)) {
     const [first, ...rest] = s.split("\n").filter(Boolean);
     s = [first ?? "", ...rest.sort()].join("\n");
-  } else if (/^weave status (connections|targets)$/.test(cmd) || /^weave dns-lookup /.test(cmd)) s = sortLines(s);
+  } else if (/^weave status (connections|targets)$/.test(cmd) || /^weave dns-lookup /.test(cmd))
+    s = sortLines(s);
   else if (/^weave status peers$/.test(cmd)) s = sortPeerBlocks(s);
   else if (/nslookup /.test(cmd)) s = sortNslookup(s);
   return s;
