@@ -111,7 +111,16 @@ export interface RouterConfig {
 }
 
 /** Parse argv; returns the config or the fatal message weaver would log. */
-export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterConfig | { fatal: string } {
+/**
+ * A start-up failure. `raw` is set for errors weaver finds after logging its command line (bad
+ * values), absent for flag syntax errors (which stop it before any log line).
+ */
+export interface RouterFatal {
+  fatal: string;
+  raw?: Map<string, string | string[]>;
+}
+
+export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterConfig | RouterFatal {
   const raw = new Map<string, string | string[]>();
   const peers: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -152,18 +161,19 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   let range: RouterConfig["range"];
   if (rangeText !== "") {
     const r = parseCidr(rangeText);
-    if (!r) return { fatal: `invalid CIDR address: ${rangeText}` };
+    if (!r) return { raw, fatal: `invalid CIDR address: ${rangeText}` };
     if (r.hostBitsSet)
-      return { fatal: `invalid subnet - bits after network prefix are not all zero: ${rangeText}` };
-    if (r.size < 4) return { fatal: `invalid subnet - smaller than minimum size 4: ${rangeText}` };
+      return { raw, fatal: `invalid subnet - bits after network prefix are not all zero: ${rangeText}` };
+    if (r.size < 4) return { raw, fatal: `invalid subnet - smaller than minimum size 4: ${rangeText}` };
     range = { start: r.start, size: r.size, prefix: r.prefix };
   }
   let defaultSubnet = range;
   const ds = get("ipalloc-default-subnet");
   if (ds !== undefined && ds !== "") {
     const r = parseCidr(ds);
-    if (!r) return { fatal: `invalid CIDR address: ${ds}` };
-    if (r.hostBitsSet) return { fatal: `invalid subnet - bits after network prefix are not all zero: ${ds}` };
+    if (!r) return { raw, fatal: `invalid CIDR address: ${ds}` };
+    if (r.hostBitsSet)
+      return { raw, fatal: `invalid subnet - bits after network prefix are not all zero: ${ds}` };
     defaultSubnet = { start: r.start, size: r.size, prefix: r.prefix };
     if (
       range &&
@@ -171,6 +181,7 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
         range.start >= defaultSubnet.start + defaultSubnet.size)
     ) {
       return {
+        raw,
         fatal: `IP address allocation default subnet ${ds} does not overlap with allocation range ${formatCidr(range)}`,
       };
     }
@@ -179,7 +190,7 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   let init: InitMode = { kind: "deferred" };
   const initText = get("ipalloc-init");
   if (initText !== undefined && initText !== "") {
-    if (!range) return { fatal: "--ipalloc-init specified without --ipalloc-range." };
+    if (!range) return { raw, fatal: "--ipalloc-init specified without --ipalloc-range." };
     const [mode, param] = initText.includes("=")
       ? [initText.slice(0, initText.indexOf("=")), initText.slice(initText.indexOf("=") + 1)]
       : [initText, undefined];
@@ -188,24 +199,24 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
       else {
         const n = Number(param);
         if (!/^\d+$/.test(param) || n < 1)
-          return { fatal: `Unable to parse --ipalloc-init: bad consensus parameter: ${param}` };
+          return { raw, fatal: `Unable to parse --ipalloc-init: bad consensus parameter: ${param}` };
         init = { kind: "consensus", count: n };
       }
     } else if (mode === "seed") {
-      if (!param) return { fatal: "Unable to parse --ipalloc-init: seed mode requires peer name list" };
+      if (!param) return { raw, fatal: "Unable to parse --ipalloc-init: seed mode requires peer name list" };
       const names: string[] = [];
       for (const p of param.split(",")) {
         const n = normalisePeerName(p);
-        if (!n) return { fatal: `Unable to parse --ipalloc-init: invalid peer name format: "${p}"` };
+        if (!n) return { raw, fatal: `Unable to parse --ipalloc-init: invalid peer name format: "${p}"` };
         names.push(n);
       }
       init = { kind: "seed", peers: names };
     } else if (mode === "observer") {
       if (param !== undefined)
-        return { fatal: "Unable to parse --ipalloc-init: observer mode takes no parameter" };
+        return { raw, fatal: "Unable to parse --ipalloc-init: observer mode takes no parameter" };
       init = { kind: "observer" };
     } else {
-      return { fatal: `Unable to parse --ipalloc-init: unknown mode: ${mode}` };
+      return { raw, fatal: `Unable to parse --ipalloc-init: unknown mode: ${mode}` };
     }
   }
 
@@ -213,7 +224,7 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   const nameText = get("name");
   if (nameText !== undefined && nameText !== "") {
     name = normalisePeerName(nameText);
-    if (!name) return { fatal: `invalid peer name format: "${nameText}"` };
+    if (!name) return { raw, fatal: `invalid peer name format: "${nameText}"` };
   }
 
   const trusted: string[] = [];
@@ -221,13 +232,13 @@ export function parseRouterArgs(argv: string[], env: NodeJS.ProcessEnv): RouterC
   if (ts) {
     for (const t of ts.split(",")) {
       const c = parseCidr(t);
-      if (!c) return { fatal: `Unable to parse trusted subnets: invalid CIDR address: ${t}` };
+      if (!c) return { raw, fatal: `Unable to parse trusted subnets: invalid CIDR address: ${t}` };
       trusted.push(formatCidr(c));
     }
   }
   const resume = bool("resume", false);
   if (resume && peers.length > 0)
-    return { fatal: "You must not specify an initial peer list in conjunction with --resume" };
+    return { raw, fatal: "You must not specify an initial peer list in conjunction with --resume" };
 
   let domain = get("dns-domain") ?? "weave.local.";
   if (!domain.endsWith(".")) domain += ".";

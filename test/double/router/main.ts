@@ -4,7 +4,7 @@
  * FATA line and exits 1, which `weave launch` reports as "The weave container has died".
  */
 import * as path from "path";
-import { parseRouterArgs } from "./args";
+import { optionsLine, parseRouterArgs } from "./args";
 import { startHttp } from "./http";
 import { Logger } from "./log";
 import { Router } from "./router";
@@ -15,6 +15,12 @@ async function main(): Promise<void> {
   const log = new Logger(home ? path.join(home, "weave.log") : undefined);
   const cfg = parseRouterArgs(process.argv.slice(2), process.env);
   if ("fatal" in cfg) {
+    if (cfg.raw) {
+      // Bad values are found after weaver has logged its start-up lines (fixture 12).
+      log.info(`Command line options: ${optionsLine(cfg.raw)}`);
+      log.info(`weave  ${home ? readConfig(home).weaveVersion : "2.8.1"}`);
+      log.info("Checking for pre-existing addresses on weave bridge");
+    }
     log.line("FATA", cfg.fatal);
     process.exit(1);
   }

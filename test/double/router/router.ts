@@ -408,6 +408,8 @@ export class Router {
 
   /** Stop everything (process exit, tests). */
   async stop(): Promise<void> {
+    // Weave writes its DB on every change; a debounced write still pending must not be lost.
+    if (this.persistQueued && !this.stopped) this.persist();
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.targets.values()) if (t.timer) clearTimeout(t.timer);
