@@ -20,6 +20,7 @@ import {
   startSshd,
   generateKeyPair,
   runSsh,
+  NEIGH_THRESHOLDS,
 } from "../lab";
 import { cmdline, pidsInNetns } from "../lab/state";
 
@@ -145,6 +146,13 @@ describe("namespace lab with 3 hosts", () => {
       `TCP:${h2.address}:6783,retry=50,interval=0.1`,
     ]);
     expect(r.stdout).toBe("hello-from-host2\n");
+  });
+
+  test("the kernel's shared ARP table is raised so big labs do not silently stop answering ARP", async () => {
+    for (const [key, want] of Object.entries(NEIGH_THRESHOLDS)) {
+      const v = Number(await fsp.readFile(`/proc/sys/net/ipv4/neigh/default/${key}`, "utf8"));
+      expect({ key, ok: v >= want }).toEqual({ key, ok: true });
+    }
   });
 
   test("nsExec runs inside the host's namespace with the session environment", async () => {

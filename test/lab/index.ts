@@ -209,6 +209,29 @@ export async function getLab(opts: LabOptions = {}): Promise<TestLab> {
   return real;
 }
 
+/** Kernel neighbour-table limits the lab needs (`net.ipv4/6.neigh.default.gc_thresh1..3`). */
+export const NEIGH_THRESHOLDS = { gc_thresh1: 4096, gc_thresh2: 16384, gc_thresh3: 32768 } as const;
+
+/**
+ * Raise the kernel's ARP/ND table limits. The tables are shared by every network namespace and
+ * default to 1024 entries; a 32-host lab whose routers form a full mesh needs ~1,000 on its own,
+ * and when the table is full a namespace silently stops answering ARP (no neighbour entry can be
+ * created for the asker, so no reply is sent): hosts then look dead for tens of seconds. Only
+ * ever raised, never lowered (other labs may rely on it), so it is left raised after the run.
+ */
+export function ensureNeighbourTableRoom(): void {
+  for (const family of ["ipv4", "ipv6"]) {
+    for (const [key, want] of Object.entries(NEIGH_THRESHOLDS)) {
+      const file = `/proc/sys/net/${family}/neigh/default/${key}`;
+      try {
+        if (Number(fs.readFileSync(file, "utf8").trim()) < want) fs.writeFileSync(file, String(want));
+      } catch {
+        // Not writable here (e.g. an unprivileged container): labs still work below ~1,000 entries.
+      }
+    }
+  }
+}
+
 async function checkTools(): Promise<void> {
   const missing: string[] = [];
   const have = async (cmd: string): Promise<boolean> =>
@@ -248,6 +271,7 @@ export async function createLab(opts: LabOptions = {}): Promise<TestLab> {
   const valid = validateLabOptions(opts);
   cleanupStaleLabsSync();
   await checkTools();
+  ensureNeighbourTableRoom();
   fs.mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
   let id = "";
   for (let i = 0; ; i++) {
