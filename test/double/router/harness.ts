@@ -140,7 +140,7 @@ export function call(
   });
 }
 
-export async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+export async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await fn()) return;

@@ -7,7 +7,7 @@ import { readFixture } from "../../fixtures";
 import { buildResponse, parseQuery } from "./dnswire";
 import { call, Handle, ipOf, launch, logOf, until } from "./harness";
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const NET = 77;
 let portBase = 21000 + (process.pid % 200) * 20;

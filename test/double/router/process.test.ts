@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { call, tempHome, until } from "./harness";
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const MAIN = path.join(__dirname, "main.ts");
 const port = 23000 + (process.pid % 300) * 10;
