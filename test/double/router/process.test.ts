@@ -55,7 +55,7 @@ describe("router process", () => {
         "HTTP up",
         async () =>
           (await call(`${ip}:${port + 1}`, "GET", "/status").catch(() => ({ status: 0 }))).status === 200,
-        20_000,
+        40_000,
       );
       expect((await call(`${ip}:${port + 2}`, "GET", "/status")).body).toContain(
         "        Version: 2.8.1 (version check update disabled)\n",
