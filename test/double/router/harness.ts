@@ -34,8 +34,17 @@ export interface LaunchOptions {
   deadGraceMs?: number;
 }
 
+const homes: string[] = [];
+
 export function tempHome(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "weave-router-"));
+  const h = fs.mkdtempSync(path.join(os.tmpdir(), "weave-router-"));
+  homes.push(h);
+  return h;
+}
+
+/** Remove every home `tempHome` made (call from `afterAll`). */
+export function removeHomes(): void {
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
 }
 
 export function ipOf(net: number, index: number): string {

@@ -5,9 +5,10 @@
 import * as dgram from "dgram";
 import { readFixture } from "../../fixtures";
 import { buildResponse, parseQuery } from "./dnswire";
-import { call, Handle, ipOf, launch, logOf, until } from "./harness";
+import { call, Handle, ipOf, launch, logOf, removeHomes, until } from "./harness";
 
 jest.setTimeout(60_000);
+afterAll(() => removeHomes());
 
 const NET = 77;
 let portBase = 21000 + (process.pid % 200) * 20;

@@ -6,9 +6,10 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { call, tempHome, until } from "./harness";
+import { call, removeHomes, tempHome, until } from "./harness";
 
 jest.setTimeout(60_000);
+afterAll(() => removeHomes());
 
 const MAIN = path.join(__dirname, "main.ts");
 const port = 23000 + (process.pid % 300) * 10;
