@@ -10,7 +10,7 @@
 import { closeAll, getConnection, resetStats, stats } from "../components/remote";
 import { observeAll } from "../components/providers/gate-ops";
 import { defaultOpsEnv } from "../components/providers/ops-env";
-import { fetchReport } from "../components/providers/router-ops";
+import { fetchReport, REPORT_COMPACT } from "../components/providers/router-ops";
 import { expectedFromGate } from "../components/providers/verdict-adapter";
 import type { GateInputs } from "../components/providers/types";
 import { parseReport } from "../components/weave/report";

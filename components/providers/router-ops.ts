@@ -35,6 +35,13 @@ export function routerError(host: string, message: string): Error & { host: stri
 
 const REPORT_HEADERS = { Accept: "application/json" };
 
+/**
+ * The report as compact JSON (`{{json .}}`: the same document as `Accept: application/json`
+ * without the 4-space indentation, about half the bytes to carry and parse, which matters when
+ * the gate polls 32 hosts); falls back to the `Accept` form if the template route refuses.
+ */
+export const REPORT_COMPACT = `/report?format=${encodeURIComponent("{{json .}}")}`;
+
 /** `GET /report` as JSON through the forward; undefined when the router does not answer. */
 export async function fetchReport(
   conn: HostConnection,
@@ -42,7 +49,10 @@ export async function fetchReport(
 ): Promise<WeaveReport | undefined> {
   let res;
   try {
-    res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
+    res = await conn.http("GET", REPORT_COMPACT, { timeoutMs });
+    if (res.status !== 200 || !res.body.startsWith("{")) {
+      res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
+    }
   } catch (e) {
     // The SSH session itself failing is not "router absent": let the caller see it.
     if (isConnectError(e)) throw e;
