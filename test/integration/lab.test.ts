@@ -604,3 +604,37 @@ describe("a 32-host lab", () => {
     expect(leftoversOf(lab.id)).toEqual({ netns: [], links: [], pids: [], rules: [], dir: false });
   });
 });
+
+describe("lab with the Weave double", () => {
+  test("routers launched over ssh mesh across namespaces under their hostnames, and killRouter stops one", async () => {
+    const lab = await createLab({ hosts: 2, double: { cliDelayMs: 0 } });
+    try {
+      const peers = lab.hosts.map((h) => h.address).join(" ");
+      for (const h of lab.hosts) {
+        const r = await lab.ssh(h.name, `weave launch --ipalloc-range 10.32.0.0/12 ${peers}`, {
+          timeoutMs: 60_000,
+        });
+        expect({ host: h.name, code: r.code, stderr: r.stderr }).toEqual({
+          host: h.name,
+          code: 0,
+          stderr: "",
+        });
+      }
+      let peersOut = "";
+      for (let i = 0; i < 40 && (peersOut.match(/established/g) ?? []).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        peersOut = (await lab.ssh("host1", "weave status peers")).stdout;
+      }
+      expect(peersOut).toMatch(/\(host1\)/);
+      expect(peersOut).toMatch(
+        new RegExp(`${lab.hosts[1].address.replace(/\./g, "\\.")}:\\d+\\s+\\S+\\(host2\\)\\s+established`),
+      );
+      await lab.faults.killRouter("host1");
+      const ps = await lab.ssh("host1", "docker ps -a --format '{{.Names}} {{.Status}}'");
+      expect(ps.stdout).toMatch(/^weave Exited/m);
+      expect((await lab.ssh("host2", "docker ps --format '{{.Names}}'")).stdout).toMatch(/^weave$/m);
+    } finally {
+      await lab.destroy();
+    }
+  });
+});
