@@ -138,14 +138,7 @@ export default async function (): Promise<BenchResult[]> {
       // Where the time goes: the transfer of every report, then parsing them.
       const [f, bodies] = await timed(() =>
         Promise.all(
-          gate.hosts.map(
-            async (h) =>
-              (
-                await env
-                  .connect(h.connection)
-                  .http("GET", "/report", { headers: { Accept: "application/json" } })
-              ).body,
-          ),
+          gate.hosts.map(async (h) => (await env.connect(h.connection).http("GET", REPORT_COMPACT)).body),
         ),
       );
       fetchMs.push(f);
