@@ -14,6 +14,7 @@
  */
 import { closeAll } from "../components/remote";
 import { clearDnsArgsCache } from "../components/providers/container-ops";
+import { containerProvider } from "../components/providers/container";
 import type { ContainerSpec } from "../components/spec";
 import { Engine, type Step } from "../test/engine/engine";
 import { containerName, labResources } from "../test/engine/containers";
@@ -48,9 +49,6 @@ function hostSpan(steps: Step[], host: string, startedAt: Map<string, number>): 
 
 /** Engine steps record durations only: wrap the provider to note when each create starts. */
 function timedProviders(startedAt: Map<string, number>, t0: () => number) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { containerProvider } =
-    require("../components/providers/container") as typeof import("../components/providers/container");
   return {
     ...containerProvider,
     create: async (inputs: { key: string }) => {
