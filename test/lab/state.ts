@@ -272,10 +272,11 @@ function ipBatch(lines: string[], problems: string[]): void {
  */
 export function logEvent(what: string): void {
   try {
-    fs.appendFileSync(
-      path.join(LAB_ROOT, "events.log"),
-      `${new Date().toISOString()} pid ${process.pid} ${what}\n`,
-    );
+    const file = path.join(LAB_ROOT, "events.log");
+    // Keep it bounded on long-lived machines: one previous generation is enough to debug with.
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 1_000_000)
+      fs.renameSync(file, `${file}.1`);
+    fs.appendFileSync(file, `${new Date().toISOString()} pid ${process.pid} ${what}\n`);
   } catch {
     // diagnostics only
   }

@@ -86,7 +86,9 @@ describe("double config file", () => {
 describe("host firewall", () => {
   test("an open FORWARD chain needs no rule; a DROP policy or foreign rules do", () => {
     expect(forwardChainMayDrop("-P FORWARD ACCEPT\n")).toBe(false);
-    expect(forwardChainMayDrop("-P FORWARD ACCEPT\n-A FORWARD -i wlbab12cd -o wlbab12cd -j ACCEPT\n")).toBe(false);
+    expect(forwardChainMayDrop("-P FORWARD ACCEPT\n-A FORWARD -i wlbab12cd -o wlbab12cd -j ACCEPT\n")).toBe(
+      false,
+    );
     expect(forwardChainMayDrop("-P FORWARD DROP\n")).toBe(true);
     expect(forwardChainMayDrop("-P FORWARD ACCEPT\n-A FORWARD -j DOCKER-USER\n")).toBe(true);
   });
