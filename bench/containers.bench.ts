@@ -20,15 +20,7 @@ import { Engine, type Step } from "../test/engine/engine";
 import { containerName, labResources } from "../test/engine/containers";
 import { specForLab } from "../test/engine/network";
 import { createLab, writeDoubleConfig, type TestLab } from "../test/lab";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  ratio?: number;
-  note?: string;
-}
+import type { BenchResult } from "./run";
 
 const LATENCY_MS = 20;
 

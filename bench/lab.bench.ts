@@ -5,16 +5,7 @@
  * cannot pass).
  */
 import { createLab, leftoversOf } from "../test/lab";
-
-/** One measured figure. */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  /** value / target (below 1 meets the target). */
-  ratio?: number;
-}
+import type { BenchResult } from "./run";
 
 async function upDown(hosts: number): Promise<{ up: number; down: number }> {
   const t0 = performance.now();

@@ -18,15 +18,7 @@ import { consensusVerdict } from "../components/weave/verdict";
 import { Engine } from "../test/engine/engine";
 import { GATE, networkResources, specForLab, DOUBLE_WEAVE } from "../test/engine/network";
 import { createLab } from "../test/lab";
-
-interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  ratio?: number;
-  note?: string;
-}
+import type { BenchResult } from "./run";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

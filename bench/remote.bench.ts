@@ -16,15 +16,7 @@ import {
   type HostConnection,
 } from "../components/remote";
 import { REPO_ROOT, createLab, type LabHost } from "../test/lab";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  ratio?: number;
-  note?: string;
-}
+import type { BenchResult } from "./run";
 
 const WEAVE = path.join(REPO_ROOT, "test", "double", "path", "weave");
 const DOUBLE_BUILT = fs.existsSync(path.join(REPO_ROOT, "bin", "test", "double", "cli", "weave-main.js"));
