@@ -35,7 +35,14 @@ export class Logger {
 
   /** Unformatted text (panic traces). */
   raw(text: string): void {
-    if (this.file) fs.appendFileSync(this.file, text);
-    else process.stderr.write(text);
+    if (!this.file) {
+      process.stderr.write(text);
+      return;
+    }
+    try {
+      fs.appendFileSync(this.file, text);
+    } catch {
+      // The host's state dir was removed under us (lab teardown): there is nobody left to read it.
+    }
   }
 }
