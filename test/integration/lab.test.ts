@@ -304,7 +304,9 @@ describe("lab faults", () => {
     try {
       const r = await lab.ssh("host1", "true", { timeoutMs: 15_000 });
       expect(r.code).toBe(255);
-      expect(r.durationMs).toBeLessThan(8_000);
+      // 255 from ssh itself (its 5 s ConnectTimeout), not 124 from our 15 s kill: it gave up on its own.
+      expect(r.durationMs).toBeLessThan(12_000);
+      expect(r.stderr).toMatch(/Connection timed out|No route to host/);
       const peer = await lab.nsExec("host2", [
         "socat",
         "-T1",
@@ -326,7 +328,7 @@ describe("lab faults", () => {
       const r = await lab.ssh("host2", "true");
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/Connection refused/);
-      expect(r.durationMs).toBeLessThan(2_000);
+      expect(r.durationMs).toBeLessThan(4_000);
       expect(await open.rtt()).toBeLessThan(1_000);
       await lab.faults.startSshd("host2");
       expect((await lab.ssh("host2", "echo up")).stdout).toBe("up\n");
@@ -363,10 +365,10 @@ describe("lab faults", () => {
       const off = await median(7, s.rtt);
       // The added delay is a floor no scheduling can undercut; the ceilings allow a loaded runner.
       expect(slow).toBeGreaterThanOrEqual(118);
-      expect(slow - base).toBeLessThan(170);
+      expect(slow - base).toBeLessThan(200);
       expect(medium).toBeGreaterThanOrEqual(38);
-      expect(medium - base).toBeLessThan(80);
-      expect(off).toBeLessThan(base + 20);
+      expect(medium - base).toBeLessThan(100);
+      expect(off).toBeLessThan(base + 30);
       // Ordering survives a delay change in the middle of a stream.
       await lab.faults.setLatency("host2", 30);
       const big = s.exec("seq 1 20000");
