@@ -177,6 +177,9 @@ export async function spawnSshd(o: {
   readyTimeoutMs: number;
   what: string;
 }): Promise<ChildProcess> {
+  // sshd refuses to start without its privilege-separation directory; on a fresh machine nothing
+  // (no systemd unit ran) has created it.
+  await fs.mkdir("/run/sshd", { recursive: true, mode: 0o755 });
   await fs.rm(o.pidFile, { force: true });
   const argv = withHostname(o.hostname, [SSHD, "-D", "-f", o.configFile, "-E", o.logFile]);
   const [file, args] = o.netns ? ["ip", ["netns", "exec", o.netns, ...argv]] : [argv[0], argv.slice(1)];
