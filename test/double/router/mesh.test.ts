@@ -237,7 +237,7 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     );
     // The peer with the ring dials the newcomer back and is reset (06-docker1-weave-status-connections).
     const back = new RegExp(
-      `^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp \\S+->\\S+: read: connection reset by peer, retry: `,
+      `^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp ${ipOf(NET, 1).replace(/\./g, "\\.")}:\\d+->${ipOf(NET, 4).replace(/\./g, "\\.")}:${port}: read: connection reset by peer, retry: `,
       "m",
     );
     await until("dial-back failure on docker1", async () => back.test(await get(a, "/status/connections")));

@@ -647,10 +647,11 @@ export class Router {
       }
       scanned = c.buf.length;
     });
+    // Read now: once the socket has failed Node no longer knows its local address.
+    const local = `${(socket.localAddress ?? "").replace(/^::ffff:/, "")}:${socket.localPort ?? 0}`;
     socket.on("error", (e) => {
       if (!c.error) {
-        const local = `${(socket.localAddress ?? "").replace(/^::ffff:/, "")}:${socket.localPort}`;
-        const remote = c.outbound ? c.address : c.address;
+        const remote = c.address;
         const code = (e as NodeJS.ErrnoException).code;
         c.error =
           code === "EPIPE" || code === "ECONNRESET"
