@@ -241,6 +241,7 @@ async function checkTools(): Promise<void> {
     ["ssh", "openssh-client"],
     ["ssh-keygen", "openssh-client"],
     ["socat", "socat"],
+    ["unshare", "util-linux"],
   ];
   const results = await Promise.all(tools.map(([c]) => have(c)));
   tools.forEach(([c, pkg], i) => !results[i] && missing.push(`${c} (apt-get install ${pkg})`));
