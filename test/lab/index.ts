@@ -141,7 +141,8 @@ export interface TestLab {
   /**
    * Run a shell command on a host with the OpenSSH client (pinned host key, `StrictHostKeyChecking=yes`,
    * `BatchMode=yes`). A test-only convenience; `command` is a shell string. Never rejects: ssh failures
-   * are `code` 255, a timeout (`timeoutMs`, default 30 000) is code 124 with "timed out" in stderr.
+   * are `code` 255 (ssh gives up connecting after 5 s: `ConnectTimeout=5`), a timeout (`timeoutMs`,
+   * default 30 000) is code 124 with "timed out" in stderr.
    */
   ssh(
     host: string,
