@@ -34,14 +34,22 @@ export const LABEL_LAB = "weave-lab.lab";
 export const LABEL_KEY = "weave-lab.key";
 
 /** A failure on a host: the message names the host and the container. */
-export class ContainerError extends Error {
-  constructor(
-    readonly host: string,
-    message: string,
-  ) {
-    super(`${host}: ${message}`);
-    this.name = "ContainerError";
-  }
+export type ContainerError = Error & { name: "ContainerError"; host: string };
+
+/**
+ * A factory, not a class: this code runs inside a serialised dynamic provider, and Pulumi's
+ * function serialiser rewrites `class … extends Error` so that the message is lost.
+ */
+export function containerError(host: string, message: string): ContainerError {
+  const e = new Error(`${host}: ${message}`) as ContainerError;
+  e.name = "ContainerError";
+  e.host = host;
+  return e;
+}
+
+/** Whether `e` is a container failure from this module. */
+export function isContainerError(e: unknown): e is ContainerError {
+  return e instanceof Error && e.name === "ContainerError";
 }
 
 /** Inputs of the container `c` of a plan (pure; `connection` resolved by the caller). */
@@ -213,14 +221,14 @@ export async function inspectContainer(
   const r = await conn.exec(c.argv, { allowFailure: true, timeoutMs, what: `docker inspect ${ref}` });
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return undefined;
-    throw new ContainerError(
+    throw containerError(
       conn.hostName,
       `\`docker inspect ${ref}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
     );
   }
   const parsed = parseInspectLine(r.stdout);
   if (!parsed)
-    throw new ContainerError(
+    throw containerError(
       conn.hostName,
       `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`,
     );
@@ -263,7 +271,7 @@ export async function dnsArgsOf(
       });
       const parsed = parseDnsArgs(r.stdout);
       if (parsed.unparsed.length > 0) {
-        throw new ContainerError(
+        throw containerError(
           conn.hostName,
           `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout)}`,
         );
@@ -300,7 +308,7 @@ export async function weaveAddresses(
     what: `weave ps ${id.slice(0, 12)}`,
   });
   if (r.code !== 0) {
-    throw new ContainerError(
+    throw containerError(
       conn.hostName,
       `\`weave ps ${id.slice(0, 12)}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
     );
@@ -350,7 +358,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   const existing = await inspectContainer(conn, inputs.name, t);
   if (existing) {
     if (existing.labels[LABEL_KEY] !== inputs.key || existing.labels[LABEL_LAB] !== inputs.lab) {
-      throw new ContainerError(
+      throw containerError(
         inputs.host,
         `a container named ${JSON.stringify(inputs.name)} (${existing.id.slice(0, 12)}, ${existing.state}) exists and was not created by this lab's weave-lab: ` +
           `weave-lab changed nothing. Remove or rename it, or give this lab's container another name.`,
@@ -372,7 +380,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   });
   const id = parseRunId(r.stdout);
   if (!id)
-    throw new ContainerError(
+    throw containerError(
       inputs.host,
       `docker run ${inputs.name} printed no container id: ${r.stdout.trim() || "(nothing)"}`,
     );
@@ -393,7 +401,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   }
   const addrs = await weaveAddresses(conn, inputs.weave, id, t);
   if (!addrs || addrs.cidrs.length === 0) {
-    throw new ContainerError(
+    throw containerError(
       inputs.host,
       `weave attach of ${inputs.name} succeeded but \`weave ps\` shows no address for ${id.slice(0, 12)}`,
     );
@@ -522,7 +530,7 @@ async function removeContainer(
     what: `docker rm -f ${olds.name}`,
   });
   if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
-    throw new ContainerError(
+    throw containerError(
       olds.host,
       `\`docker rm -f ${olds.name}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
     );
@@ -548,7 +556,7 @@ export async function resolveFrom(
   // getent: exit 2 = not found.
   if (r.code === 2) return [];
   if (r.code !== 0) {
-    throw new ContainerError(
+    throw containerError(
       conn.hostName,
       `\`docker exec ${container} getent hosts ${name}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
     );
@@ -584,7 +592,7 @@ export async function expectResolves(
     seen = await resolveFrom(conn, container, name);
     if (same(seen, want)) return seen;
     if (Date.now() > until) {
-      throw new ContainerError(
+      throw containerError(
         conn.hostName,
         `${name} resolves from ${container} to [${seen.join(", ")}], expected [${want.join(", ")}] (waited ${deadlineMs} ms for weaveDNS)`,
       );

@@ -19,11 +19,21 @@ import type {
 } from "./types";
 
 /** Thrown when report text is not JSON or lacks a field we rely on; names the JSON path. */
-export class ReportParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ReportParseError";
-  }
+export type ReportParseError = Error & { name: "ReportParseError" };
+
+/**
+ * A factory, not a class: the gate parses reports inside a serialised dynamic provider, and
+ * Pulumi's function serialiser rewrites `class … extends Error` so that the message is lost.
+ */
+export function reportParseError(message: string): ReportParseError {
+  const e = new Error(message) as ReportParseError;
+  e.name = "ReportParseError";
+  return e;
+}
+
+/** Whether `e` came from `parseReport`. */
+export function isReportParseError(e: unknown): e is ReportParseError {
+  return e instanceof Error && e.name === "ReportParseError";
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -39,7 +49,7 @@ class Reader {
     readonly path: string,
   ) {}
   private fail(want: string): never {
-    throw new ReportParseError(
+    throw reportParseError(
       `report ${this.path}: expected ${want}, got ${JSON.stringify(this.v) ?? "nothing"}`,
     );
   }
@@ -111,7 +121,7 @@ function readRouter(r: Reader): ReportRouter {
     .map((c) => {
       const state = c.get("State").str();
       if (!STATES.includes(state as ConnectionState)) {
-        throw new ReportParseError(
+        throw reportParseError(
           `report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`,
         );
       }
@@ -129,7 +139,7 @@ function readRouter(r: Reader): ReportRouter {
       };
       const info = c.get("Info").str();
       const parsed = parseConnectionInfo(base, info, attrs);
-      if (!parsed) throw new ReportParseError(`report ${c.path}.Info: cannot read ${JSON.stringify(info)}`);
+      if (!parsed) throw reportParseError(`report ${c.path}.Info: cannot read ${JSON.stringify(info)}`);
       return parsed;
     });
   return {
@@ -255,7 +265,7 @@ function parseCidrOrThrow(cidr: string, path: string): void {
   try {
     parseCidr(cidr);
   } catch (e) {
-    throw new ReportParseError(`report ${path}: ${(e as Error).message}`);
+    throw reportParseError(`report ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -289,7 +299,7 @@ export function parseReport(text: string): WeaveReport {
     raw = JSON.parse(quoteBigUids(text)) as Json;
   } catch (e) {
     const head = text.slice(0, 80).replace(/\s+/g, " ");
-    throw new ReportParseError(
+    throw reportParseError(
       `report is not JSON (${(e as Error).message}); it starts with ${JSON.stringify(head)}`,
     );
   }
