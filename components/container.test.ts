@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runSerialized, serializeProvider } from "../test/engine/serialize";
 import type { ContainerInputs, ContainerOutputs } from "./providers/container-types";
+import { fakePrivateKey } from "../test/fake-key";
 
 interface Registered {
   type: string;
@@ -59,7 +60,7 @@ function network(): InstanceType<typeof WeaveNetwork> {
       name,
       address: `10.10.10.10${i + 1}`,
       ssh: {
-        privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key\n"),
+        privateKey: pulumi.secret(fakePrivateKey("secret-key")),
         hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost",
       },
     })),

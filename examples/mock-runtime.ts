@@ -4,6 +4,7 @@
  * reports the planned shares).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { fakePrivateKey } from "../test/fake-key";
 
 export interface Registered {
   type: string;
@@ -67,7 +68,7 @@ export function mockRuntime(
         const state: Record<string, unknown> = { ...inputs };
         if (args.type.endsWith(":SshKeyPair")) {
           state.publicKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${args.name}`;
-          state.privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
+          state.privateKey = fakePrivateKey(args.name);
         }
         if (args.type.endsWith(":Router")) state.status = "running";
         if (args.type.endsWith(":ConsensusGate")) {

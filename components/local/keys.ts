@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** An OpenSSH key pair as text. */
 export interface KeyPairText {
-  /** OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`), accepted by sshd and ssh2. */
+  /** OpenSSH private key (OpenSSH's own PEM format), accepted by sshd and ssh2. */
   privateKey: string;
   /** Public key line `ssh-ed25519 AAAA… <comment>`. */
   publicKey: string;

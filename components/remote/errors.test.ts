@@ -1,6 +1,7 @@
 import { HostKeyMismatchError, RemoteCommandError, RemoteTimeoutError, formatMs, tailLines } from "./errors";
 import { planConnection } from "./ssh";
 import type { ConnectParams } from "./types";
+import { fakePrivateKey } from "../../test/fake-key";
 
 describe("error wording", () => {
   test("a failed command names host, command, exit code and only the stderr tail", () => {
@@ -51,7 +52,7 @@ describe("planConnection", () => {
     host: "10.0.0.1",
     port: 22,
     user: "root",
-    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
+    privateKey: fakePrivateKey("SECRETKEYMATERIAL"),
     passphrase: "my-passphrase",
     hostKey: "SHA256:" + "A".repeat(43),
     insecureIgnoreHostKey: false,

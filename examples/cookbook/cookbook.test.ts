@@ -3,6 +3,7 @@ import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { mockRuntime, settle, valueOf } from "../mock-runtime";
 import { planLab } from "../../components/plan";
+import { fakePrivateKey } from "../../test/fake-key";
 
 const hostKeys = Object.fromEntries(
   [1, 2, 3, 4].map((i) => [`docker${i}`, `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost${i}`]),
@@ -10,8 +11,7 @@ const hostKeys = Object.fromEntries(
 const registered = mockRuntime(
   "weave-lab-cookbook",
   {
-    "weave-lab-cookbook:sshPrivateKey":
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n",
+    "weave-lab-cookbook:sshPrivateKey": fakePrivateKey("k"),
     "weave-lab-cookbook:hostKeys": hostKeys,
   },
   ["weave-lab-cookbook:sshPrivateKey"],

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { mockRuntime, settle, valueOf } from "../mock-runtime";
+import { fakePrivateKey } from "../../test/fake-key";
 
 const hostKeys = {
   docker1: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIone",
@@ -8,8 +9,7 @@ const hostKeys = {
 const registered = mockRuntime(
   "weave-lab-isolation",
   {
-    "weave-lab-isolation:sshPrivateKey":
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----\n",
+    "weave-lab-isolation:sshPrivateKey": fakePrivateKey("k"),
     "weave-lab-isolation:hostKeys": hostKeys,
   },
   ["weave-lab-isolation:sshPrivateKey"],

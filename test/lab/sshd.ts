@@ -13,7 +13,7 @@ export const SSHD = "/usr/sbin/sshd";
 
 /** A generated ed25519 key pair. */
 export interface KeyPair {
-  /** OpenSSH private key text (`-----BEGIN OPENSSH PRIVATE KEY-----`), no passphrase. */
+  /** OpenSSH private key text (OpenSSH's own PEM format), no passphrase. */
   privateKey: string;
   /** Public key line without comment: `ssh-ed25519 AAAA…`. */
   publicKey: string;

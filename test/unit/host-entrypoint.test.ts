@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PEM_BEGIN } from "../fake-key";
 
 const SCRIPT = path.resolve(__dirname, "..", "..", "docker", "host", "entrypoint.sh");
 const WEB = path.resolve(__dirname, "..", "..", "docker", "host", "web");
@@ -33,7 +34,7 @@ function scratch(opts: { keys?: boolean; legacy?: boolean; setupFails?: boolean;
     fs.writeFileSync(path.join(root, p), content, { mode });
   };
   if (opts.keys !== false) {
-    write("etc/ssh/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n", 0o644);
+    write("etc/ssh/ssh_host_ed25519_key", `${PEM_BEGIN}\nfake\n`, 0o644);
     write("root/.ssh/authorized_keys", "ssh-ed25519 AAAAfake client\n", 0o644);
   }
   fs.cpSync(WEB, path.join(root, "usr/local/share/weave-lab/web"), { recursive: true });

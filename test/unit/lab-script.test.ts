@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PEM_BEGIN, PEM_END } from "../fake-key";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SCRIPT = path.join(REPO, "scripts", "lab.sh");
@@ -33,7 +34,7 @@ case "$1 $2" in
   "config get") ${fakes.remote ? "echo docker1" : "exit 1"} ;;
   "stack output")
     case "$3" in
-      sshPrivateKey) echo "-----BEGIN OPENSSH PRIVATE KEY-----"; echo "fake"; echo "-----END OPENSSH PRIVATE KEY-----" ;;
+      sshPrivateKey) echo "${PEM_BEGIN}"; echo "fake"; echo "${PEM_END}" ;;
       knownHosts) echo "[127.0.0.1]:2201 ssh-ed25519 AAAAfake" ;;
       rangeTable) echo "Range 172.16.16.0/24: 256 addresses" ;;
       sshCommands) echo '{"docker1":"echo ssh-to-docker1"}' ;;
@@ -106,7 +107,7 @@ describe("scripts/lab.sh", () => {
       expect(up).toContain(`backend=file://${REPO}/.lab-state/backend`);
       expect(r.stderr).toContain("PULUMI_CONFIG_PASSPHRASE not set");
       const key = path.join(r.stateDir, "id_ed25519");
-      expect(fs.readFileSync(key, "utf8")).toContain("BEGIN OPENSSH PRIVATE KEY");
+      expect(fs.readFileSync(key, "utf8")).toContain(PEM_BEGIN);
       expect(fs.statSync(key).mode & 0o777).toBe(0o600);
       expect(fs.readFileSync(path.join(r.stateDir, "known_hosts"), "utf8")).toBe(
         "[127.0.0.1]:2201 ssh-ed25519 AAAAfake\n",

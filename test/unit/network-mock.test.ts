@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WeaveNetwork, NETWORK_TYPE } from "../../components/network";
 import { ROUTER_TYPE } from "../../components/providers/router";
 import { GATE_TYPE } from "../../components/providers/gate";
+import { fakePrivateKey } from "../fake-key";
 
 jest.setTimeout(60_000);
 
@@ -77,8 +78,7 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 20));
 };
 
-const KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-PRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = fakePrivateKey("TEST-PRIVATE-KEY-MATERIAL");
 const PASSWORD = "correct-horse-battery-staple-password";
 const hosts = ["docker1", "docker2", "docker3", "docker4"].map((name, i) => ({
   name,

@@ -10,6 +10,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../../components/config";
 import { mockRuntime, Registered } from "../../examples/mock-runtime";
+import { fakePrivateKey } from "../fake-key";
 
 // Answers as the providers would on success (keys generated, routers running, the gate reporting
 // the planned shares, containers attached); see examples/mock-runtime.ts.
@@ -220,8 +221,7 @@ describe("the program with hosts configured", () => {
       address: `10.10.10.10${i}`,
       ssh: { hostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost${i}` },
     })),
-    "weave-lab:sshPrivateKey":
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----\n",
+    "weave-lab:sshPrivateKey": fakePrivateKey(),
   };
 
   it("declares no Docker resources and one router per host with the configured key kept secret", async () => {

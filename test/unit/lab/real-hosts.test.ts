@@ -2,6 +2,7 @@ import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { labFromEnv, parseRealHosts } from "../../lab/real";
+import { fakePrivateKey, PEM_BEGIN } from "../../fake-key";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Rrc2V5MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3";
 
@@ -9,10 +10,7 @@ describe("WEAVE_LAB_HOSTS file", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await fsp.mkdtemp(path.join(os.tmpdir(), "wl-real-"));
-    await fsp.writeFile(
-      path.join(dir, "key"),
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----\n",
-    );
+    await fsp.writeFile(path.join(dir, "key"), fakePrivateKey());
   });
   afterAll(async () => {
     await fsp.rm(dir, { recursive: true, force: true });
@@ -73,7 +71,7 @@ describe("WEAVE_LAB_HOSTS file", () => {
         ["h1", "192.0.2.11", 22, "root", undefined, undefined],
         ["h2", "192.0.2.12", 2222, "ops", undefined, undefined],
       ]);
-      expect(lab.hosts[0].privateKey).toContain("BEGIN OPENSSH PRIVATE KEY");
+      expect(lab.hosts[0].privateKey).toContain(PEM_BEGIN);
       expect(await fsp.readFile(lab.knownHostsFile, "utf8")).toBe(
         `192.0.2.11 ${KEY}\n[192.0.2.12]:2222 ${KEY}\n`,
       );
