@@ -51,6 +51,13 @@ export interface DoubleConfig {
    * `WEAVE_NO_FASTDP=1` dies on the type mismatch (fixture 09).
    */
   kernelFastdp?: boolean;
+  /**
+   * Weave asks peers for space in weighted-random order (`ring.ChoosePeersToAskForSpace`), so a
+   * capture shows one draw of that choice. Listing nicknames or peer names here makes this host
+   * ask those peers first, in order, when they can give space — so a replay can compare the rest
+   * of a capture byte for byte. Unset (the default): weighted random, as Weave does.
+   */
+  donorPreference?: string[];
 }
 
 export const DEFAULT_CONFIG: DoubleConfig = {

@@ -213,6 +213,7 @@ function replaySuite(
   prefixes: RegExp,
   extraPeers: string[] = [],
   exclude: Record<string, string> = {},
+  donors: Record<string, string[]> = {},
 ): void {
   describe(title, () => {
     let lab: TestLab | undefined;
@@ -227,7 +228,13 @@ function replaySuite(
         if (!h.home)
           throw new Error(`lab host ${h.name} has no WEAVE_DOUBLE_HOME: the replay needs a namespace lab`);
         // Captured peer names; lost pings wait a tenth of the real time.
-        tuneDouble(h.home, { peerName: CAPTURED_PEERS[h.name], timeScale: 0.1 });
+        // Weave picks the peer to ask for space at random (weighted by free space): the capture
+        // is one draw. `donors` replays that draw, so everything after it compares byte for byte.
+        tuneDouble(h.home, {
+          peerName: CAPTURED_PEERS[h.name],
+          timeScale: 0.1,
+          ...(donors[h.name] ? { donorPreference: donors[h.name] } : {}),
+        });
       }
     });
 
@@ -301,7 +308,15 @@ function replaySuite(
 
 const SEED_NAMES = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:04"];
 
-replaySuite("the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH", /^0[1-8]-/);
+// The captured donations: docker3's web1 got 172.16.16.224 from docker2 (05); docker4's web4 got
+// .96 from docker1 and web4b (net:172.16.16.128/25) .160 from docker2 (07).
+replaySuite(
+  "the Weave/Docker double replays the textbook capture (fixtures 01–08) over SSH",
+  /^0[1-8]-/,
+  [],
+  {},
+  { docker3: ["docker2"], docker4: ["docker1", "docker2"] },
+);
 replaySuite(
   "the double replays seed mode: ring split by sorted names before any container (fixture 13)",
   /^13-/,
@@ -321,6 +336,9 @@ replaySuite(
   "the double replays removing a peer: reset hand-over, crash on seed relaunch, rmpeer (fixture 16)",
   /^16-/,
   SEED_NAMES,
+  {},
+  // docker4, relaunched without a seed, got 172.16.16.176/28 from docker1 (02:00:00:00:00:03).
+  { docker4: ["docker1"] },
 );
 
 /** Fastest of a few SSH round trips of one command (ms): the least disturbed by a loaded machine. */

@@ -50,6 +50,8 @@ export interface AllocatorHooks {
   /** Ask `donor` for space in `[start, end)`. */
   requestDonation(donor: string, start: number, end: number): void;
   isAlive(ident: string): boolean;
+  /** Peers (nicknames or names) to ask first, in order, when they can give space; else weighted random. */
+  preferredDonors?(): string[];
   /** Nickname of a peer if known. */
   nick(name: string): string;
   /** Peers currently in the topology (including self). */
@@ -431,9 +433,16 @@ export class Allocator {
       const t = Math.min(entryEnd(this.ring, i), end);
       if (s < t && e.free > 0) donors.set(e.peer, (donors.get(e.peer) ?? 0) + Math.min(e.free, t - s));
     });
-    // Weighted-random choice like Weave: more free space, more likely to be asked.
     const total = [...donors.values()].reduce((x, y) => x + y, 0);
     if (total === 0) return;
+    for (const want of this.hooks.preferredDonors?.() ?? []) {
+      const peer = [...donors.keys()].find((p) => p === want || this.hooks.nick(p) === want);
+      if (peer) {
+        this.hooks.requestDonation(peer, start, end);
+        return;
+      }
+    }
+    // Weighted-random choice like Weave: more free space, more likely to be asked.
     let pick = Math.random() * total;
     for (const [peer, w] of donors) {
       pick -= w;

@@ -8,7 +8,7 @@ import { optionsLine, parseRouterArgs } from "./args";
 import { startHttp } from "./http";
 import { Logger } from "./log";
 import { Router } from "./router";
-import { isAlive, readBridge, readConfig } from "../state";
+import { isAlive, listContainers, readBridge, readConfig } from "../state";
 
 async function main(): Promise<void> {
   const home = process.env.WEAVE_DOUBLE_HOME;
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
     checkpointDisabled: !!process.env.CHECKPOINT_DISABLE && process.env.CHECKPOINT_DISABLE !== "0",
     version,
     isAlive: (id) => (home ? isAlive(home, id) : false),
+    localMacs: () =>
+      home
+        ? listContainers(home)
+            .filter((c) => c.State.Running && c.Weave)
+            .map((c) => c.Weave!.Mac)
+        : [],
+    donorPreference: () => (home ? (readConfig(home).donorPreference ?? []) : []),
     bridgeMac: home ? readBridge(home)?.Mac : undefined,
     deadGraceMs: Number(process.env.WEAVE_DOUBLE_DEAD_GRACE_MS ?? 30_000),
   });

@@ -15,7 +15,7 @@ import { Allocator, PaxosRecord } from "./ipam";
 import { formatCidr, formatIp, normalisePeerName, parseIp } from "./ip";
 import { Logger } from "./log";
 import { goTimeString } from "./render";
-import { cloneRing, entryEnd, Ring } from "./ring";
+import { cloneRing, entryEnd, mergeRing, Ring } from "./ring";
 import { ConnectionView, DnsEntryView, PeerConnectionView, PeerView, RouterSnapshot } from "./view";
 
 /** What a peer tells the mesh about itself (gossiped; the newest version per name wins). */
@@ -165,6 +165,13 @@ export interface RouterOptions {
   checkpointDisabled: boolean;
   version: string;
   isAlive(id: string): boolean;
+  /**
+   * MACs of the local containers' weave interfaces. The real router lists the MACs it has seen
+   * on the bridge in its report (`Router.MACs`); with no data plane, local interfaces stand in.
+   */
+  localMacs?(): string[];
+  /** Peers (nicknames or names) to ask for space first; see `DoubleConfig.donorPreference`. */
+  donorPreference?(): string[];
   /** Where the bridge MAC (= peer name) may be recorded by the CLI double. */
   bridgeMac?: string;
   /** Grace before a dead container's addresses are freed (Weave: 30 s). */
@@ -304,6 +311,7 @@ export class Router {
         changed: () => this.queueGossip(),
         requestDonation: (donor, start, end) => this.sendUnicast(donor, { k: "donate", start, end }),
         isAlive: (id) => this.opts.isAlive(id),
+        preferredDonors: () => this.opts.donorPreference?.() ?? [],
         nick: (n) => this.nicks.get(n) ?? "",
         reachable: () => new Set(this.peers.keys()),
         targetCount: () => [...this.targets.values()].filter((t) => t.direct && !t.never).length,
@@ -1001,6 +1009,13 @@ export class Router {
   }
 
   private onGossip(c: Conn, m: Extract<Msg, { t: "gossip" }>): void {
+    // A ring we cannot merge (other range or seeds) drops the link before we take anything else
+    // from it: a wrong-range host learns no peers and dials nobody else (fixture 06: docker4 keeps
+    // one failed target, Peers: 1).
+    if (this.ipam && m.ring) {
+      const check = mergeRing(this.ipam.ring, m.ring, this.name);
+      if (!check.ok) return this.drop(c, check.error);
+    }
     // What a neighbour sent us it already has: never echo it back.
     const sent = (c.sent ??= {
       peers: new Map(),
@@ -1288,6 +1303,23 @@ export class Router {
 
   // ---- views -----------------------------------------------------------------------------------
 
+  /** First time each local MAC was seen: `LastSeen` then stays put like a quiet real interface's. */
+  private readonly macSeen = new Map<string, Date>();
+
+  private macViews(): RouterSnapshot["macs"] {
+    const macs = this.opts.localMacs?.() ?? [];
+    return macs.map((mac) => {
+      let seen = this.macSeen.get(mac);
+      if (!seen) {
+        seen = new Date();
+        this.macSeen.set(mac, seen);
+      }
+      // Weave prints Go's RFC 3339 with nanoseconds.
+      const iso = seen.toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}000000Z`);
+      return { Mac: mac, Name: this.name, NickName: this.cfg.nickname, LastSeen: iso };
+    });
+  }
+
   snapshot(): RouterSnapshot {
     const cfg = this.cfg;
     const connections: ConnectionView[] = [];
@@ -1357,7 +1389,7 @@ export class Router {
       targets: [...this.targets.values()].filter((t) => t.direct).map((t) => t.given),
       trustedSubnets: cfg.trustedSubnets,
       terminationCount: this.terminationCount,
-      macs: [],
+      macs: this.macViews(),
     };
     const ipam = this.ipam;
     if (ipam && cfg.range) {
