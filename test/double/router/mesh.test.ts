@@ -243,6 +243,68 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     await until("dial-back failure on docker1", async () => back.test(await get(a, "/status/connections")));
   });
 
+  it("a wrong-range newcomer to a three-peer ring learns nobody through it, and every link to it fails both ways, again on retry (fixture 06)", async () => {
+    const port = nextPort();
+    const ring: Handle[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const others = [1, 2, 3].filter((n) => n < i).map((n) => ipOf(NET, n));
+      ring.push(
+        await start({
+          net: NET,
+          index: i,
+          port,
+          args: ["--nickname", `docker${i}`, "--ipalloc-range", "172.16.16.0/24", ...others],
+        }),
+      );
+    }
+    for (const h of ring) await until("ring mesh", () => established(2)(h));
+    await call(ring[0].api, "POST", `/ip/${id(1)}`);
+    for (const h of ring)
+      await until("ring everywhere", async () => (await get(h, "/status")).includes("Status: ready"));
+    const d = await start({
+      net: NET,
+      index: 4,
+      port,
+      args: ["--nickname", "docker4", "--ipalloc-range", "172.64.65.0/24", ipOf(NET, 1)],
+    });
+    const esc = (s: string): string => s.replace(/\./g, "\\.");
+    const range =
+      "Incompatible IP allocation ranges \\(received: 172\\.16\\.16\\.0/24, ours: 172\\.64\\.65\\.0/24\\)";
+    const only = new RegExp(`^-> ${esc(ipOf(NET, 1))}:${port} +failed {6}${range}, retry: [^\\n]+ \\n$`);
+    await until("docker4's failed target", async () => only.test(await get(d, "/status/connections")));
+    // docker1 learned docker4 from its inbound link, dials it and is reset (06-docker1-weave-status-connections).
+    const back = new RegExp(
+      `^-> ${esc(ipOf(NET, 4))}:${port} +failed {6}read tcp ${esc(ipOf(NET, 1))}:\\d+->${esc(ipOf(NET, 4))}:${port}: read: connection reset by peer, retry: `,
+      "m",
+    );
+    await until("docker1's dial to docker4 reset", async () =>
+      back.test(await get(ring[0], "/status/connections")),
+    );
+    // Let several retries run on both sides: the failure recurs and nothing is ever learned.
+    const dropsOf = (): number =>
+      logOf(d)
+        .split("\n")
+        .filter(
+          (l) =>
+            l.includes(`|`) &&
+            l.includes(`connection shutting down due to error: Incompatible IP allocation ranges`),
+        ).length;
+    const before = dropsOf();
+    await until("another range failure on retry", () => dropsOf() > before + 1, 15_000);
+    await until("quiet again", async () => only.test(await get(d, "/status/connections")));
+    const status = await get(d, "/status");
+    expect(status).toContain("        Targets: 1\n    Connections: 1 (1 failed)\n          Peers: 1\n");
+    expect(status).toContain("         Status: idle\n");
+    expect(await get(d, "/status/peers")).toBe(`${d.router.name}(docker4)\n`);
+    // Never dialled docker2 or docker3: no discovery through a link dropped for its range.
+    for (const n of [2, 3])
+      expect(logOf(d)).not.toContain(`->[${ipOf(NET, n)}:${port}] attempting connection`);
+    await until("docker1 reset again", async () => back.test(await get(ring[0], "/status/connections")));
+    expect(await get(ring[0], "/status/connections")).not.toMatch(
+      new RegExp(`^-> ${esc(ipOf(NET, 4))}:${port} +established`, "m"),
+    );
+  });
+
   it("two independently formed rings refuse each other: seeded by different peers, both directions logged (split brain)", async () => {
     const port = nextPort();
     const a = await start({

@@ -858,8 +858,10 @@ export class Router {
       // An inbound connection the peer closed: dial its address back (direct target, or one
       // learned by discovery, as docker1 does with docker4 in fixture 06). One we closed ourselves
       // is not retried from this side (fixture 17: docker2 shows no connection).
+      // Each new inbound link renews what we learned, so a peer that keeps calling keeps being
+      // dialled back (fixture 06: docker1 retries docker4 for as long as docker4 retries it).
+      if (!c.droppedByUs && this.cfg.discovery) this.learned.set(c.listenAddr, Date.now());
       if (!c.droppedByUs && this.cfg.discovery && !this.targets.has(c.listenAddr)) {
-        this.learned.set(c.listenAddr, Date.now());
         const [host, port] = splitHostPort(c.listenAddr, this.cfg.port);
         this.targets.set(c.listenAddr, {
           given: c.listenAddr,
@@ -874,7 +876,14 @@ export class Router {
         });
       }
       const t = this.targets.get(c.listenAddr);
-      if (t && !t.dialing && !t.timer && !this.connectedTo(t)) {
+      if (t && c.droppedByUs && !t.dialing && !this.connectedTo(t)) {
+        // We refused this link (fixture 06: docker4 drops docker1's call for its range): the
+        // target to that peer shows why, and a retry already scheduled is kept, not pushed back.
+        if (t.timer) {
+          t.lastError = error;
+          t.state = "failed";
+        } else this.targetFailed(t, error);
+      } else if (t && !t.dialing && !t.timer && !this.connectedTo(t)) {
         t.attempts = Math.max(t.attempts, 1);
         t.timer = setTimeout(
           () => {
@@ -1014,7 +1023,13 @@ export class Router {
     // one failed target, Peers: 1).
     if (this.ipam && m.ring) {
       const check = mergeRing(this.ipam.ring, m.ring, this.name);
-      if (!check.ok) return this.drop(c, check.error);
+      if (!check.ok) {
+        this.drop(c, check.error);
+        // Gone from our view at once, as in Weave (the socket itself is reset a moment later):
+        // status must not show it established meanwhile, nor hide the target's failure.
+        this.closed(c);
+        return;
+      }
     }
     // What a neighbour sent us it already has: never echo it back.
     const sent = (c.sent ??= {
