@@ -10,7 +10,12 @@ module.exports = {
     {
       ...common,
       displayName: "unit",
-      testMatch: ["<rootDir>/components/**/*.test.ts", "<rootDir>/test/unit/**/*.test.ts", "<rootDir>/examples/**/*.test.ts", "<rootDir>/test/double/**/*.test.ts"],
+      testMatch: [
+        "<rootDir>/components/**/*.test.ts",
+        "<rootDir>/test/unit/**/*.test.ts",
+        "<rootDir>/examples/**/*.test.ts",
+        "<rootDir>/test/double/**/*.test.ts",
+      ],
     },
     {
       ...common,

@@ -26,7 +26,13 @@ export type { ConnectParams } from "./remote/types";
 export { LocalLab, type LocalLabArgs } from "./local-lab";
 export { SshKeyPair, generateKeyPair, type KeyPairText } from "./local/keys";
 export { planLocalTopology, LocalLabError, type LocalTopology, type LocalHost } from "./local/topology";
-export { readLabConfig, ConfigError, type ConfigSource, type LabConfig, type LocalLabSettings } from "./config";
+export {
+  readLabConfig,
+  ConfigError,
+  type ConfigSource,
+  type LabConfig,
+  type LocalLabSettings,
+} from "./config";
 export {
   renderRangeSvg,
   renderRangeTable,

@@ -228,10 +228,7 @@ export async function inspectContainer(
   }
   const parsed = parseInspectLine(r.stdout);
   if (!parsed)
-    throw containerError(
-      conn.hostName,
-      `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`,
-    );
+    throw containerError(conn.hostName, `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`);
   return parsed;
 }
 

@@ -121,9 +121,7 @@ function readRouter(r: Reader): ReportRouter {
     .map((c) => {
       const state = c.get("State").str();
       if (!STATES.includes(state as ConnectionState)) {
-        throw reportParseError(
-          `report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`,
-        );
+        throw reportParseError(`report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`);
       }
       const attrs: Record<string, string | number | boolean> = {};
       const a = c.get("Attrs");

@@ -22,6 +22,8 @@ describe("fixture reader", () => {
   it("reports the removed-command message on stderr with exit 1", () => {
     const fx = readFixture("01-docker1-weave-launch-router.txt");
     expect(fx.exit).toBe(1);
-    expect(fx.stderr).toContain("The 'weave launch-router' command has been removed as of Weave Net version 2.0");
+    expect(fx.stderr).toContain(
+      "The 'weave launch-router' command has been removed as of Weave Net version 2.0",
+    );
   });
 });
