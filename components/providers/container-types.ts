@@ -2,9 +2,9 @@
  * What the Container and DnsRecord providers receive and record. Plain data only (it travels
  * through Pulumi state and the serialised provider closure): no classes, no handles.
  */
-import type { AddressingPlan } from "../plan/types";
+import type { ContainerPlan } from "../plan/types";
 import type { ConnectParams } from "../remote/types";
-import type { RestartPolicy, WeaveDistribution } from "../spec";
+import type { WeaveDistribution } from "../spec";
 
 /** Where the lab's weave script is and how to call it (from `NetworkPlan.weave`). */
 export interface ContainerWeave {
@@ -28,10 +28,10 @@ export interface ContainerTimeouts {
 export const DEFAULT_CONTAINER_TIMEOUTS: ContainerTimeouts = { attachMs: 120_000, commandMs: 60_000 };
 
 /**
- * Inputs of one container. Fields Docker cannot change in place are top-level so a preview's
- * "replace because of" list names them.
+ * Inputs of one container: its plan plus what the provider needs to act. Fields Docker cannot
+ * change in place are top-level so a preview's "replace because of" list names them.
  */
-export interface ContainerInputs {
+export interface ContainerInputs extends ContainerPlan {
   lab: string;
   /**
    * The network's fingerprint (`NetworkPlan.fingerprint`): router-wide facts. When it changes the
@@ -39,24 +39,8 @@ export interface ContainerInputs {
    * container is replaced too.
    */
   networkFingerprint: string;
-  /** `<host>/<name>`: unique in the lab, recorded as a Docker label to recognise our containers. */
-  key: string;
-  name: string;
-  host: string;
   /** Secret: SSH parameters of the host. */
   connection: ConnectParams;
-  image: string;
-  command: string[];
-  env: Record<string, string>;
-  ports: string[];
-  publishAll: boolean;
-  restart: RestartPolicy;
-  hostname: string;
-  addressing: AddressingPlan;
-  /** `<name>.<domain>`, registered by `weave attach`; undefined when DNS is off. */
-  fqdn?: string;
-  /** Extra names (`weave dns-add <id> -h <fqdn>`), updated in place. */
-  extraFqdns: string[];
   weave: ContainerWeave;
   timeouts: ContainerTimeouts;
 }

@@ -3,22 +3,12 @@
  * through Pulumi state (secret fields are marked secret there) and through the serialised
  * provider closure, so nothing here may be a class or hold a handle.
  */
-import type { CommandPlan, RangeShare } from "../plan/types";
+import type { CommandPlan, NetworkPlan, RangeShare } from "../plan/types";
 import type { ConnectParams } from "../remote/types";
-import type { BootstrapMode, WeaveDistribution } from "../spec";
+import type { BootstrapMode } from "../spec";
 
-/** Which Weave a router runs and where its script lives (from `NetworkPlan.weave`). */
-export interface RouterWeave {
-  distribution: WeaveDistribution;
-  version: string;
-  /** Docker API version the distribution's helpers speak (`1.18` for 2.8.1). */
-  dockerApiVersion: string;
-  install: "present" | "download";
-  scriptPath: string;
-  scriptUrl?: string;
-  scriptSha256?: string;
-  dockerApiVersionOverride?: string;
-}
+/** Which Weave a router runs and where its script lives: the plan's own record. */
+export type RouterWeave = NetworkPlan["weave"];
 
 /** Another lab host, as one router needs to know it (to connect, forget, probe or hand over). */
 export interface RouterPeer {
