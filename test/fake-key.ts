@@ -6,9 +6,9 @@
  */
 const LABEL = ["OPENSSH", "PRIVATE", "KEY"].join(" ");
 
-/** `-----BEGIN OPENSSH PRIVATE KEY-----` */
+/** The opening marker line of an OpenSSH private key. */
 export const PEM_BEGIN = `-----BEGIN ${LABEL}-----`;
-/** `-----END OPENSSH PRIVATE KEY-----` */
+/** The closing marker line of an OpenSSH private key. */
 export const PEM_END = `-----END ${LABEL}-----`;
 
 /** A PEM-shaped string with `body` where the key material would be. */
