@@ -17,6 +17,7 @@ import type {
   ReportRouter,
   WeaveReport,
 } from "./types";
+import { isConnectionState } from "./types";
 
 /** Thrown when report text is not JSON or lacks a field we rely on; names the JSON path. */
 export type ReportParseError = Error & { name: "ReportParseError" };
@@ -85,15 +86,6 @@ class Reader {
   }
 }
 
-const STATES: readonly ConnectionState[] = [
-  "established",
-  "pending",
-  "connecting",
-  "retrying",
-  "failed",
-  "waiting",
-];
-
 function readRouter(r: Reader): ReportRouter {
   const peers: ReportPeer[] = r
     .get("Peers")
@@ -120,7 +112,7 @@ function readRouter(r: Reader): ReportRouter {
     .list()
     .map((c) => {
       const state = c.get("State").str();
-      if (!STATES.includes(state as ConnectionState)) {
+      if (!isConnectionState(state)) {
         throw reportParseError(`report ${c.path}.State: unknown connection state ${JSON.stringify(state)}`);
       }
       const attrs: Record<string, string | number | boolean> = {};

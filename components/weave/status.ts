@@ -16,17 +16,9 @@ import type {
   PeerTreeEntry,
   WeaveStatusText,
 } from "./types";
+import { isConnectionState } from "./types";
 
 const PEER_RE = /^([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})\(([^()]*)\)$/;
-const STATES: readonly ConnectionState[] = [
-  "established",
-  "pending",
-  "connecting",
-  "retrying",
-  "failed",
-  "waiting",
-];
-
 /** `3e:a2:4a:17:e0:d9(docker1)` → `{ name, nickname }`; undefined if it is not that shape. */
 export function parsePeerRef(text: string): PeerRef | undefined {
   const m = PEER_RE.exec(text.trim());
@@ -61,7 +53,7 @@ function parseConnectionCounts(v: string): ConnectionCounts | undefined {
   const byState: Partial<Record<ConnectionState, number>> = {};
   for (const part of m[2] ? m[2].split(", ") : []) {
     const p = /^(\d+) (\w+)$/.exec(part);
-    if (!p || !STATES.includes(p[2] as ConnectionState)) return undefined;
+    if (!p || !isConnectionState(p[2])) return undefined;
     byState[p[2] as ConnectionState] = Number(p[1]);
   }
   return { total: Number(m[1]), byState };
@@ -319,7 +311,7 @@ export function parseStatusConnections(text: string): Parsed<ConnectionInfo[]> {
   const unparsed: string[] = [];
   for (const line of lines(text)) {
     const m = /^(->|<-) (\S+)\s+(\S+)(?:\s(.*))?$/.exec(line);
-    if (!m || !STATES.includes(m[3] as ConnectionState)) {
+    if (!m || !isConnectionState(m[3])) {
       unparsed.push(line);
       continue;
     }

@@ -14,7 +14,21 @@ export interface PeerRef {
 }
 
 /** States a connection line can be in (`status connections`, report `Router.Connections`). */
-export type ConnectionState = "established" | "pending" | "connecting" | "retrying" | "failed" | "waiting";
+/** Every connection state Weave's mesh prints (status connections, report `Connections[].State`). */
+export const CONNECTION_STATES = [
+  "established",
+  "pending",
+  "connecting",
+  "retrying",
+  "failed",
+  "waiting",
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** Whether a printed state is one Weave's mesh uses. */
+export function isConnectionState(s: string): s is ConnectionState {
+  return (CONNECTION_STATES as readonly string[]).includes(s);
+}
 
 /** One line of `weave status connections` (or one report `Router.Connections` element). */
 export interface ConnectionInfo {
