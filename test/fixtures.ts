@@ -1,13 +1,15 @@
 /**
- * Reads the real Weave 2.8.1 captures in `../shared/fixtures/weave-2.8.1/` byte for byte.
+ * Reads the real Weave 2.8.1 captures in `test/fixtures/weave-2.8.1/` byte for byte (kept in the
+ * repository, so unit tests need nothing beside the clone; see that folder's README for how and
+ * where they were captured).
  * Format of a `.txt` fixture (see that folder's README): a `$ command` line, a `# host=… exit=…`
  * line, then `--- stdout (N bytes) ---`, N bytes, a newline, `--- stderr (M bytes) ---`, M bytes.
  */
 import * as fs from "fs";
 import * as path from "path";
 
-/** Folder of the fixtures, relative to the repository (CI lays shared/ beside the clone). */
-export const FIXTURE_DIR = path.resolve(__dirname, "..", "..", "shared", "fixtures", "weave-2.8.1");
+/** Folder of the fixtures, inside the repository. */
+export const FIXTURE_DIR = path.resolve(__dirname, "fixtures", "weave-2.8.1");
 
 export interface Fixture {
   /** File name without folder. */
