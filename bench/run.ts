@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- name…] [--json]`: runs the benchmark modules `bench/<name>.bench.ts` (all of
+ * `npm run bench [-- name…] [--json] [--help]`: runs the benchmark modules `bench/<name>.bench.ts` (all of
  * them by default) and prints one table of their figures with the ratio to each target.
  *
  * A bench module's default export is `async () => BenchResult[]`. Exit status: 0 when every bench
  * ran and met its targets, 1 when one failed or missed a target (the table says which), 2 for an
- * unknown bench name.
+ * unknown bench name or option. `--help` prints the usage and runs nothing.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -21,7 +21,7 @@ export interface BenchResult {
   note?: string;
 }
 
-type BenchModule = { default: () => Promise<BenchResult[]> };
+export type BenchModule = { default: () => Promise<BenchResult[]> };
 
 /** Bench names available in a folder: `x` for every `x.bench.ts`. */
 export function listBenches(dir: string): string[] {
@@ -93,28 +93,87 @@ export function allOk(rows: readonly Row[]): boolean {
   });
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const dir = __dirname;
+/** What each bench needs and does, for `--help` (one line each). */
+export const BENCH_NOTES: Record<string, string> = {
+  containers: "namespace labs of 4, 16 and 32 hosts (root), containers reconciled in parallel",
+  lab: "namespace lab up+down for 4 and 32 hosts (root)",
+  network: "4- and 32-host namespace labs (root): SSH sessions per host, router API vs CLI, consensus poll",
+  plan: "planLab on 100 hosts and 2,000 containers (pure, no root)",
+  remote: "2-host namespace lab (root): port-forwarded API vs weave CLI, sessions per host",
+};
+
+/** The usage text, listing the benches found in `available`. */
+export function usage(available: readonly string[]): string {
+  const width = Math.max(...available.map((b) => b.length));
+  return [
+    "Usage: npm run bench [-- <name>…] [--json]",
+    "",
+    "Runs the named benches (all of them when none is named) and prints one table of their",
+    "figures with the ratio to each target. Benches on namespace labs need root and build",
+    "network namespaces on this machine (removed afterwards).",
+    "",
+    ...available.map((b) => `  ${b.padEnd(width)}  ${BENCH_NOTES[b] ?? ""}`.trimEnd()),
+    "",
+    "  --json  print the results as JSON instead of a table",
+    "  --help  print this text and run nothing",
+    "",
+    "Exit status: 0 every bench ran and met its targets, 1 one failed or missed a target,",
+    "2 unknown bench or option.",
+    "",
+  ].join("\n");
+}
+
+/** Where the runner writes; injectable for tests. */
+export interface BenchIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: BenchIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+/**
+ * Runs the benches `argv` names; `load` imports one bench module (tests pass a fake, so the
+ * argument handling is checked without running a bench).
+ */
+export async function main(
+  argv: readonly string[],
+  io: BenchIo = processIo,
+  dir = __dirname,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  load: (file: string) => BenchModule = (file) => require(file) as BenchModule,
+): Promise<number> {
   const available = listBenches(dir);
-  const json = argv.includes("--json");
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout(usage(available));
+    return 0;
+  }
+  const options = argv.filter((a) => a.startsWith("-"));
+  const badOptions = options.filter((o) => o !== "--json");
+  if (badOptions.length > 0) {
+    io.stderr(`bench: unknown option ${badOptions.join(", ")}\n\n${usage(available)}`);
+    return 2;
+  }
+  const json = options.includes("--json");
   const wanted = argv.filter((a) => !a.startsWith("-"));
   const unknown = wanted.filter((w) => !available.includes(w));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown ${unknown.join(", ")}; available: ${available.join(", ")}\n`);
+    io.stderr(`bench: unknown ${unknown.join(", ")}; available: ${available.join(", ")}\n`);
     return 2;
   }
   const rows: Row[] = [];
   for (const name of wanted.length ? wanted : available) {
-    process.stderr.write(`bench: running ${name}…\n`);
+    io.stderr(`bench: running ${name}…\n`);
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path.join(dir, `${name}.bench.ts`)) as BenchModule;
+      const mod = load(path.join(dir, `${name}.bench.ts`));
       for (const result of await mod.default()) rows.push({ bench: name, result });
     } catch (e) {
       rows.push({ bench: name, error: (e as Error).message.split("\n")[0] });
     }
   }
-  process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
+  io.stdout(json ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
   return allOk(rows) ? 0 : 1;
 }
 

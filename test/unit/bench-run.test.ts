@@ -1,5 +1,21 @@
+import { spawnSync } from "child_process";
 import * as path from "path";
-import { allOk, listBenches, median, renderTable } from "../../bench/run";
+import { allOk, listBenches, main, median, renderTable, type BenchModule } from "../../bench/run";
+
+const BENCH_DIR = path.resolve(__dirname, "..", "..", "bench");
+
+/** Runs the runner's main with a loader that records which benches it would have run. */
+async function runMain(argv: string[]) {
+  let out = "";
+  let err = "";
+  const loaded: string[] = [];
+  const load = (file: string): BenchModule => {
+    loaded.push(path.basename(file));
+    return { default: async () => [{ name: "x", value: 1, unit: "ms", target: 2 }] };
+  };
+  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, BENCH_DIR, load);
+  return { code, out, err, loaded };
+}
 
 describe("bench runner", () => {
   test("median of odd and even counts", () => {
@@ -32,4 +48,40 @@ describe("bench runner", () => {
     expect(allOk(rows.slice(0, 2))).toBe(false);
     expect(allOk(rows.slice(2))).toBe(false);
   });
+
+  test("--help prints the usage with every bench and runs none", async () => {
+    const r = await runMain(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.loaded).toEqual([]);
+    expect(r.out).toContain("Usage: npm run bench");
+    for (const b of listBenches(BENCH_DIR)) expect(r.out).toMatch(new RegExp(`^  ${b} +\\S`, "m"));
+    // -h too, and wherever it stands among bench names:
+    expect((await runMain(["lab", "-h"])).loaded).toEqual([]);
+  });
+
+  test("an unknown option is refused (exit 2) instead of being ignored, and nothing runs", async () => {
+    const r = await runMain(["--hepl"]);
+    expect(r.code).toBe(2);
+    expect(r.loaded).toEqual([]);
+    expect(r.err).toContain("bench: unknown option --hepl");
+  });
+
+  test("runs only the benches named", async () => {
+    const r = await runMain(["plan", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.loaded).toEqual(["plan.bench.ts"]);
+    expect(JSON.parse(r.out)).toEqual([
+      { bench: "plan", result: { name: "x", value: 1, unit: "ms", target: 2 } },
+    ]);
+  });
+
+  test("`npm run bench -- --help` prints the usage through the package script", () => {
+    const r = spawnSync("npm", ["run", "--silent", "bench", "--", "--help"], {
+      cwd: path.resolve(__dirname, "..", ".."),
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Usage: npm run bench");
+    expect(r.stderr).not.toContain("bench: running");
+  }, 60_000);
 });
