@@ -1,13 +1,20 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
-import { runCli, USAGE, type CliIo } from "./main";
+import { runCli, sanitize, USAGE, type CliIo } from "./main";
 import { rangeBar, renderPlan } from "./render";
 
-const EXAMPLES = path.resolve(__dirname, "..", "..", "examples", "specs");
+const REPO = path.resolve(__dirname, "..", "..");
+const EXAMPLES = path.resolve(REPO, "examples", "specs");
 
-function run(args: string[], files: Record<string, string> = {}): { code: number; out: string; err: string } {
+function run(
+  args: string[],
+  files: Record<string, string> = {},
+  stdin?: string,
+): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
   const io: CliIo = {
@@ -17,6 +24,7 @@ function run(args: string[], files: Record<string, string> = {}): { code: number
       if (p in files) return files[p];
       return fs.readFileSync(p, "utf8");
     },
+    ...(stdin !== undefined ? { readStdin: () => stdin } : {}),
   };
   const code = runCli(args, io);
   return { code, out, err };
@@ -207,5 +215,164 @@ describe("weave-lab CLI", () => {
 
   test("--help prints the usage on stdout and exits 0", () => {
     expect(run(["--help"])).toEqual({ code: 0, out: USAGE, err: "" });
+  });
+
+  test("plan --help prints the usage on stdout and exits 0, wherever the flag stands", () => {
+    expect(run(["plan", "--help"])).toEqual({ code: 0, out: USAGE, err: "" });
+    expect(run(["plan", "spec.yaml", "-h"])).toEqual({ code: 0, out: USAGE, err: "" });
+    expect(run(["help"])).toEqual({ code: 0, out: USAGE, err: "" });
+  });
+
+  test("--version prints the package's version", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string };
+    expect(run(["--version"])).toEqual({ code: 0, out: `weave-lab ${pkg.version}\n`, err: "" });
+  });
+
+  test("plan - reads the spec from stdin (YAML or JSON) and names it <stdin> in errors", () => {
+    const yaml = "hosts:\n  - { name: h1, address: 192.168.56.11, ssh: { insecureIgnoreHostKey: true } }\n";
+    const ok = run(["plan", "-"], {}, yaml);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("h1    192.168.56.11  ");
+    const asJson = run(
+      ["plan", "-", "--json"],
+      {},
+      JSON.stringify({
+        name: "from-stdin",
+        hosts: [{ name: "h1", address: "192.168.56.11", ssh: { insecureIgnoreHostKey: true } }],
+      }),
+    );
+    expect(JSON.parse(asJson.out).name).toBe("from-stdin");
+    const bad = run(["plan", "-"], {}, "hosts: []\n");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^<stdin>: 1 problem:\nhosts: /);
+  });
+
+  describe("--json failures are one JSON document on stdout with the text mode's exit code", () => {
+    const both = (args: string[], files: Record<string, string> = {}) => {
+      const text = run(args, files);
+      const json = run([...args, "--json"], files);
+      expect(json.err).toBe("");
+      expect(json.code).toBe(text.code);
+      return {
+        text,
+        json,
+        doc: JSON.parse(json.out) as {
+          ok: boolean;
+          exitCode: number;
+          error: string;
+          issues: { path: string; message: string }[];
+        },
+      };
+    };
+
+    test("invalid spec (exit 1): the same issues as the text lines", () => {
+      const { text, doc } = both(["plan", path.join(EXAMPLES, "bad.yaml")]);
+      expect(text.code).toBe(1);
+      expect(doc.ok).toBe(false);
+      expect(doc.exitCode).toBe(1);
+      expect(doc.error).toMatch(/bad\.yaml: 16 problems:$/);
+      expect(doc.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(
+        text.err.trimEnd().split("\n").slice(1),
+      );
+    });
+
+    test("not YAML (exit 1)", () => {
+      const { text, doc } = both(["plan", "x.yaml"], { "x.yaml": "hosts: [\n" });
+      expect(text.code).toBe(1);
+      expect(doc).toMatchObject({ ok: false, exitCode: 1, issues: [] });
+      expect(doc.error).toMatch(/^x\.yaml: not valid YAML:/);
+    });
+
+    test.each([[["plan"]], [["plan", "/nonexistent/spec.yaml"]], [["deploy"]]])(
+      "usage error %p (exit 2)",
+      (args) => {
+        const { text, doc } = both(args);
+        expect(text.code).toBe(2);
+        expect(doc).toMatchObject({ ok: false, exitCode: 2 });
+        expect(text.err).toContain(doc.error);
+      },
+    );
+  });
+
+  describe("input bytes are never written raw to the terminal", () => {
+    const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    const garbage = "\u001b]0;owned\u0007\u001b[2J\u009b31m\u0000\u00ff\u0001binary";
+
+    test("sanitize escapes C0, DEL, C1 and bidi controls and keeps newlines, tabs and text", () => {
+      expect(sanitize("a\tb\nc\u001b[31m\u007f\u009b\u202e")).toBe("a\tb\nc\\x1b[31m\\x7f\\x9b\\u{202e}");
+    });
+
+    test("a binary file is refused without echoing it, in text and JSON mode", () => {
+      const r = run(["plan", "img.yaml"], { "img.yaml": garbage });
+      expect(r.code).toBe(1);
+      expect(r.err).toBe("img.yaml: not a spec: the input contains NUL bytes (a binary file?)\n");
+      const j = run(["plan", "img.json", "--json"], { "img.json": garbage });
+      expect(j.code).toBe(1);
+      expect(j.out).not.toMatch(CONTROL);
+    });
+
+    test("escape sequences in a parse error, a file name or a spec value are shown escaped", () => {
+      const noNul = garbage.replace("\u0000", "");
+      for (const file of ["x.json", "x.yaml"]) {
+        const r = run(["plan", file], { [file]: `{ "hosts": [ ${noNul}` });
+        expect(r.code).toBe(1);
+        expect(r.err).not.toMatch(CONTROL);
+      }
+      const name = run(["plan", "a\u001b[31m.yaml"]);
+      expect(name.code).toBe(2);
+      expect(name.err).toContain("cannot read a\\x1b[31m.yaml");
+      const spec = {
+        hosts: [
+          { name: "h\u001b[31m\u009b", address: "192.168.56.11", ssh: { insecureIgnoreHostKey: true } },
+        ],
+      };
+      const v = run(["plan", "s.json"], { "s.json": JSON.stringify(spec) });
+      expect(v.code).toBe(1);
+      expect(v.err).not.toMatch(CONTROL);
+      // The planner quotes the name (JSON escapes ESC); the C1 character it leaves is escaped here.
+      expect(v.err).toContain("\\x9b");
+      const vj = run(["plan", "s.json", "--json"], { "s.json": JSON.stringify(spec) });
+      expect(vj.out).not.toMatch(CONTROL);
+      expect(vj.out).toContain("\\u009b");
+      expect(JSON.parse(vj.out).issues[0].message).toContain("\u009b");
+    });
+  });
+
+  test("the npm bin runs from a fresh clone without a build: sources through ts-node, stdin, exit codes", () => {
+    const launcher = path.join(REPO, "components", "cli", "launcher.js");
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(path.resolve(REPO, pkg.bin["weave-lab"])).toBe(launcher);
+    expect(fs.statSync(launcher).mode & 0o111).toBe(0o111);
+    // A clone's files without bin/ (no `npm run build`), with this checkout's node_modules.
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-clone-"));
+    try {
+      for (const f of ["package.json", "tsconfig.json"])
+        fs.copyFileSync(path.join(REPO, f), path.join(clone, f));
+      fs.cpSync(path.join(REPO, "components"), path.join(clone, "components"), { recursive: true });
+      fs.symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"));
+      const bin = path.join(clone, pkg.bin["weave-lab"]);
+      const ok = spawnSync(bin, ["plan", "-"], {
+        encoding: "utf8",
+        input: "hosts: [{ name: h1, address: 192.168.56.11, ssh: { insecureIgnoreHostKey: true } }]\n",
+      });
+      expect(ok.stderr).toBe("");
+      expect(ok.status).toBe(0);
+      expect(ok.stdout).toContain("Lab weave-lab: 1 host, 0 containers, 0 DNS records");
+      const bad = spawnSync(bin, ["plan", "-", "--json"], { encoding: "utf8", input: "hosts: []\n" });
+      expect(bad.status).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, exitCode: 1 });
+      expect(fs.existsSync(path.join(clone, "bin"))).toBe(false);
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("npm run build marks the compiled CLI executable", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.build).toMatch(/&& chmod \+x bin\/components\/cli\/main\.js$/);
   });
 });

@@ -2,23 +2,33 @@
 /**
  * `weave-lab` command line. Today one command:
  *
- *   weave-lab plan <spec.yaml|spec.json> [--json]
+ *   weave-lab plan <spec.yaml|spec.json|-> [--json]
  *
  * prints the plan (hosts with predicted shares, containers, warnings, launch commands) or, with
  * `--json`, the LabPlan itself. Exit codes: 0 planned, 1 the spec is invalid (every problem on
- * stderr, one `path: message` per line), 2 usage error (bad arguments, unreadable file).
+ * stderr, one `path: message` per line), 2 usage error (bad arguments, unreadable file). With
+ * `--json` a failure is a JSON document on stdout instead (same exit code), so scripts read one
+ * stream. Text from the input (file names, parser messages) is shown with control characters
+ * escaped: a binary file cannot drive the terminal.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { planLab, SpecError } from "../plan";
+import type { SpecIssue } from "../plan/types";
 import { renderPlan } from "./render";
 
-export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json> [--json]
+export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json|-> [--json]
+       weave-lab --help | --version
 
-  plan    Validate a lab spec and show what weave-lab would do: each host's peer name and
-          predicted share of the range, container addressing and DNS names, warnings, and the
-          exact 'weave launch' per host (secrets shown as <secret>).
-  --json  Print the plan as JSON instead of tables.
+  plan       Validate a lab spec and show what weave-lab would do: each host's peer name and
+             predicted share of the range, container addressing and DNS names, warnings, and the
+             exact 'weave launch' per host (secrets shown as <secret>). '-' reads the spec from
+             stdin (YAML or JSON).
+  --json     Print the plan as JSON instead of tables; failures too, on stdout, as
+             {"ok": false, "exitCode": N, "error": "...", "issues": [{"path", "message"}]}.
+  --help     Print this text (also 'weave-lab plan --help').
+  --version  Print weave-lab's version.
 
 Exit status: 0 planned, 1 invalid spec (one 'path: message' per problem), 2 usage error.
 `;
@@ -28,13 +38,46 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readFile: (path: string) => string;
+  /** The whole of standard input (for `plan -`). */
+  readStdin?: () => string;
 }
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   readFile: (p) => fs.readFileSync(p, "utf8"),
+  readStdin: () => fs.readFileSync(0, "utf8"),
 };
+
+/** weave-lab's version, from the package.json next to the sources (or the build). */
+export function packageVersion(): string {
+  for (const dir of [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")]) {
+    const file = path.join(dir, "package.json");
+    if (!fs.existsSync(file)) continue;
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "weave-lab" && pkg.version) return pkg.version;
+  }
+  return "unknown";
+}
+
+/**
+ * Text fit for a terminal: C0 and C1 control characters (except newline and tab), DEL and the
+ * bidirectional overrides are shown as `\xNN` / `\u{NNNN}` escapes instead of being written.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** JSON text with DEL and C1 controls escaped too (JSON.stringify escapes only C0). */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 /** Parse a spec file's text: JSON if it looks like JSON, YAML otherwise (YAML 1.2 core schema). */
 export function parseSpecText(text: string, path: string): unknown {
@@ -44,51 +87,84 @@ export function parseSpecText(text: string, path: string): unknown {
   return doc.toJS();
 }
 
+/** A failure as `--json` prints it. */
+export interface CliJsonError {
+  ok: false;
+  exitCode: number;
+  error: string;
+  issues: SpecIssue[];
+}
+
 /** Run the CLI with `args` (without `node` and the script); returns the exit code. */
 export function runCli(args: readonly string[], io: CliIo = defaultIo): number {
-  const usage = (why: string): number => {
-    io.stderr(`weave-lab: ${why}\n\n${USAGE}`);
-    return 2;
+  const json = args.includes("--json");
+  const fail = (exitCode: number, error: string, issues: SpecIssue[] = [], withUsage = false): number => {
+    if (json) {
+      const doc: CliJsonError = { ok: false, exitCode, error, issues };
+      io.stdout(`${safeJson(doc)}\n`);
+    } else {
+      const lines = issues.map((i) => `${i.path}: ${i.message}\n`).join("");
+      io.stderr(sanitize(`${error}\n${lines}`) + (withUsage ? `\n${USAGE}` : ""));
+    }
+    return exitCode;
   };
+  const usage = (why: string): number => fail(2, `weave-lab: ${why}`, [], true);
+  const wantsHelp = args.includes("--help") || args.includes("-h");
+
   if (args.length === 0) return usage("missing command");
-  if (args[0] === "help" || args[0] === "--help" || args[0] === "-h") {
+  if (args[0] === "--version" || args[0] === "-V" || args[0] === "version") {
+    io.stdout(`weave-lab ${packageVersion()}\n`);
+    return 0;
+  }
+  if (args[0] === "help" || (wantsHelp && (args[0].startsWith("-") || args[0] === "plan"))) {
     io.stdout(USAGE);
     return 0;
   }
   if (args[0] !== "plan") return usage(`unknown command '${args[0]}'`);
   const rest = args.slice(1);
-  const json = rest.includes("--json");
-  const unknown = rest.filter((a) => a.startsWith("-") && a !== "--json");
+  const unknown = rest.filter((a) => a.startsWith("-") && a !== "--json" && a !== "-");
   if (unknown.length > 0) return usage(`unknown option ${unknown.map((u) => `'${u}'`).join(", ")}`);
-  const files = rest.filter((a) => !a.startsWith("-"));
+  const files = rest.filter((a) => !a.startsWith("-") || a === "-");
   if (files.length !== 1)
     return usage(
-      files.length === 0 ? "plan needs a spec file" : `plan takes one spec file, got ${files.length}`,
+      files.length === 0
+        ? "plan needs a spec file ('-' for stdin)"
+        : `plan takes one spec file, got ${files.length}`,
     );
   const file = files[0];
+  const label = file === "-" ? "<stdin>" : file;
 
   let text: string;
   try {
-    text = io.readFile(file);
+    if (file === "-") {
+      if (!io.readStdin) return usage("reading the spec from stdin is not available here");
+      text = io.readStdin();
+    } else {
+      text = io.readFile(file);
+    }
   } catch (e) {
-    return usage(`cannot read ${file}: ${(e as Error).message}`);
+    return usage(`cannot read ${label}: ${(e as Error).message}`);
+  }
+  if (text.includes("\u0000")) {
+    return fail(1, `${label}: not a spec: the input contains NUL bytes (a binary file?)`);
   }
   let spec: unknown;
   try {
     spec = parseSpecText(text, file);
   } catch (e) {
-    io.stderr(`${file}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}:\n${(e as Error).message}\n`);
-    return 1;
+    return fail(
+      1,
+      `${label}: not valid ${file.endsWith(".json") ? "JSON" : "YAML"}:\n${(e as Error).message}`,
+    );
   }
   try {
     const plan = planLab(spec as Parameters<typeof planLab>[0]);
-    io.stdout(json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+    io.stdout(json ? `${safeJson(plan)}\n` : sanitize(renderPlan(plan)));
     return 0;
   } catch (e) {
     if (e instanceof SpecError) {
-      io.stderr(`${file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}:\n`);
-      for (const i of e.issues) io.stderr(`${i.path}: ${i.message}\n`);
-      return 1;
+      const n = e.issues.length;
+      return fail(1, `${label}: ${n} problem${n === 1 ? "" : "s"}:`, e.issues);
     }
     throw e;
   }
