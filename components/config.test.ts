@@ -35,7 +35,14 @@ function problems(fn: () => unknown): string[] {
 describe("readLabConfig", () => {
   it("with no config at all asks for a local lab with defaults", () => {
     const c = readLabConfig(source({}), secret);
-    expect(c).toEqual({ spec: { network: {}, hosts: [] }, local: true, localSettings: {}, outputDir: "." });
+    expect(c).toEqual({
+      spec: { network: {}, hosts: [] },
+      local: true,
+      localSettings: {},
+      outputDir: ".",
+      forgetUnreachableOnDestroy: false,
+      timeouts: {},
+    });
   });
 
   it("reads network, hosts and containers and wraps every secret with the given function", () => {
@@ -139,5 +146,47 @@ describe("readLabConfig", () => {
   it("passes local lab settings through", () => {
     const c = readLabConfig(source({ "weave-lab:local": { hosts: 2, sshPortBase: 2300 } }), secret);
     expect(c.localSettings).toEqual({ hosts: 2, sshPortBase: 2300 });
+  });
+
+  it("reads forgetUnreachableOnDestroy, the Weave call deadlines and the local hosts' start timeout", () => {
+    // As `pulumi config set` stores them: plain text for a scalar, JSON for --path objects.
+    const c = readLabConfig(
+      source({
+        "weave-lab:forgetUnreachableOnDestroy": "true",
+        "weave-lab:timeouts": { launchMs: 600000, primeMs: 30000 },
+        "weave-lab:local": { startTimeoutSeconds: 1200 },
+      }),
+      secret,
+    );
+    expect(c.forgetUnreachableOnDestroy).toBe(true);
+    expect(c.timeouts).toEqual({ launchMs: 600000, primeMs: 30000 });
+    expect(c.localSettings.startTimeoutSeconds).toBe(1200);
+    expect(
+      readLabConfig(source({ "weave-lab:forgetUnreachableOnDestroy": "false" }), secret)
+        .forgetUnreachableOnDestroy,
+    ).toBe(false);
+  });
+
+  it("lists wrong forgetUnreachableOnDestroy, timeouts and startTimeoutSeconds values together", () => {
+    expect(
+      problems(() =>
+        readLabConfig(
+          source({
+            "weave-lab:forgetUnreachableOnDestroy": "yes",
+            "weave-lab:timeouts": { launchMs: -1, waitMs: 5 },
+            "weave-lab:local": { startTimeoutSeconds: "soon" },
+          }),
+          secret,
+        ),
+      ),
+    ).toEqual([
+      "weave-lab:local.startTimeoutSeconds: must be a positive number of seconds, got 'soon'",
+      "weave-lab:forgetUnreachableOnDestroy: must be true or false, got 'yes'",
+      "weave-lab:timeouts.launchMs: must be a positive number of milliseconds, got -1",
+      "weave-lab:timeouts.waitMs: is not a deadline weave-lab knows; allowed: launchMs, resetMs, commandMs, primeMs",
+    ]);
+    expect(problems(() => readLabConfig(source({ "weave-lab:timeouts": "60000" }), secret))).toEqual([
+      "weave-lab:timeouts: must be an object (e.g. --path 'weave-lab:timeouts.launchMs' 600000), got 60000",
+    ]);
   });
 });

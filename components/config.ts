@@ -19,9 +19,14 @@
  * | `weave-lab:sshPrivateKeys` | secret object: per-host private keys, `{ "<host>": "<key>" }` |
  * | `weave-lab:local` | `LocalLabSettings` object for the local lab |
  * | `weave-lab:outputDir` | where the program writes the range picture; defaults to the project directory |
+ * | `weave-lab:forgetUnreachableOnDestroy` | boolean: on destroy, a host that cannot be reached is forgotten (`weave rmpeer` on one survivor) instead of failing the destroy; defaults to `false` |
+ * | `weave-lab:timeouts` | object of deadlines in ms for blocking Weave calls: `launchMs`, `resetMs`, `commandMs`, `primeMs` |
+ *
+ * Every setting the README recommends is one of these keys (test: components/config.test.ts).
  */
 import type { ContainerSpec, DnsRecordSpec, HostSpec, LabSpec, NetworkSpec, SshSettings } from "./spec";
 import type { SpecIssue } from "./plan/types";
+import type { NetworkTimeouts } from "./providers/inputs";
 
 /** How the program reads raw config; `pulumi.runtime.getConfig` / `isConfigSecret` in production. */
 export interface ConfigSource {
@@ -63,7 +68,17 @@ export interface LocalLabSettings {
   scriptSha256?: string;
   /** Registry mirror for the hosts' engines (`--registry-mirror`), e.g. a local pull-through cache. Defaults to unset (Docker Hub). */
   registryMirror?: string;
+  /** Seconds to wait for each host to become healthy (the first host pulls the Weave images). Defaults to `600`. */
+  startTimeoutSeconds?: number;
 }
+
+/** The deadline names `weave-lab:timeouts` accepts (milliseconds each). */
+export const TIMEOUT_KEYS: readonly (keyof NetworkTimeouts)[] = [
+  "launchMs",
+  "resetMs",
+  "commandMs",
+  "primeMs",
+];
 
 /** Everything the program needs from config. */
 export interface LabConfig<S> {
@@ -74,6 +89,10 @@ export interface LabConfig<S> {
   localSettings: LocalLabSettings;
   /** Directory for the range picture. Defaults to `"."`. */
   outputDir: string;
+  /** Forget unreachable hosts on destroy (see `WeaveNetworkArgs`). Defaults to `false`. */
+  forgetUnreachableOnDestroy: boolean;
+  /** Deadlines of blocking Weave calls; unset ones keep the network's defaults. Defaults to `{}`. */
+  timeouts: Partial<NetworkTimeouts>;
 }
 
 /** Thrown when config cannot be read; the message lists every problem as `key: message`. */
@@ -268,6 +287,49 @@ export function readLabConfig<S>(source: ConfigSource, secret: (value: string) =
   if (outputDir !== undefined && typeof outputDir !== "string")
     issues.push({ path: key("outputDir"), message: `must be a directory path, got ${show(outputDir)}` });
 
+  if (isObject(localRaw) && localRaw.startTimeoutSeconds !== undefined) {
+    const t = localRaw.startTimeoutSeconds;
+    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0)
+      issues.push({
+        path: `${key("local")}.startTimeoutSeconds`,
+        message: `must be a positive number of seconds, got ${show(t)}`,
+      });
+  }
+
+  const forget = json("forgetUnreachableOnDestroy");
+  if (forget !== undefined && typeof forget !== "boolean")
+    issues.push({
+      path: key("forgetUnreachableOnDestroy"),
+      message: `must be true or false, got ${show(forget)}`,
+    });
+
+  const timeoutsRaw = json("timeouts");
+  const timeouts: Partial<NetworkTimeouts> = {};
+  if (timeoutsRaw !== undefined) {
+    if (!isObject(timeoutsRaw)) {
+      issues.push({
+        path: key("timeouts"),
+        message: `must be an object (e.g. --path 'weave-lab:timeouts.launchMs' 600000), got ${show(timeoutsRaw)}`,
+      });
+    } else {
+      for (const [k, v] of Object.entries(timeoutsRaw)) {
+        if (!(TIMEOUT_KEYS as readonly string[]).includes(k)) {
+          issues.push({
+            path: `${key("timeouts")}.${k}`,
+            message: `is not a deadline weave-lab knows; allowed: ${TIMEOUT_KEYS.join(", ")}`,
+          });
+        } else if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+          issues.push({
+            path: `${key("timeouts")}.${k}`,
+            message: `must be a positive number of milliseconds, got ${show(v)}`,
+          });
+        } else {
+          timeouts[k as keyof NetworkTimeouts] = v;
+        }
+      }
+    }
+  }
+
   if (issues.length > 0) throw new ConfigError(issues);
 
   const net = network as NetworkSpec<never> | undefined;
@@ -286,5 +348,7 @@ export function readLabConfig<S>(source: ConfigSource, secret: (value: string) =
     local: specHosts.length === 0,
     localSettings,
     outputDir: (outputDir as string | undefined) ?? ".",
+    forgetUnreachableOnDestroy: forget === true,
+    timeouts,
   };
 }

@@ -147,7 +147,14 @@ export function labProgram(source: ConfigSource = runtimeConfigSource()): LabOut
   const spec = effectiveSpec(cfg, lab?.hosts);
   const network = new WeaveNetwork(
     "lab",
-    { name: spec.name, network: spec.network, hosts: spec.hosts, dnsRecords: spec.dnsRecords },
+    {
+      name: spec.name,
+      network: spec.network,
+      hosts: spec.hosts,
+      dnsRecords: spec.dnsRecords,
+      forgetUnreachableOnDestroy: cfg.forgetUnreachableOnDestroy,
+      timeouts: cfg.timeouts,
+    },
     lab ? { dependsOn: [lab] } : undefined,
   );
   const containers = declareContainers(network, plan, spec.containers ?? []);

@@ -249,6 +249,33 @@ describe("the program with hosts configured", () => {
     ]);
   });
 
+  it("passes weave-lab:forgetUnreachableOnDestroy and weave-lab:timeouts on to every router", async () => {
+    const plain = labProgram(config(textbook, ["weave-lab:sshPrivateKey"]));
+    await valueOf(plain.hosts);
+    await settle();
+    const before = registered.filter((r) => r.type.endsWith(":Router"));
+    expect(before.map((r) => r.inputs.forgetUnreachableOnDestroy)).toEqual([false, false, false, false]);
+    registered.length = 0;
+    const out = labProgram(
+      config(
+        {
+          ...textbook,
+          "weave-lab:forgetUnreachableOnDestroy": "true",
+          "weave-lab:timeouts": { launchMs: 900000, resetMs: 5000 },
+        },
+        ["weave-lab:sshPrivateKey"],
+      ),
+    );
+    await valueOf(out.hosts);
+    await settle();
+    const routers = registered.filter((r) => r.type.endsWith(":Router"));
+    expect(routers).toHaveLength(4);
+    for (const r of routers) {
+      expect(r.inputs.forgetUnreachableOnDestroy).toBe(true);
+      expect(r.inputs.timeouts).toMatchObject({ launchMs: 900000, resetMs: 5000 });
+    }
+  });
+
   it("exports the split as a table and writes the SVG picture next to the stack", async () => {
     const out = labProgram(config(textbook, ["weave-lab:sshPrivateKey"]));
     const table = await valueOf(out.rangeTable);
