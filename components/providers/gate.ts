@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runGate, updateGate } from "./gate-ops";
 import { defaultOpsEnv } from "./ops-env";
 import type { GateHostResult, GateInputs, GateOutputs } from "./types";
+import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
 /** Pulumi type token of the gate (`pulumi-nodejs:dynamic/` + our part, which is users' state: never change it). */
 export const GATE_TYPE = "pulumi-nodejs:dynamic/weave-lab:ConsensusGate";
@@ -15,6 +16,11 @@ export const GATE_SECRET_OUTPUTS = ["hosts"];
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** Known host entries (a preview may hold the placeholder for the list or for one entry). */
+function hostList(hosts: unknown): Array<Partial<GateInputs["hosts"][number]>> {
+  return Array.isArray(hosts) ? hosts.filter(isRecord) : [];
+}
+
 /** Everything the gate's verdict depends on; connection-only changes do not re-run it. */
 function verdictFacts(i: Partial<GateInputs>): unknown {
   return {
@@ -22,32 +28,55 @@ function verdictFacts(i: Partial<GateInputs>): unknown {
     bootstrap: i.bootstrap,
     encrypted: i.encrypted,
     seedNames: i.seedNames,
-    hosts: (i.hosts ?? []).map((h) => [h.host, h.address, h.peerName, h.nickname, h.predictedShare ?? null]),
+    hosts: hostList(i.hosts).map((h) => [
+      h.host,
+      h.address,
+      h.peerName,
+      h.nickname,
+      h.predictedShare ?? null,
+    ]),
     routerIds: i.routerIds,
   };
 }
 
+/** Check failures of the gate's inputs; unknown values (a preview) are known after apply, not wrong. */
+export function checkGateInputs(news: Partial<GateInputs>): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const hosts: unknown = news.hosts;
+  if (!isUnknown(hosts) && (!Array.isArray(hosts) || hosts.length === 0))
+    failures.push({ property: "hosts", reason: "at least one host is required" });
+  const t: unknown = news.timeoutSeconds;
+  if (!isUnknown(t) && !(typeof t === "number" && t > 0)) {
+    failures.push({
+      property: "timeoutSeconds",
+      reason: `must be a positive number of seconds, got ${JSON.stringify(t)}`,
+    });
+  }
+  return failures;
+}
+
+/** Fields whose change re-runs the gate, in the order a preview lists them. */
+export function diffGate(olds: Partial<GateOutputs>, news: Partial<GateInputs>): string[] {
+  const changed: string[] = [];
+  for (const [k, v] of Object.entries(news)) {
+    if (containsUnknown(v)) changed.push(k);
+  }
+  if (changed.length > 0) return changed;
+  if (!same(verdictFacts(olds), verdictFacts(news))) changed.push("verdict");
+  if (olds.healthy !== true) changed.push("healthy");
+  if (!same(olds.hosts, news.hosts) && !changed.includes("verdict")) changed.push("hosts");
+  if (olds.timeoutSeconds !== news.timeoutSeconds) changed.push("timeoutSeconds");
+  return changed;
+}
+
 export const gateProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: GateInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (!Array.isArray(news.hosts) || news.hosts.length === 0)
-      failures.push({ property: "hosts", reason: "at least one host is required" });
-    if (!(typeof news.timeoutSeconds === "number" && news.timeoutSeconds > 0)) {
-      failures.push({
-        property: "timeoutSeconds",
-        reason: `must be a positive number of seconds, got ${JSON.stringify(news.timeoutSeconds)}`,
-      });
-    }
-    return { inputs: news, failures };
+    return { inputs: news, failures: checkGateInputs(news) };
   },
   async diff(_id: string, olds: GateOutputs, news: GateInputs) {
-    // Re-verify when the ring's facts or any router changed, or when it was not healthy.
-    const changes =
-      !same(verdictFacts(olds), verdictFacts(news)) ||
-      olds.healthy !== true ||
-      !same(olds.hosts, news.hosts) ||
-      olds.timeoutSeconds !== news.timeoutSeconds;
-    return { changes, replaces: [] };
+    // Re-verify when the ring's facts or any router changed, or when it was not healthy; a
+    // value a preview does not know yet may change.
+    return { changes: diffGate(olds, news).length > 0, replaces: [] };
   },
   async create(inputs: GateInputs) {
     return { id: `${inputs.lab}/consensus`, outs: await runGate(defaultOpsEnv(), inputs) };

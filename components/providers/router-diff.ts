@@ -15,7 +15,8 @@
  * After a refresh found the router stopped, the router is relaunched in place; found
  * reconfigured out of band (other name or range), it is replaced.
  */
-import type { RouterInputs, RouterOutputs } from "./types";
+import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
+import { containsUnknown, isRecord } from "./unknowns";
 
 export interface RouterDiff {
   changes: boolean;
@@ -68,12 +69,35 @@ export function ownLaunchFlags(launch: { argv: string[] }, peerAddresses: string
   return out;
 }
 
+/** The argv of a (possibly unknown) launch plan, or undefined when it is not a known list. */
+function argvOf(launch: unknown): string[] | undefined {
+  if (!isRecord(launch) || !Array.isArray(launch.argv)) return undefined;
+  return launch.argv.map(String);
+}
+
+/** The peers' entries that are known objects (a preview may hold the placeholder in their place). */
+function peerList(peers: unknown): Array<Partial<RouterPeer>> {
+  return Array.isArray(peers) ? peers.filter(isRecord).map((p) => p as Partial<RouterPeer>) : [];
+}
+
+const UNKNOWN_REASON = (f: string, replace: boolean): string =>
+  `${f} is known only after apply${replace ? ": the router is replaced if it changes" : ""}`;
+
+/**
+ * The diff. `news` may hold Pulumi's unknown placeholder anywhere (a preview): a replace field
+ * holding it is reported as a possible replace, any other field as a possible update; it never
+ * throws on a value of the wrong shape.
+ */
 export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): RouterDiff {
   const replaces: string[] = [];
   const updates: string[] = [];
   const reasons: string[] = [];
+  const n = news as unknown as Record<string, unknown>;
   for (const f of REPLACE_FIELDS) {
-    if (!same(olds[f], news[f])) {
+    if (containsUnknown(n[f])) {
+      replaces.push(f);
+      reasons.push(UNKNOWN_REASON(f, true));
+    } else if (!same(olds[f], news[f])) {
       replaces.push(f);
       reasons.push(
         f === "password"
@@ -83,52 +107,80 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
     }
   }
   const ow = olds.weave;
-  if (!ow || ow.distribution !== news.weave.distribution || ow.version !== news.weave.version) {
+  const nw: Partial<RouterInputs["weave"]> = isRecord(news.weave) ? news.weave : {};
+  if (containsUnknown(nw.distribution) || containsUnknown(nw.version) || !isRecord(news.weave)) {
+    replaces.push("weave");
+    reasons.push(UNKNOWN_REASON("weave", true));
+  } else if (!ow || ow.distribution !== nw.distribution || ow.version !== nw.version) {
     replaces.push("weave");
     reasons.push(
-      `Weave changed from ${ow ? `${ow.distribution} ${ow.version}` : "nothing"} to ${news.weave.distribution} ${news.weave.version}`,
+      `Weave changed from ${ow ? `${ow.distribution} ${ow.version}` : "nothing"} to ${nw.distribution} ${nw.version}`,
     );
   } else if (!same(ow, news.weave)) {
     updates.push("weave");
-    reasons.push("Weave install settings changed (script path/url/checksum): checked at the next launch");
+    reasons.push(
+      containsUnknown(news.weave)
+        ? UNKNOWN_REASON("weave", false)
+        : "Weave install settings changed (script path/url/checksum): checked at the next launch",
+    );
   }
-  const oldFlags = olds.launch
-    ? ownLaunchFlags(
-        olds.launch,
-        (olds.peers ?? []).map((p) => p.address),
-      )
-    : [];
-  const newFlags = ownLaunchFlags(
-    news.launch,
-    news.peers.map((p) => p.address),
-  );
-  if (!same(oldFlags, newFlags) && !replaces.includes("launch")) {
+  const oldArgv = argvOf(olds.launch);
+  const newArgv = argvOf(news.launch);
+  const newPeers = peerList(news.peers);
+  if (newArgv === undefined || containsUnknown(newArgv) || containsUnknown(newPeers.map((p) => p.address))) {
     replaces.push("launch");
-    reasons.push(`launch flags changed from ${oldFlags.join(" ")} to ${newFlags.join(" ")}`);
+    reasons.push(UNKNOWN_REASON("launch", true));
+  } else {
+    const oldFlags = oldArgv
+      ? ownLaunchFlags(
+          { argv: oldArgv },
+          peerList(olds.peers).map((p) => String(p.address)),
+        )
+      : [];
+    const newFlags = ownLaunchFlags(
+      { argv: newArgv },
+      newPeers.map((p) => String(p.address)),
+    );
+    if (!same(oldFlags, newFlags)) {
+      replaces.push("launch");
+      reasons.push(`launch flags changed from ${oldFlags.join(" ")} to ${newFlags.join(" ")}`);
+    }
   }
   if (olds.status === "reconfigured") {
     replaces.push("status");
     reasons.push(`the router was reconfigured out of band (${olds.statusDetail ?? "name or range differ"})`);
   }
   if (replaces.length === 0) {
-    const oldPeers = (olds.peers ?? []).map((p) => `${p.host}=${p.address}=${p.peerName}`).sort();
-    const newPeers = news.peers.map((p) => `${p.host}=${p.address}=${p.peerName}`).sort();
-    if (!same(oldPeers, newPeers)) {
+    const key = (p: Partial<RouterPeer>): string => `${p.host}=${p.address}=${p.peerName}`;
+    const oldPeers = peerList(olds.peers).map(key).sort();
+    const newPeerKeys = newPeers.map(key).sort();
+    if (containsUnknown(news.peers)) {
+      updates.push("peers");
+      reasons.push(UNKNOWN_REASON("peers", false));
+    } else if (!same(oldPeers, newPeerKeys)) {
       updates.push("peers");
       reasons.push(
-        `peers changed: [${oldPeers.join(", ")}] → [${newPeers.join(", ")}] (weave connect/forget)`,
+        `peers changed: [${oldPeers.join(", ")}] → [${newPeerKeys.join(", ")}] (weave connect/forget)`,
       );
     } else if (!same(olds.peers, news.peers)) {
       updates.push("peers");
-      reasons.push("connection settings of peers changed");
+      reasons.push("SSH endpoints of peers changed");
     }
     if (!same(olds.seedNames, news.seedNames)) {
       updates.push("seedNames");
-      reasons.push("seed list changed with membership: applied as connect/forget, the ring is kept");
+      reasons.push(
+        containsUnknown(news.seedNames)
+          ? UNKNOWN_REASON("seedNames", false)
+          : "seed list changed with membership: applied as connect/forget, the ring is kept",
+      );
     }
     if (!same(olds.connection, news.connection)) {
       updates.push("connection");
-      reasons.push("SSH connection settings changed");
+      reasons.push(
+        containsUnknown(news.connection)
+          ? UNKNOWN_REASON("connection", false)
+          : "SSH connection settings changed",
+      );
     }
     for (const f of [
       "predictedShare",
@@ -141,6 +193,13 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
     if (olds.status && olds.status !== "running") {
       updates.push("status");
       reasons.push(`the router is ${olds.status}: relaunch it`);
+    }
+  }
+  // Whatever else a preview does not know yet may change (e.g. the launch's environment).
+  for (const [k, v] of Object.entries(n)) {
+    if (!replaces.includes(k) && !updates.includes(k) && containsUnknown(v)) {
+      updates.push(k);
+      reasons.push(UNKNOWN_REASON(k, false));
     }
   }
   return { changes: replaces.length + updates.length > 0, replaces, updates, reasons };

@@ -9,6 +9,7 @@ import { defaultOpsEnv } from "./ops-env";
 import { diffRouter } from "./router-diff";
 import { createRouter, deleteRouter, readRouter, updateRouter } from "./router-ops";
 import type { RouterInputs, RouterOutputs } from "./types";
+import { isRecord, isUnknown } from "./unknowns";
 
 /**
  * Pulumi type token of a router. Dynamic resources always live under `pulumi-nodejs:dynamic`; the
@@ -24,11 +25,17 @@ function checkInputs(news: Partial<RouterInputs>): pulumi.dynamic.CheckFailure[]
   for (const k of ["host", "peerName", "allocRange", "connection", "launch", "weave", "timeouts"] as const) {
     if (news[k] === undefined || news[k] === null) failures.push({ property: k, reason: `${k} is required` });
   }
-  if (news.launch && (!Array.isArray(news.launch.argv) || news.launch.argv[1] !== "launch")) {
-    failures.push({
-      property: "launch",
-      reason: `launch.argv must be a \`weave launch\` command, got ${JSON.stringify(news.launch.argv)}`,
-    });
+  // In a preview any of these may be Pulumi's unknown placeholder: known after apply, not wrong.
+  const launch: unknown = news.launch;
+  if (launch !== undefined && launch !== null && !isUnknown(launch)) {
+    const argv = isRecord(launch) ? launch.argv : undefined;
+    const ok = isUnknown(argv) || (Array.isArray(argv) && (argv[1] === "launch" || isUnknown(argv[1])));
+    if (!ok) {
+      failures.push({
+        property: "launch",
+        reason: `launch.argv must be a \`weave launch\` command, got ${JSON.stringify(argv)}`,
+      });
+    }
   }
   return failures;
 }
