@@ -54,6 +54,7 @@ import {
   withHostname,
 } from "./sshd";
 import { labFromEnv as realLabFromEnv } from "./real";
+import { createDindLab, dindSettings } from "./dind";
 
 export type { LabOptions } from "./layout";
 export type { DoubleConfig } from "./double-config";
@@ -136,8 +137,16 @@ export interface Faults {
 export interface TestLab {
   id: string;
   hosts: LabHost[];
-  /** True for `WEAVE_LAB_HOSTS` machines (no namespaces, no faults, no nsExec). */
+  /**
+   * True where the hosts run real Weave (DinD hosts and `WEAVE_LAB_HOSTS` machines): tests call
+   * `weave`, not the double, and must not rely on the double's knobs.
+   */
   real: boolean;
+  /**
+   * `namespace`: namespaces with the Weave double (every fault); `dind`: Docker-in-Docker hosts
+   * with real Weave (every fault but latency); `real`: `WEAVE_LAB_HOSTS` machines (no faults).
+   */
+  kind: "namespace" | "dind" | "real";
   /**
    * Run a shell command on a host with the OpenSSH client (pinned host key, `StrictHostKeyChecking=yes`,
    * `BatchMode=yes`). A test-only convenience; `command` is a shell string. Never rejects: ssh failures
@@ -197,8 +206,14 @@ export async function labFromEnv(): Promise<TestLab | undefined> {
   return realLabFromEnv();
 }
 
-/** What integration tests call: the real hosts of `WEAVE_LAB_HOSTS` if set, else a namespace lab. */
+/**
+ * What integration tests call: the real hosts of `WEAVE_LAB_HOSTS` if set; a lab of
+ * Docker-in-Docker hosts running real Weave with `WEAVE_LAB_KIND=dind`; else a namespace lab
+ * with the Weave double. Host names are the test's own on every kind but `WEAVE_LAB_HOSTS`.
+ */
 export async function getLab(opts: LabOptions = {}): Promise<TestLab> {
+  const dind = dindSettings();
+  if (dind) return createDindLab(validateLabOptions(opts).names, dind);
   const real = await labFromEnv();
   if (!real) return createLab(opts);
   const wanted = validateLabOptions(opts).names.length;
@@ -593,6 +608,7 @@ async function buildLab(
     id,
     hosts,
     real: false,
+    kind: "namespace",
     knownHostsFile,
     sshArgs: (host, kh) => sshArgs(get(host).host, clientKeyFile, kh ?? knownHostsFile),
     ssh: (host, command, o) => runSsh(sshArgs(get(host).host, clientKeyFile, knownHostsFile), command, o),

@@ -138,6 +138,7 @@ export async function labFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<
     id: "real",
     hosts,
     real: true,
+    kind: "real",
     knownHostsFile,
     faults,
     sshArgs: (host, kh) => {
