@@ -124,6 +124,8 @@ export interface ContainerRecord {
   };
   /** The double's record of the Weave interface; absent when not attached. */
   Weave?: WeaveInterface;
+  /** What a container's command printed before it exited (`docker logs`); absent while none ran. */
+  Logs?: { stdout: string; stderr: string };
   /** Sequence number for Docker's list order (newest first). */
   Seq: number;
 }

@@ -199,7 +199,7 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
           host: "docker4",
           image: "lab/web:1",
           subnet: "172.16.16.128/26",
-          command: ["sh", "-c", "echo $HOME; exit 0 && rm -rf /"],
+          command: ["sh", "-c", "echo $HOME; exec sleep 3600 && rm -rf /"],
         },
         { name: "stat", host: "docker1", image: "lab/web:1", address: "172.16.16.200/24" },
       ],
@@ -221,7 +221,7 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
       const env = await lab.ssh("docker1", "docker inspect --format '{{json .Config.Env}}' dyn1");
       expect(JSON.parse(env.stdout) as string[]).toContain(`EVIL=${evil}`);
       const args = await lab.ssh("docker4", "docker inspect --format '{{json .Config.Cmd}}' sub2");
-      expect(JSON.parse(args.stdout)).toEqual(["sh", "-c", "echo $HOME; exit 0 && rm -rf /"]);
+      expect(JSON.parse(args.stdout)).toEqual(["sh", "-c", "echo $HOME; exec sleep 3600 && rm -rf /"]);
       expect(fs.existsSync(`/tmp/pwned-${lab.id}`)).toBe(false);
       const pwned = await lab.ssh("docker1", `test -e /tmp/pwned-${lab.id} && echo yes || echo no`);
       expect(pwned.stdout.trim()).toBe("no");

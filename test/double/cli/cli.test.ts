@@ -1,9 +1,13 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { readFixture } from "../../fixtures";
-import { humanDuration, parseRunArgs, table } from "./docker";
+import { dockerMain, humanDuration, parseRunArgs, table } from "./docker";
+import { Io } from "./io";
 import { goJson, renderTemplate, TemplateError } from "./gotemplate";
-import { collectCidrArgs, containerFqdn, dockerApiRefusal, lastFlag } from "./weavecore";
+import { collectCidrArgs, containerFqdn, dockerApiRefusal, lastFlag, makeCtx } from "./weavecore";
 import { DEFAULT_CONFIG } from "../state";
-import { inSubnet } from "./net";
+import { inSubnet, keepsRunning } from "./net";
 
 describe("docker double: run flags", () => {
   test("combined short flags, --name=, -e and the command after the image are kept literally", () => {
@@ -133,5 +137,90 @@ describe("weave double: script helpers", () => {
     expect(inSubnet("172.16.16.128", "172.16.16.1/24")).toBe(true);
     expect(inSubnet("172.16.16.128", "172.16.16.96/25")).toBe(false);
     expect(inSubnet("172.16.16.1", "1.1.1.1/24")).toBe(false);
+  });
+});
+
+describe("docker double: containers end when their command does (real Docker; issue 9)", () => {
+  /** One in-process `docker …` call on a fresh host directory; output captured. */
+  class Capture extends Io {
+    stdout = "";
+    stderr = "";
+    override out(s: string): void {
+      this.stdout += s;
+    }
+    override err(s: string): void {
+      this.stderr += s;
+    }
+  }
+  let home: string;
+  const docker = async (...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const io = new Capture();
+    const code = await dockerMain(makeCtx(io, home, { WEAVE_DOUBLE_HOST: "h1" }), argv);
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  };
+  const state = async (name: string): Promise<string> =>
+    (await docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name)).stdout.trim();
+
+  beforeEach(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), "double-docker-"));
+  });
+  afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  test("which commands keep a detached container up", () => {
+    expect(keepsRunning(["sleep", "3600"])).toBe(true);
+    expect(keepsRunning(["/bin/httpd", "-f", "-p", "80"])).toBe(true);
+    expect(keepsRunning(["sh", "-c", "echo $HOME; exec sleep 3600"])).toBe(true);
+    expect(keepsRunning(["tail", "-f", "/dev/null"])).toBe(true);
+    expect(keepsRunning(["sleep", "0"])).toBe(false);
+    expect(keepsRunning(["true"])).toBe(false);
+    expect(keepsRunning(["sh"])).toBe(false);
+    expect(keepsRunning(["sh", "-c", "echo $HOME; exit 0 && rm -rf /"])).toBe(false);
+    expect(keepsRunning(["echo", "sleep 3600"])).toBe(false);
+  });
+
+  test("a detached container whose command exits at once is exited, with its code and its output as logs", async () => {
+    const run = await docker(
+      "run",
+      "-d",
+      "--name",
+      "quick",
+      "lab/web:1",
+      "sh",
+      "-c",
+      "echo boom >&2; exit 3",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(await state("quick")).toBe("exited 3");
+    const logs = await docker("logs", "--tail", "5", "quick");
+    expect(logs).toEqual({ code: 0, stdout: "", stderr: "boom\n" });
+    const exec = await docker("exec", "quick", "true");
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toMatch(/is not running/);
+  });
+
+  test("a server image, sleep, and a busybox image's own shell: up, up, exited 0", async () => {
+    await docker("run", "-d", "--name", "web", "lab/web:1");
+    await docker("run", "-d", "--name", "napper", "busybox", "sleep", "1000");
+    await docker("run", "-d", "--name", "shell", "busybox");
+    expect([await state("web"), await state("napper"), await state("shell")]).toEqual([
+      "running 0",
+      "running 0",
+      "exited 0",
+    ]);
+  });
+
+  test("busybox images have no getent (exec fails as Docker says); other images have it", async () => {
+    await docker("run", "-d", "--name", "web", "lab/web:1");
+    await docker("run", "-d", "--name", "deb", "debian:12", "sleep", "1000");
+    const bb = await docker("exec", "web", "getent", "hosts", "localhost");
+    expect(bb.code).toBe(126);
+    expect(bb.stderr).toMatch(/exec: "getent": executable file not found in \$PATH/);
+    expect(await docker("exec", "deb", "getent", "hosts", "localhost")).toMatchObject({
+      code: 0,
+      stdout: "127.0.0.1       localhost\n",
+    });
+    // Not attached: no ethwe, so no MAC to read.
+    expect((await docker("exec", "web", "cat", "/sys/class/net/ethwe/address")).code).toBe(1);
   });
 });

@@ -21,8 +21,8 @@ import {
 } from "../state";
 import { goJson, renderTemplate, TemplateError } from "./gotemplate";
 import { imageMeta } from "./images";
-import { sleep } from "./io";
-import { execInContainer } from "./net";
+import { Io, sleep } from "./io";
+import { execInContainer, keepsRunning } from "./net";
 import { proxyAttach, proxyDnsOn, weaveCidrOf } from "./proxy";
 import { boolFlag, Ctx, DOCKER_BRIDGE_IP, PROXY_SOCKET, weaveArgs } from "./weavecore";
 
@@ -504,14 +504,50 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
     }
   }
   if (detach) {
+    // A container stops when its command ends (real Docker; `weave attach` then says "not
+    // running"). Only a long-running command keeps it up; a short one runs now and its output
+    // becomes the container's logs.
+    const own = o.cmd.length === 0 && last(o, "--entrypoint") === undefined;
+    const argv = (entrypoint ?? []).filter((x, i) => !(i === 0 && x === "/w/w")).concat(cmd ?? []);
+    const stays = own ? !meta.shellCmd : keepsRunning(argv);
+    if (!stays) {
+      const c = findContainer(ctx.home, id) as ContainerRecord;
+      const capture = new CaptureIo();
+      const code = await execInContainer({ ...ctx, io: capture }, c, argv);
+      exitContainer(ctx, id, code, o.bools.has("--rm"), { stdout: capture.stdout, stderr: capture.stderr });
+    }
     io.line(id);
     return 0;
   }
   // Foreground: run the command as `docker exec` would, then the container exits.
   const c = findContainer(ctx.home, id) as ContainerRecord;
   const code = cmd && !imageMeta(o.image).serves ? await execInContainer(ctx, c, cmd) : 0;
+  exitContainer(ctx, id, code, o.bools.has("--rm"));
+  return code;
+}
+
+/** Output of a command run inside a container, kept for `docker logs`. */
+class CaptureIo extends Io {
+  stdout = "";
+  stderr = "";
+  override out(s: string): void {
+    this.stdout += s;
+  }
+  override err(s: string): void {
+    this.stderr += s;
+  }
+}
+
+/** The container's command ended with `code`: exited (or removed, with `--rm`). */
+function exitContainer(
+  ctx: Ctx,
+  id: string,
+  code: number,
+  autoRemove: boolean,
+  logs?: ContainerRecord["Logs"],
+): void {
   withLock(ctx.home, () => {
-    if (o.bools.has("--rm")) deleteContainer(ctx.home, id);
+    if (autoRemove) deleteContainer(ctx.home, id);
     else {
       const cur = findContainer(ctx.home, id);
       if (cur) {
@@ -523,11 +559,11 @@ async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<number>
           FinishedAt: dockerTime(),
         };
         cur.NetworkSettings.IPAddress = "";
+        if (logs) cur.Logs = logs;
         saveContainer(ctx.home, cur);
       }
     }
   });
-  return code;
 }
 
 const ADJ = ["admiring", "brave", "clever", "eager", "focused", "happy", "jolly", "keen", "nifty", "quirky"];
@@ -608,7 +644,7 @@ function ps(ctx: Ctx, args: string[]): number {
 
 /** The record as `docker inspect` shows it (the double's private fields left out). */
 function inspectView(c: ContainerRecord): Record<string, unknown> {
-  const { Seq: _seq, Weave: _weave, ...rest } = c;
+  const { Seq: _seq, Weave: _weave, Logs: _logs, ...rest } = c;
   return rest;
 }
 
@@ -799,21 +835,28 @@ function logs(ctx: Ctx, args: string[]): number {
     ctx.io.errLine(`Error: No such container: ${refs[0] ?? ""}`);
     return 1;
   }
-  if (c.Name !== `/${ctx.containerName}`) return 0;
+  const tailOf = (text: string): string => {
+    if (tail === undefined || !Number.isFinite(tail) || tail < 0) return text;
+    const lines = text.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    return (
+      lines.slice(Math.max(0, lines.length - tail)).join("\n") + (lines.length > 0 && tail > 0 ? "\n" : "")
+    );
+  };
+  if (c.Name !== `/${ctx.containerName}`) {
+    // What the container's command printed, each stream where it wrote it.
+    ctx.io.out(tailOf(c.Logs?.stdout ?? ""));
+    ctx.io.err(tailOf(c.Logs?.stderr ?? ""));
+    return 0;
+  }
   let text = "";
   try {
     text = fs.readFileSync(path.join(ctx.home, "weave.log"), "utf8");
   } catch {
     return 0;
   }
-  if (tail !== undefined && Number.isFinite(tail) && tail >= 0) {
-    const lines = text.split("\n");
-    if (lines[lines.length - 1] === "") lines.pop();
-    text =
-      lines.slice(Math.max(0, lines.length - tail)).join("\n") + (lines.length > 0 && tail > 0 ? "\n" : "");
-  }
   // Weave logs to stderr, so `docker logs weave` has an empty stdout (fixture 06).
-  ctx.io.err(text);
+  ctx.io.err(tailOf(text));
   return 0;
 }
 

@@ -10,6 +10,13 @@ export interface ImageMeta {
   ExposedPorts: string[];
   /** The container serves `GET /cgi-bin/host` (the textbook's lab/web image). */
   serves: boolean;
+  /**
+   * Built on busybox alone: no `getent` (glibc and musl images have one; real Weave 2.8.1 showed
+   * `docker exec <busybox container> getent …` failing with "executable file not found").
+   */
+  busybox: boolean;
+  /** The image's own command is a shell (busybox, alpine, debian…): without a tty it exits at once. */
+  shellCmd: boolean;
 }
 
 const KNOWN: Record<string, ImageMeta> = {
@@ -18,13 +25,57 @@ const KNOWN: Record<string, ImageMeta> = {
     Cmd: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"],
     ExposedPorts: ["80/tcp"],
     serves: true,
+    busybox: true,
+    shellCmd: false,
   },
-  "weaveworks/weave": { Entrypoint: ["/home/weave/weaver"], Cmd: null, ExposedPorts: [], serves: false },
-  "weaveworks/weaveexec": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
-  "weaveworks/weavedb": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
-  "rajch/weave": { Entrypoint: ["/home/weave/weaver"], Cmd: null, ExposedPorts: [], serves: false },
-  "rajch/weaveexec": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
-  "rajch/weavedb": { Entrypoint: ["data-only"], Cmd: null, ExposedPorts: [], serves: false },
+  "weaveworks/weave": {
+    Entrypoint: ["/home/weave/weaver"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
+  "weaveworks/weaveexec": {
+    Entrypoint: ["data-only"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
+  "weaveworks/weavedb": {
+    Entrypoint: ["data-only"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
+  "rajch/weave": {
+    Entrypoint: ["/home/weave/weaver"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
+  "rajch/weaveexec": {
+    Entrypoint: ["data-only"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
+  "rajch/weavedb": {
+    Entrypoint: ["data-only"],
+    Cmd: null,
+    ExposedPorts: [],
+    serves: false,
+    busybox: false,
+    shellCmd: false,
+  },
 };
 
 /** Docker's normalisation: a missing tag means `:latest`. */
@@ -33,10 +84,21 @@ export function normaliseImage(image: string): string {
   return image.slice(lastSlash + 1).includes(":") || image.includes("@") ? image : `${image}:latest`;
 }
 
+/** Base images whose default command is a shell (it exits at once in a detached container). */
+const SHELL_IMAGES = /^(?:library\/)?(busybox|alpine|debian|ubuntu)$/;
+
 export function imageMeta(image: string): ImageMeta {
   const full = normaliseImage(image);
   const repo = full.replace(/:[^/:]*$/, "");
-  return (
-    KNOWN[full] ?? KNOWN[repo] ?? { Entrypoint: null, Cmd: ["/bin/sh"], ExposedPorts: [], serves: false }
-  );
+  const known = KNOWN[full] ?? KNOWN[repo];
+  if (known) return known;
+  const base = SHELL_IMAGES.exec(repo)?.[1];
+  return {
+    Entrypoint: null,
+    Cmd: ["/bin/sh"],
+    ExposedPorts: [],
+    serves: false,
+    busybox: base === "busybox",
+    shellCmd: base !== undefined,
+  };
 }

@@ -430,6 +430,67 @@ async function wget(ctx: Ctx, c: ContainerRecord, args: string[]): Promise<numbe
   return 0;
 }
 
+const SHELLS = new Set(["sh", "ash", "bash", "dash"]);
+/** busybox applets the double runs that end by themselves (a container running one exits). */
+const SHORT = new Set([
+  "true",
+  "false",
+  "echo",
+  "hostname",
+  "ip",
+  "nslookup",
+  "getent",
+  "ping",
+  "wget",
+  "curl",
+  "cat",
+  "env",
+  "printenv",
+  "exit",
+  "uname",
+  "id",
+  "ls",
+  "date",
+]);
+/** A shell script that ends in (or loops around) a program that runs until stopped. */
+const LONG_SCRIPT =
+  /(?:^|[\s;&|(])(?:exec\s+)?(?:sleep\s+(?!0(?:\s|$|;))\S+|httpd|nginx|redis-server|tail\s+-f|while\s+(?:true|:))/;
+
+/**
+ * Whether a detached container running `argv` stays up (its process does not end by itself), as
+ * real Docker would have it: servers and `sleep N` stay; busybox applets that finish, and shells
+ * (no stdin without `-t`, or a `-c` script without a long-running program), exit at once.
+ * Programs the double does not know are taken to be servers.
+ */
+export function keepsRunning(argv: readonly string[]): boolean {
+  const prog = (argv[0] ?? "").split("/").pop() ?? "";
+  if (SHELLS.has(prog)) return argv[1] === "-c" && LONG_SCRIPT.test(argv[2] ?? "");
+  if (prog === "sleep") return argv[1] !== undefined && argv[1] !== "0";
+  if (prog === "tail") return argv.includes("-f") || argv.includes("-F");
+  return !SHORT.has(prog);
+}
+
+/**
+ * `sh -c <script>`: enough of a shell for a container's command — statements split on `;`, `&&`
+ * and newlines, each run as a command here, `exit N` ends it. Words are not expanded.
+ */
+async function shellScript(ctx: Ctx, c: ContainerRecord, script: string): Promise<number> {
+  let code = 0;
+  for (const stmt of script.split(/;|&&|\n/)) {
+    const words = stmt.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) continue;
+    if (words[0] === "exit") return words[1] !== undefined ? Number(words[1]) || 0 : code;
+    if (words[0] === "exec") return execInContainer(ctx, c, words.slice(1));
+    if (words[0] === "echo" && (words.at(-1) === ">&2" || words.at(-1) === "1>&2")) {
+      ctx.io.errLine(words.slice(1, -1).join(" "));
+      code = 0;
+      continue;
+    }
+    code = await execInContainer(ctx, c, words);
+  }
+  return code;
+}
+
 /** Run one command "inside" container `c`; returns its exit code. */
 export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
@@ -455,6 +516,7 @@ export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string
         if (f === "/etc/resolv.conf") io.out(resolvConf(c));
         else if (f === "/etc/hosts") io.out(etcHosts(c));
         else if (f === "/etc/hostname") io.line(c.Config.Hostname);
+        else if (f === "/sys/class/net/ethwe/address" && c.Weave) io.line(c.Weave.Mac);
         else {
           io.errLine(`cat: can't open '${f}': No such file or directory`);
           code = 1;
@@ -476,6 +538,7 @@ export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string
         args.find((a) => !a.startsWith("-")),
       );
     case "getent": {
+      if (imageMeta(c.Config.Image).busybox) return notFound(ctx, cmd);
       if (args[0] !== "hosts" || !args[1]) return 2;
       const ips = await resolve(ctx, c, args[1]);
       if (!ips) return 2;
@@ -497,10 +560,21 @@ export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string
     case "sleep":
       await sleep(Number(args[0] ?? 0) * 1000);
       return 0;
+    case "sh":
+    case "/bin/sh":
+    case "ash":
+    case "bash":
+      // Without `-c` a shell reads its stdin, which `docker exec` without `-i` closes at once.
+      return args[0] === "-c" ? shellScript(ctx, c, args[1] ?? "") : 0;
     default:
-      io.errLine(
-        `OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: "${cmd}": executable file not found in $PATH: unknown`,
-      );
-      return 126;
+      return notFound(ctx, cmd);
   }
+}
+
+/** Docker 20.10's answer when the program is not in the container. */
+function notFound(ctx: Ctx, cmd: string): number {
+  ctx.io.errLine(
+    `OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: "${cmd}": executable file not found in $PATH: unknown`,
+  );
+  return 126;
 }
