@@ -16,6 +16,8 @@ interface Fakes {
   dockerVersion?: string | null;
   /** Whether `weave-lab:hosts[0].name` is configured (remote lab). */
   remote?: boolean;
+  /** Value of `weave-lab:specFile`, if set. */
+  specFile?: string;
 }
 
 function run(args: string[], fakes: Fakes, env: Record<string, string> = {}) {
@@ -31,7 +33,12 @@ function run(args: string[], fakes: Fakes, env: Record<string, string> = {}) {
 echo "pulumi $* | passphrase=\${PULUMI_CONFIG_PASSPHRASE:-} backend=\${PULUMI_BACKEND_URL:-}" >> ${log}
 case "$1 $2" in
   "version "*) echo "v${fakes.pulumiVersion ?? "3.140.0"}" ;;
-  "config get") ${fakes.remote ? "echo docker1" : "exit 1"} ;;
+  "config get")
+    case "$*" in
+      *weave-lab:hosts*) ${fakes.remote ? "echo docker1" : "exit 1"} ;;
+      *weave-lab:specFile*) ${fakes.specFile ? `echo "${fakes.specFile}"` : "exit 1"} ;;
+      *) exit 1 ;;
+    esac ;;
   "stack output")
     case "$3" in
       sshPrivateKey) echo "${PEM_BEGIN}"; echo "fake"; echo "${PEM_END}" ;;
@@ -153,8 +160,139 @@ describe("scripts/lab.sh", () => {
     const r = run(["launch"], {});
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      "unknown action 'launch': use up, preview, refresh, destroy, outputs or ssh <host>",
+      "unknown action 'launch': use up, preview, refresh, destroy, outputs, ssh <host>, config or pulumi (npm run lab -- --help)",
     );
     r.cleanup();
+  });
+
+  it.each([["--help"], ["-h"], ["help"]])(
+    "%s prints the usage and checks, installs or changes nothing",
+    (flag) => {
+      // No pulumi and no docker on PATH: a script that checked anything first would fail.
+      const r = run([flag], { pulumiVersion: null, dockerVersion: null });
+      try {
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain("Usage: npm run lab [-- <action> [args…]]");
+        for (const action of [
+          "up",
+          "preview",
+          "refresh",
+          "destroy",
+          "outputs",
+          "ssh <host>",
+          "config <args…>",
+          "pulumi <args…>",
+        ])
+          expect(r.stdout).toMatch(new RegExp(`^  ${action.replace(/[<>…]/g, ".")} `, "m"));
+        expect(r.stderr).toBe("");
+        expect(r.calls).toEqual([]);
+        expect(fs.existsSync(r.stateDir)).toBe(false);
+      } finally {
+        r.cleanup();
+      }
+    },
+  );
+
+  it("runs `config …` on the repo-local backend and the lab's stack", () => {
+    const r = run(["config", "set", "--path", "weave-lab:local.hosts", "4"], {});
+    try {
+      expect(r.status).toBe(0);
+      const set = r.calls.find((c) => c.startsWith("pulumi config set"))!;
+      expect(set.split(" | ")[0]).toBe(`pulumi config set --path weave-lab:local.hosts 4 --stack ${r.stack}`);
+      expect(set).toContain(`backend=file://${REPO}/.lab-state/backend`);
+      const order = r.calls.map((c) => c.split(" ").slice(0, 3).join(" "));
+      expect(order.indexOf("pulumi stack select")).toBeLessThan(order.indexOf("pulumi config set"));
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it("runs any other pulumi command on the same backend with `pulumi …`", () => {
+    const r = run(["pulumi", "stack", "ls"], {});
+    try {
+      expect(r.status).toBe(0);
+      const ls = r.calls.find((c) => c.startsWith("pulumi stack ls"))!;
+      expect(ls).toContain(`backend=file://${REPO}/.lab-state/backend`);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  describe("the public default passphrase is for local labs only", () => {
+    const refusal = "the default passphrase 'weave-lab-local' is public";
+
+    it.each([["up"], ["preview"], ["refresh"], ["destroy"]])(
+      "%s on a stack with configured hosts is refused before pulumi changes anything",
+      (action) => {
+        const r = run([action], { remote: true, dockerVersion: null });
+        try {
+          expect(r.status).toBe(1);
+          expect(r.stderr).toContain(`this stack (${r.stack}) is a lab on your own hosts: ${refusal}`);
+          expect(r.stderr).toContain("Nothing was changed.");
+          expect(r.calls.filter((c) => /^pulumi (up|preview|refresh|destroy)/.test(c))).toEqual([]);
+        } finally {
+          r.cleanup();
+        }
+      },
+    );
+
+    it("a spec file with hosts makes the lab remote too (and needs no Docker)", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-spec-"));
+      const spec = path.join(dir, "lab.yaml");
+      fs.writeFileSync(spec, "hosts:\n  - { name: docker1, address: 10.10.10.101 }\n");
+      try {
+        const refused = run(["up"], { specFile: spec, dockerVersion: null });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain(refusal);
+        refused.cleanup();
+        const own = run(
+          ["up"],
+          { specFile: spec, dockerVersion: null },
+          { PULUMI_CONFIG_PASSPHRASE: "mine" },
+        );
+        expect(own.status).toBe(0);
+        expect(own.calls.some((c) => c.startsWith("pulumi up"))).toBe(true);
+        expect(own.calls.some((c) => c.startsWith("docker"))).toBe(false);
+        own.cleanup();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it.each([
+      [["config", "set", "--secret", "weave-lab:sshPrivateKey"]],
+      [["config", "set", "--path", "weave-lab:hosts[0].name", "docker1"]],
+      [["config", "set", "weave-lab:password", "x"]],
+    ])("config %p is refused with the default and runs with a passphrase of your own", (args) => {
+      const refused = run(args, {});
+      try {
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain(refusal);
+        expect(refused.calls.filter((c) => c.startsWith("pulumi config set"))).toEqual([]);
+      } finally {
+        refused.cleanup();
+      }
+      const own = run(args, {}, { PULUMI_CONFIG_PASSPHRASE: "mine" });
+      try {
+        expect(own.status).toBe(0);
+        expect(own.calls.find((c) => c.startsWith("pulumi config set"))).toContain("passphrase=mine");
+      } finally {
+        own.cleanup();
+      }
+    });
+
+    it("a passphrase file counts as your own", () => {
+      const r = run(
+        ["up"],
+        { remote: true, dockerVersion: null },
+        { PULUMI_CONFIG_PASSPHRASE_FILE: "/dev/null" },
+      );
+      try {
+        expect(r.status).toBe(0);
+        expect(r.stderr).not.toContain(refusal);
+      } finally {
+        r.cleanup();
+      }
+    });
   });
 });
