@@ -5,10 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { WeaveContainer } from "./container";
+import { declareDataPlaneCheck } from "./dataplane";
 import { WeaveDnsRecord } from "./dns-record";
 import type { WeaveNetwork } from "./network";
 import type { LabPlan } from "./plan/types";
 import type { ContainerSpec } from "./spec";
+import type { DataPlaneMatrix } from "./status/matrix";
 
 /** A container as the stack outputs show it. */
 export interface ContainerOutput {
@@ -28,16 +30,38 @@ const resourceName = (key: string): string => key.replace(/\//g, "-");
 export function declareContainers(
   network: WeaveNetwork,
   plan: LabPlan,
-  _specs: ContainerSpec[],
+  specs: ContainerSpec[],
 ): pulumi.Output<Record<string, ContainerOutput>> {
+  return declareLabContainers(network, plan, specs).containers;
+}
+
+/**
+ * `declareContainers` plus the data-plane check after them; returns the containers' outputs and
+ * the check's matrix (a stack output).
+ */
+export function declareLabContainers(
+  network: WeaveNetwork,
+  plan: LabPlan,
+  _specs: ContainerSpec[],
+): {
+  containers: pulumi.Output<Record<string, ContainerOutput>>;
+  dataPlane: pulumi.Output<DataPlaneMatrix>;
+} {
   // The plan (of the whole spec, validated before any resource) already holds every container.
   const containers = plan.containers.map(
     (c) => [c.key, new WeaveContainer(resourceName(c.key), { network, container: c })] as const,
   );
-  for (const r of plan.dnsRecords) {
-    new WeaveDnsRecord(`dns-${resourceName(r.key)}`, { network, record: r });
-  }
-  return pulumi.all(
+  const records = plan.dnsRecords.map(
+    (r) => new WeaveDnsRecord(`dns-${resourceName(r.key)}`, { network, record: r }),
+  );
+  const check = declareDataPlaneCheck(
+    "dataplane",
+    network,
+    plan,
+    containers.map(([, c]) => c),
+    [...containers.map(([, c]) => c), ...records],
+  );
+  const outputs = pulumi.all(
     Object.fromEntries(
       containers.map(([key, c]) => [
         key,
@@ -55,4 +79,5 @@ export function declareContainers(
       ]),
     ),
   );
+  return { containers: outputs, dataPlane: check.matrix };
 }

@@ -16,7 +16,8 @@ import type { LabPlan } from "./plan/types";
 import type { ContainerSpec, HostSpec, LabSpec } from "./spec";
 import { renderRangeSvg, renderRangeTable, RangeView, viewFromPlan } from "./view";
 import { percent } from "./view/model";
-import { declareContainers, ContainerOutput } from "./lab-containers";
+import { declareLabContainers, ContainerOutput } from "./lab-containers";
+import type { DataPlaneMatrix } from "./status/matrix";
 
 /** The allocation range a local lab uses unless config says otherwise: the textbook's. */
 export const LOCAL_DEFAULT_RANGE = "172.16.16.0/24";
@@ -57,6 +58,11 @@ export interface LabOutputs {
   allocRange: string;
   hosts: pulumi.Output<Record<string, HostOutput>>;
   containers: pulumi.Output<Record<string, ContainerOutput>>;
+  /**
+   * The data-plane proof: every container's ping of every other one (same subnet must reach,
+   * other subnets stay isolated) and every declared name looked up from each host, failures named.
+   */
+  dataPlane: pulumi.Output<DataPlaneMatrix>;
   /** The split as a text table (also printed by `scripts/lab.sh`). */
   rangeTable: pulumi.Output<string>;
   /** The split as an SVG document. */
@@ -157,7 +163,7 @@ export function labProgram(source: ConfigSource = runtimeConfigSource()): LabOut
     },
     lab ? { dependsOn: [lab] } : undefined,
   );
-  const containers = declareContainers(network, plan, spec.containers ?? []);
+  const { containers, dataPlane } = declareLabContainers(network, plan, spec.containers ?? []);
 
   const hosts = network.hosts.apply((hs) => {
     const out: Record<string, HostOutput> = {};
@@ -194,6 +200,7 @@ export function labProgram(source: ConfigSource = runtimeConfigSource()): LabOut
     allocRange: plan.network.allocRange,
     hosts,
     containers,
+    dataPlane,
     rangeTable: view.apply(renderRangeTable),
     rangeSvg,
     rangeSvgFile,
