@@ -14,10 +14,12 @@ import {
   gateInputs,
   type HostSecrets,
   type NetworkTimeouts,
+  peerEndpoint,
+  peersOf,
   routerInputs,
 } from "./providers/inputs";
 import { Router } from "./providers/router";
-import type { GateHostResult, RouterInputs } from "./providers/types";
+import type { GateHostResult, PeerEndpoint } from "./providers/types";
 
 /** Pulumi type token of the component (part of users' state: chosen once; alias if it ever moves). */
 export const NETWORK_TYPE = "weave-lab:index:Network";
@@ -111,6 +113,10 @@ export class WeaveNetwork extends pulumi.ComponentResource {
     const plan = this.plan;
     const specHost = new Map(args.hosts.map((h) => [h.name, h]));
     this.connections = {};
+    // Each host's SSH endpoint without secrets: what the other routers know of it. Its own Output
+    // (host keys only), so a preview knows every peer's name and address even while a local lab's
+    // keys are still unknown.
+    const endpoints: Record<string, pulumi.Output<PeerEndpoint>> = {};
     for (const h of plan.hosts) {
       const ssh = specHost.get(h.name)?.ssh ?? {};
       const secrets = pulumi
@@ -122,22 +128,30 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           jumpHost: ssh.jumpHost ? { privateKey: jumpKey, hostKey: jumpHostKey } : undefined,
         }));
       this.connections[h.name] = pulumi.secret(secrets.apply((s) => connectParamsFor(h, s)));
+      endpoints[h.name] = pulumi
+        .all([ssh.hostKey, ssh.jumpHost?.hostKey])
+        .apply(([hostKey, jumpHostKey]) =>
+          peerEndpoint(
+            connectParamsFor(h, { hostKey, jumpHost: ssh.jumpHost ? { hostKey: jumpHostKey } : undefined }),
+          ),
+        );
     }
-    const allConnections = pulumi.secret(pulumi.all(this.connections));
     const password =
       args.network?.password === undefined ? undefined : pulumi.secret(pulumi.output(args.network.password));
     const opt = { forgetUnreachableOnDestroy: args.forgetUnreachableOnDestroy, timeouts: args.timeouts };
 
+    // Plain fields stay plain (readable in the preview); only what depends on a secret or on a
+    // value known after apply is an Output, nested where it belongs (Pulumi resolves nested
+    // Outputs), so an unknown host key leaves the rest of the plan known in a preview.
     this.routers = {};
     for (const h of plan.hosts) {
-      // Plain fields stay plain (readable in the preview); only the secret-bearing ones are Outputs.
       const plain = routerInputs(plan, h.name, {}, undefined, opt);
-      const routerArgs: { [K in keyof RouterInputs]?: pulumi.Input<RouterInputs[K]> } = {
+      const routerArgs = {
         ...plain,
         connection: this.connections[h.name],
-        peers: allConnections.apply((c) => routerInputs(plan, h.name, c, undefined, opt).peers),
+        peers: peersOf(plan, h.name, {}).map((p) => ({ ...p, ssh: endpoints[p.host] })),
+        ...(password ? { password } : {}),
       };
-      if (password) routerArgs.password = password;
       this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs as never, { parent: this });
     }
     const routerIds = pulumi.all(
@@ -148,9 +162,9 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       `${name}-consensus`,
       {
         ...plainGate,
-        hosts: allConnections.apply((c) => gateInputs(plan, c, {}, opt).hosts),
+        hosts: plainGate.hosts.map((g) => ({ ...g, connection: this.connections[g.host] })),
         routerIds,
-      },
+      } as never,
       { parent: this, dependsOn: Object.values(this.routers) },
     );
 

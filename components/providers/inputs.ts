@@ -5,7 +5,7 @@
  */
 import type { HostPlan, LabPlan } from "../plan/types";
 import type { ConnectParams } from "../remote/types";
-import type { GateInputs, RouterInputs, RouterTimeouts } from "./types";
+import type { GateInputs, PeerEndpoint, RouterInputs, RouterPeer, RouterTimeouts } from "./types";
 
 /** Secret (or deploy-time) values of one host's SSH settings. */
 export interface HostSecrets {
@@ -54,6 +54,37 @@ export function connectParamsFor(host: HostPlan, secrets: HostSecrets): ConnectP
   return params;
 }
 
+/** A host's SSH endpoint without its secrets (what other routers may know of it). */
+export function peerEndpoint(params: ConnectParams): PeerEndpoint {
+  const e: PeerEndpoint = {
+    hostName: params.hostName,
+    host: params.host,
+    port: params.port,
+    user: params.user,
+    insecureIgnoreHostKey: params.insecureIgnoreHostKey,
+    sudo: params.sudo,
+    connectTimeoutSeconds: params.connectTimeoutSeconds,
+  };
+  if (params.hostKey !== undefined) e.hostKey = params.hostKey;
+  if (params.jumpHost) {
+    const j = params.jumpHost;
+    e.jumpHost = { host: j.host, port: j.port, user: j.user };
+    if (j.hostKey !== undefined) e.jumpHost.hostKey = j.hostKey;
+  }
+  return e;
+}
+
+/** The other hosts of the lab as the Router of `hostName` knows them: names, addresses, endpoints. */
+export function peersOf(
+  plan: LabPlan,
+  hostName: string,
+  endpoints: Record<string, PeerEndpoint>,
+): RouterPeer[] {
+  return plan.hosts
+    .filter((o) => o.name !== hostName)
+    .map((o) => ({ host: o.name, address: o.address, peerName: o.peerName, ssh: endpoints[o.name] }));
+}
+
 /** The seed list: every host's peer name, sorted (Weave sorts them too; sorting keeps diffs quiet). */
 export function seedNamesOf(plan: LabPlan): string[] {
   return plan.hosts.map((h) => h.peerName).sort();
@@ -79,14 +110,11 @@ export function routerInputs(
     nickname: h.nickname,
     connection: connections[h.name],
     launch: h.launch,
-    peers: plan.hosts
-      .filter((o) => o.name !== h.name)
-      .map((o) => ({
-        host: o.name,
-        address: o.address,
-        peerName: o.peerName,
-        connection: connections[o.name],
-      })),
+    peers: peersOf(
+      plan,
+      h.name,
+      Object.fromEntries(Object.entries(connections).map(([k, c]) => [k, peerEndpoint(c)])),
+    ),
     seedNames: seedNamesOf(plan),
     allocRange: n.allocRange,
     defaultSubnet: n.defaultSubnet,

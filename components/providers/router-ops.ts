@@ -5,7 +5,7 @@
  * The CLI acts (launch, reset, connect, forget, rmpeer); the router API observes (`/report`
  * through the SSH port forward, milliseconds instead of a helper container per call).
  */
-import type { ExecResult, HostConnection } from "../remote/types";
+import type { ConnectParams, ExecResult, HostConnection } from "../remote/types";
 import { checkCompat } from "../weave/compat";
 import { parseReport } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
@@ -283,7 +283,7 @@ export async function shouldRejoin(
   const probes = await Promise.all(
     inputs.peers.map(async (p: RouterPeer) => {
       try {
-        const conn = env.connect(p.connection);
+        const conn = env.connect(peerConnection(inputs.connection, p));
         return await withTimeout(fetchReport(conn, probeMs), probeMs);
       } catch {
         return undefined;
@@ -302,6 +302,27 @@ export async function shouldRejoin(
       };
   }
   return { rejoin: false };
+}
+
+/**
+ * How this router reaches a peer: the peer's endpoint with this host's own credentials (a peer's
+ * keys are never in this router's state). State written before peers lost their keys still has
+ * `connection`: used as it is, so such a lab can be destroyed.
+ */
+export function peerConnection(own: ConnectParams, p: RouterPeer): ConnectParams {
+  const legacy = (p as { connection?: ConnectParams }).connection;
+  if (!p.ssh && legacy) return legacy;
+  const { jumpHost, ...endpoint } = p.ssh;
+  const c: ConnectParams = { ...endpoint };
+  if (own.privateKey !== undefined) c.privateKey = own.privateKey;
+  if (own.passphrase !== undefined) c.passphrase = own.passphrase;
+  if (own.agent !== undefined) c.agent = own.agent;
+  if (jumpHost) {
+    c.jumpHost = { ...jumpHost };
+    const key = own.jumpHost?.privateKey ?? own.privateKey;
+    if (key !== undefined) c.jumpHost.privateKey = key;
+  }
+  return c;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -588,7 +609,10 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
     const reports = await Promise.all(
       olds.peers.map(async (p) => {
         try {
-          return await withTimeout(fetchReport(env.connect(p.connection), 3_000), 3_000);
+          return await withTimeout(
+            fetchReport(env.connect(peerConnection(olds.connection, p)), 3_000),
+            3_000,
+          );
         } catch {
           return undefined;
         }
@@ -609,7 +633,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   const reachable: RouterPeer[] = [];
   for (const p of olds.peers) {
     try {
-      const r = await withTimeout(fetchReport(env.connect(p.connection), 5_000), 5_000);
+      const r = await withTimeout(fetchReport(env.connect(peerConnection(olds.connection, p)), 5_000), 5_000);
       if (r) reachable.push(p);
     } catch {
       // Not a survivor.
@@ -620,7 +644,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
     return;
   }
   const survivor = reachable[0];
-  const conn = env.connect(survivor.connection);
+  const conn = env.connect(peerConnection(olds.connection, survivor));
   const t = olds.timeouts.commandMs;
   const rm = weaveCli(olds.weave).rmpeer([olds.peerName]);
   const r = await conn.exec(rm.argv, {
@@ -632,7 +656,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   await Promise.all(
     reachable.map(async (p) => {
       const f = weaveCli(olds.weave).forget([olds.address]);
-      await env.connect(p.connection).exec(f.argv, {
+      await env.connect(peerConnection(olds.connection, p)).exec(f.argv, {
         env: { ...weaveEnv(olds), ...f.env },
         timeoutMs: t,
         what: "weave forget",

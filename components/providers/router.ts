@@ -17,8 +17,8 @@ import { isRecord, isUnknown } from "./unknowns";
  */
 export const ROUTER_TYPE = "pulumi-nodejs:dynamic/weave-lab:Router";
 
-/** Input fields holding secrets (SSH keys and passphrases inside connections, the Weave password). */
-export const ROUTER_SECRET_OUTPUTS = ["connection", "password", "peers"];
+/** Input fields holding secrets (SSH keys and passphrases inside the connection, the Weave password); `peers` holds none. */
+export const ROUTER_SECRET_OUTPUTS = ["connection", "password"];
 
 function checkInputs(news: Partial<RouterInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];

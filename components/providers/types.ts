@@ -10,17 +10,30 @@ import type { BootstrapMode } from "../spec";
 /** Which Weave a router runs and where its script lives: the plan's own record. */
 export type RouterWeave = NetworkPlan["weave"];
 
-/** Another lab host, as one router needs to know it (to connect, forget, probe or hand over). */
+/**
+ * How to reach another lab host, without its secrets: its SSH endpoint, user and (public) host
+ * key. A router reaches a peer (to probe for an existing ring, to wait for a hand-over, to run
+ * `rmpeer` on a survivor) with its own host's credentials; a peer that does not accept them is
+ * treated like one that does not answer.
+ */
+export type PeerEndpoint = Omit<ConnectParams, "privateKey" | "passphrase" | "agent" | "jumpHost"> & {
+  jumpHost?: Omit<NonNullable<ConnectParams["jumpHost"]>, "privateKey">;
+};
+
+/**
+ * Another lab host, as one router needs to know it: names and addresses only. No key of another
+ * host is ever in a router's state (rotating one host's key changes that host's router alone).
+ */
 export interface RouterPeer {
   host: string;
   address: string;
   peerName: string;
-  /** Secret: how to reach that host (used to probe for an existing ring and for `rmpeer`). */
-  connection: ConnectParams;
+  /** Where its sshd is (not secret). */
+  ssh: PeerEndpoint;
 }
 
 /**
- * Inputs of one `weave-lab:index:Router`. Router-wide facts are top-level fields so a preview's
+ * Inputs of one Router (type token `pulumi-nodejs:dynamic/weave-lab:Router`). Router-wide facts are top-level fields so a preview's
  * "replace because of" list names them (`allocRange`, `encrypted`, …).
  */
 export interface RouterInputs {
@@ -96,7 +109,7 @@ export interface GateHost {
   predictedShare?: RangeShare[];
 }
 
-/** Inputs of the `weave-lab:index:ConsensusGate`. */
+/** Inputs of the ConsensusGate (type token `pulumi-nodejs:dynamic/weave-lab:ConsensusGate`). */
 export interface GateInputs {
   lab: string;
   allocRange: string;

@@ -149,28 +149,41 @@ describe("WeaveNetwork (mock runtime)", () => {
     expect((inputs.predictedShare as Array<{ size: number }>).map((s) => s.size)).toEqual([64]);
   });
 
-  test("SSH keys and the Weave password reach the providers only inside secret inputs", () => {
+  test("SSH keys and the Weave password reach the providers only inside secret inputs; peers carry no key", () => {
     for (const s of seen.filter((x) => x.type === ROUTER_TYPE && x.name.startsWith("lab-"))) {
       expect(isSecret(s.inputs.connection)).toBe(true);
       expect(isSecret(s.inputs.password)).toBe(true);
-      expect(isSecret(s.inputs.peers)).toBe(true);
       expect((unwrap(s.inputs.connection) as { privateKey: string }).privateKey).toBe(KEY);
       expect(unwrap(s.inputs.password)).toBe(PASSWORD);
-      // Outside the secret fields, neither the key nor the password appears.
+      // Outside the secret fields, neither the key nor the password appears (peers included).
       const plain = Object.fromEntries(
-        Object.entries(s.inputs).filter(([k]) => !["connection", "password", "peers"].includes(k)),
+        Object.entries(s.inputs).filter(([k]) => !["connection", "password"].includes(k)),
       );
-      expect(pathsOf(plain, "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
-      expect(pathsOf(plain, PASSWORD)).toEqual([]);
+      expect(pathsOf(unwrap(plain), "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
+      expect(pathsOf(unwrap(plain), PASSWORD)).toEqual([]);
+      const peers = unwrap(s.inputs.peers) as Array<{ host: string; ssh: Record<string, unknown> }>;
+      expect(peers).toHaveLength(3);
+      for (const p of peers) {
+        expect(Object.keys(p).sort()).toEqual(["address", "host", "peerName", "ssh"]);
+        expect(p.ssh.hostKey).toBe(`ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${p.host}`);
+        expect(p.ssh).not.toHaveProperty("privateKey");
+      }
     }
     const gate = seen.find((s) => s.name === "lab-consensus")!;
+    // Pulumi marks the whole field secret when a nested value is.
     expect(isSecret(gate.inputs.hosts)).toBe(true);
-    expect(
-      pathsOf(
-        Object.fromEntries(Object.entries(gate.inputs).filter(([k]) => k !== "hosts")),
-        "TEST-PRIVATE-KEY-MATERIAL",
-      ),
-    ).toEqual([]);
+    const gateHosts = unwrap(gate.inputs.hosts) as Array<Record<string, unknown>>;
+    expect(gateHosts.map((h) => (h.connection as { privateKey: string }).privateKey)).toEqual([
+      KEY,
+      KEY,
+      KEY,
+      KEY,
+    ]);
+    const outsideConnections = {
+      ...gate.inputs,
+      hosts: gateHosts.map((h) => ({ ...h, connection: undefined })),
+    };
+    expect(pathsOf(unwrap(outsideConnections), "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
     expect(pathsOf(net.plan, PASSWORD)).toEqual([]);
     expect(pathsOf(net.plan, "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
   });

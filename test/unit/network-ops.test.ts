@@ -16,6 +16,7 @@ import {
   describeForeign,
   launchArgv,
   missingFlags,
+  peerConnection,
   shouldRejoin,
 } from "../../components/providers/router-ops";
 import type { RouterInputs, RouterOutputs } from "../../components/providers/types";
@@ -217,6 +218,27 @@ describe("router diff", () => {
 });
 
 describe("router operations", () => {
+  test("a router reaches a peer at the peer's endpoint with its own credentials; its state holds no other host's key", () => {
+    const own = { ...conns.docker1, privateKey: "own-key", passphrase: "own-pass" };
+    const keyed = Object.fromEntries(
+      Object.entries(conns).map(([k, c]) => [
+        k,
+        { ...c, privateKey: `key-of-${k}`, passphrase: `pass-of-${k}` },
+      ]),
+    );
+    const i = routerInputs(plan, "docker1", { ...keyed, docker1: own }, undefined);
+    expect(JSON.stringify(i.peers)).not.toMatch(/key-of-|pass-of-|own-/);
+    const p2 = i.peers.find((p) => p.host === "docker2")!;
+    expect(peerConnection(own, p2)).toEqual({
+      ...conns.docker2,
+      privateKey: "own-key",
+      passphrase: "own-pass",
+    });
+    // State written before peers lost their keys still destroys.
+    const legacy = { host: "docker2", address: p2.address, peerName: p2.peerName, connection: conns.docker2 };
+    expect(peerConnection(own, legacy as never)).toEqual(conns.docker2);
+  });
+
   test("a rejoining host launches without --ipalloc-init and keeps every other flag and peer", () => {
     const i = inputsOf("docker2");
     const seed = launchArgv(i, false);
