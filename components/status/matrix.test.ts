@@ -1,3 +1,4 @@
+import { readFixture } from "../../test/fixtures";
 import {
   buildMatrix,
   dataPlaneFailureMessage,
@@ -83,6 +84,13 @@ describe("reading the probes' answers", () => {
       "Name:\tweb1.weave.local\nAddress: 172.16.16.10\n" +
       "Name:\tweb1.weave.local\nAddress: 172.16.16.2\n\n";
     expect(parseNslookup(text)).toEqual(["172.16.16.2", "172.16.16.10"]);
+  });
+
+  test("the capture of busybox nslookup from web2 (fixture 08): both web1s", () => {
+    expect(parseNslookup(readFixture("08-docker2-docker-exec-web2-nslookup-web1.txt").stdout)).toEqual([
+      "172.16.16.1",
+      "172.16.16.224",
+    ]);
   });
 
   test("busybox 1.28 nslookup numbers its addresses and appends the name", () => {
