@@ -214,15 +214,30 @@ export async function labFromEnv(): Promise<TestLab | undefined> {
 export async function getLab(opts: LabOptions = {}): Promise<TestLab> {
   const dind = dindSettings();
   if (dind) return createDindLab(validateLabOptions(opts).names, dind);
-  const real = await labFromEnv();
+  const names = validateLabOptions(opts).names;
+  const real = await realLabFromEnv(process.env, names);
   if (!real) return createLab(opts);
-  const wanted = validateLabOptions(opts).names.length;
-  if (real.hosts.length < wanted) {
-    await real.destroy();
-    throw new Error(`WEAVE_LAB_HOSTS lists ${real.hosts.length} host(s) but the test needs ${wanted}`);
-  }
-  real.hosts.splice(wanted);
+  await resetRealHosts(real);
   return real;
+}
+
+/**
+ * Leave real hosts as a test expects to find them: no Weave router (a failed run of an earlier
+ * test may have left one, and every later test would then meet "a running Weave router that is
+ * not this lab's") and none of the containers weave-lab made.
+ */
+export async function resetRealHosts(lab: TestLab): Promise<void> {
+  await Promise.all(
+    lab.hosts.map(async (h) => {
+      const r = await lab.ssh(
+        h.name,
+        'ids=$(docker ps -aq --filter label=weave-lab.lab); [ -z "$ids" ] || docker rm -f $ids >/dev/null; weave reset --force >/dev/null 2>&1; true',
+        { timeoutMs: 120_000 },
+      );
+      if (r.code !== 0)
+        throw new Error(`${h.name}: could not reset the host before the test: ${r.stderr.trim()}`);
+    }),
+  );
 }
 
 /** Kernel neighbour-table limits the lab needs (`net.ipv4/6.neigh.default.gc_thresh1..3`). */

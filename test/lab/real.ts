@@ -91,10 +91,20 @@ function notOnRealHosts(what: string): () => Promise<never> {
 }
 
 /** The real-hosts lab named by `WEAVE_LAB_HOSTS`, or undefined when the variable is unset or empty. */
-export async function labFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TestLab | undefined> {
+export async function labFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  names?: string[],
+): Promise<TestLab | undefined> {
   const file = env.WEAVE_LAB_HOSTS;
   if (!file) return undefined;
-  const entries = parseRealHosts(await fsp.readFile(file, "utf8"), file);
+  let entries = parseRealHosts(await fsp.readFile(file, "utf8"), file);
+  if (names) {
+    // Suites speak of their own host names (host1…, docker1…): the first N machines of the file
+    // serve them in order, so one file serves every suite.
+    if (entries.length < names.length)
+      throw new Error(`${file}: lists ${entries.length} host(s) but the test needs ${names.length}`);
+    entries = names.map((name, i) => ({ ...entries[i], name }));
+  }
   const keys = await Promise.all(
     entries.map((e) =>
       fsp.readFile(e.privateKeyPath, "utf8").catch((err: Error) => {
