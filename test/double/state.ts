@@ -239,6 +239,11 @@ export function isAlive(home: string, id: string): boolean {
   }
 }
 
+/** A container id (64 hex) whose record is gone: `docker rm` removed it (Docker's `destroy`). */
+export function isDestroyed(home: string, id: string): boolean {
+  return /^[0-9a-f]{64}$/.test(id) && !fs.existsSync(containerFile(home, id));
+}
+
 export function saveContainer(home: string, c: ContainerRecord): void {
   writeAtomic(containerFile(home, c.Id), JSON.stringify(c, null, 2) + "\n");
 }

@@ -31,6 +31,7 @@ export interface LaunchOptions {
   home?: string;
   checkpointDisabled?: boolean;
   alive?: (id: string) => boolean;
+  destroyed?: (id: string) => boolean;
   deadGraceMs?: number;
 }
 
@@ -81,6 +82,7 @@ export async function launch(o: LaunchOptions): Promise<Handle> {
     checkpointDisabled: o.checkpointDisabled ?? true,
     version: "2.8.1",
     isAlive: o.alive ?? (() => true),
+    ...(o.destroyed ? { isDestroyed: o.destroyed } : {}),
     deadGraceMs: o.deadGraceMs ?? 30_000,
   });
   const h: Handle = {

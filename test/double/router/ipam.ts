@@ -50,6 +50,8 @@ export interface AllocatorHooks {
   /** Ask `donor` for space in `[start, end)`. */
   requestDonation(donor: string, start: number, end: number): void;
   isAlive(ident: string): boolean;
+  /** The container was removed (Docker `destroy`): its addresses are freed at once (§8.3). */
+  isDestroyed?(ident: string): boolean;
   /** Peers (nicknames or names) to ask first, in order, when they can give space; else weighted random. */
   preferredDonors?(): string[];
   /** Nickname of a peer if known. */
@@ -625,7 +627,7 @@ export class Allocator {
       }
       const since = this.deadSince.get(ident) ?? now;
       this.deadSince.set(ident, since);
-      if (now - since >= graceMs) {
+      if (now - since >= graceMs || this.hooks.isDestroyed?.(ident)) {
         this.owned.delete(ident);
         this.deadSince.delete(ident);
         changed = true;

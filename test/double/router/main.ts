@@ -8,7 +8,7 @@ import { optionsLine, parseRouterArgs } from "./args";
 import { startHttp } from "./http";
 import { Logger } from "./log";
 import { Router } from "./router";
-import { isAlive, listContainers, readBridge, readConfig } from "../state";
+import { isAlive, isDestroyed, listContainers, readBridge, readConfig } from "../state";
 
 async function main(): Promise<void> {
   const home = process.env.WEAVE_DOUBLE_HOME;
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     checkpointDisabled: !!process.env.CHECKPOINT_DISABLE && process.env.CHECKPOINT_DISABLE !== "0",
     version,
     isAlive: (id) => (home ? isAlive(home, id) : false),
+    isDestroyed: (id) => (home ? isDestroyed(home, id) : false),
     localMacs: () =>
       home
         ? listContainers(home)

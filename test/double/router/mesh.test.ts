@@ -875,6 +875,24 @@ describe("IPAM life cycle", () => {
     expect((await get(a, "/status/ipam")).split("\n")[0]).toMatch(/\(0 active\)$/);
   });
 
+  it("a removed container (Docker destroy) loses its addresses at once, not after the grace period", async () => {
+    let alive = true;
+    let destroyed = false;
+    const a = await start({
+      net: NET,
+      index: 1,
+      port: nextPort(),
+      deadGraceMs: 3_600_000,
+      alive: () => alive,
+      destroyed: () => destroyed,
+      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
+    });
+    expect((await call(a.api, "POST", `/ip/${id(1)}?check-alive=true`)).body).toBe("172.16.16.1/24");
+    alive = false;
+    destroyed = true;
+    await until("addresses freed", async () => (await get(a, `/ip/${id(1)}`)) === "");
+  });
+
   it("an observer shows 'priming' until an elector builds the ring for it", async () => {
     const port = nextPort();
     const obs = await start({

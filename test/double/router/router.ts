@@ -165,6 +165,8 @@ export interface RouterOptions {
   checkpointDisabled: boolean;
   version: string;
   isAlive(id: string): boolean;
+  /** Whether a container was removed (Docker `destroy`: Weave frees its addresses at once). */
+  isDestroyed?(id: string): boolean;
   /**
    * MACs of the local containers' weave interfaces. The real router lists the MACs it has seen
    * on the bridge in its report (`Router.MACs`); with no data plane, local interfaces stand in.
@@ -311,6 +313,7 @@ export class Router {
         changed: () => this.queueGossip(),
         requestDonation: (donor, start, end) => this.sendUnicast(donor, { k: "donate", start, end }),
         isAlive: (id) => this.opts.isAlive(id),
+        isDestroyed: (id) => this.opts.isDestroyed?.(id) ?? false,
         preferredDonors: () => this.opts.donorPreference?.() ?? [],
         nick: (n) => this.nicks.get(n) ?? "",
         reachable: () => new Set(this.peers.keys()),
