@@ -29,7 +29,14 @@ import {
   type ParseResult,
 } from "./cidr";
 import { derivePeerName, normalizePeerName } from "./peer-names";
-import { classifyLaunchArgs, isKnownFlag, REMOVED_COMMANDS, type LaunchArg } from "./launch-args";
+import {
+  classifyLaunchArgs,
+  isKnownFlag,
+  redactLaunchArgs,
+  REMOVED_COMMANDS,
+  shownLaunchArg,
+  type LaunchArg,
+} from "./launch-args";
 import { WEAVE_RELEASES } from "./releases";
 
 type Obj = Record<string, unknown>;
@@ -611,6 +618,13 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
       `is missing, so the SSH server of ${h.name ?? `hosts[${h.i}]`} could not be authenticated; allowed: its public key line ("ssh-ed25519 AAAA…") or a "SHA256:…" fingerprint, or set hosts[${h.i}].ssh.insecureIgnoreHostKey: true (a man in the middle could then read the Weave password)`,
   },
   {
+    severity: "warning",
+    path: ({ h }) => `hosts[${h.i}].ssh.insecureIgnoreHostKey`,
+    when: ({ h }) => h.ssh.insecureIgnoreHostKey === true,
+    message: ({ h }) =>
+      `is true: the SSH server of ${h.name ?? `hosts[${h.i}]`} is not authenticated, so a man in the middle could take its SSH session and read the Weave password; pin its key instead with hosts[${h.i}].ssh.hostKey ("ssh-ed25519 AAAA…" or "SHA256:…", e.g. from \`ssh-keyscan <host> | ssh-keygen -lf -\`)`,
+  },
+  {
     path: ({ h }) => `hosts[${h.i}].ssh.hostKey`,
     when: ({ h }) =>
       typeof h.ssh.hostKey === "string" &&
@@ -655,11 +669,18 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
   {
     path: ({ h }) => `hosts[${h.i}].extraLaunchArgs`,
     when: ({ h }) => h.raw.extraLaunchArgs !== undefined && h.args === undefined,
-    message: ({ h }) => `must be a list of strings, got ${describe(h.raw.extraLaunchArgs)}`,
+    message: ({ h }) => `must be a list of strings, got ${describe(redactedList(h.raw.extraLaunchArgs))}`,
   },
 ];
 
 // ---------------------------------------------------------------------------------------------
+/** A would-be argument list with the values of secret flags masked (its non-strings kept). */
+function redactedList(raw: unknown): unknown {
+  if (!Array.isArray(raw)) return raw;
+  const shown = redactLaunchArgs(raw.map((x) => (typeof x === "string" ? x : "")));
+  return raw.map((x, i) => (typeof x === "string" ? shown[i] : x));
+}
+
 // Rules over each element of a host's `extraLaunchArgs`.
 
 export interface ArgCtx {
@@ -697,7 +718,7 @@ export const launchArgRules: Rule<ArgCtx>[] = [
     path: argPath,
     when: ({ a }) => a.text === "" || hasSpace(a.text),
     message: ({ a }) =>
-      `${quote(a.text)} is empty or contains whitespace; weave launch re-splits its arguments on whitespace, so give each word as its own list element`,
+      `${quote(shownLaunchArg(a))} is empty or contains whitespace; weave launch re-splits its arguments on whitespace, so give each word as its own list element`,
   },
   {
     path: argPath,
@@ -716,7 +737,7 @@ export const launchArgRules: Rule<ArgCtx>[] = [
       a.text !== "" &&
       !hasSpace(a.text),
     message: ({ a }) =>
-      `${quote(a.text)} would be taken as a peer; weave-lab passes every other host's address as the peer list: add the peer to hosts instead`,
+      `${quote(shownLaunchArg(a))} would be taken as a peer; weave-lab passes every other host's address as the peer list: add the peer to hosts instead`,
   },
   {
     path: argPath,
@@ -727,7 +748,7 @@ export const launchArgRules: Rule<ArgCtx>[] = [
       a.value !== undefined &&
       a.value !== c.goodRange.text,
     message: ({ h, a, c }) =>
-      `${hostLabel(h)} would launch with range ${a.value} while the network uses ${c.goodRange!.text}: its connections would be dropped with 'Incompatible IP allocation ranges'; remove ${quote(a.text)} (the range is network.allocRange, identical on every host)`,
+      `${hostLabel(h)} would launch with range ${a.value} while the network uses ${c.goodRange!.text}: its connections would be dropped with 'Incompatible IP allocation ranges'; remove ${quote(shownLaunchArg(a))} (the range is network.allocRange, identical on every host)`,
   },
   {
     severity: "warning",
@@ -735,26 +756,26 @@ export const launchArgRules: Rule<ArgCtx>[] = [
     when: ({ a, c }) =>
       a.kind === "flag" && isRangeFlag(a.flag) && !!c.goodRange && a.value === c.goodRange.text,
     message: ({ a }) =>
-      `${quote(a.text)} repeats network.allocRange, which weave-lab already passes; it can be removed`,
+      `${quote(shownLaunchArg(a))} repeats network.allocRange, which weave-lab already passes; it can be removed`,
   },
   {
     path: argPath,
     when: ({ a }) => a.kind === "flag" && isRangeFlag(a.flag) && a.value === undefined,
     message: ({ a }) =>
-      `${quote(a.text)} has no value; the range is set by network.allocRange: remove the flag`,
+      `${quote(shownLaunchArg(a))} has no value; the range is set by network.allocRange: remove the flag`,
   },
   {
     path: argPath,
     when: ({ a }) => a.kind === "flag" && a.flag !== undefined && a.flag in OWNED_FLAGS,
     message: ({ a }) =>
-      `${quote(a.text)} contradicts what weave-lab sets for the whole network; allowed: any launch flag except the ones weave-lab owns. Control this through ${OWNED_FLAGS[a.flag!]}`,
+      `${quote(shownLaunchArg(a))} contradicts what weave-lab sets for the whole network; allowed: any launch flag except the ones weave-lab owns. Control this through ${OWNED_FLAGS[a.flag!]}`,
   },
   {
     severity: "warning",
     path: argPath,
     when: ({ a }) => a.kind === "flag" && a.flag !== undefined && !isKnownFlag(a.flag),
     message: ({ a }) =>
-      `${quote(a.text)} is not a flag Weave 2.8.1 knows; an unknown flag makes the router exit at start-up ("The weave container has died")`,
+      `${quote(shownLaunchArg(a))} is not a flag Weave 2.8.1 knows; an unknown flag makes the router exit at start-up ("The weave container has died")`,
   },
 ];
 
@@ -794,9 +815,13 @@ export const containerRules: Rule<ContainerRuleCtx>[] = [
   },
   {
     path: ({ k }) => cPath(k, "image"),
-    when: ({ k }) => typeof k.raw.image !== "string" || k.raw.image.trim() === "" || hasSpace(k.raw.image),
+    when: ({ k }) =>
+      typeof k.raw.image !== "string" ||
+      k.raw.image.trim() === "" ||
+      hasSpace(k.raw.image) ||
+      k.raw.image.startsWith("-"),
     message: ({ k }) =>
-      `${describe(k.raw.image)} is not an image reference; allowed: a non-empty reference without whitespace, e.g. "nginx:1.27"`,
+      `${describe(k.raw.image)} is not an image reference; allowed: a non-empty reference without whitespace that does not start with "-" (docker run would read it as an option), e.g. "nginx:1.27"`,
   },
   {
     path: ({ k }) => cPath(k, "command"),

@@ -283,8 +283,9 @@ describe("docker commands", () => {
   };
   test("docker run passes everything literally, env sorted, command after the image", () => {
     expect(
-      cmd.dockerRun(container, ["--dns=172.17.0.1", "--dns-search=weave.local."], {
+      cmd.dockerRun(container, ["--dns=172.17.0.1", "--dns-search=weave.local"], {
         labels: { "weave-lab.key": "docker1/web1" },
+        inheritEnv: ["TOKEN"],
       }).argv,
     ).toEqual([
       "docker",
@@ -297,11 +298,13 @@ describe("docker commands", () => {
       "--domainname",
       "weave.local",
       "--dns=172.17.0.1",
-      "--dns-search=weave.local.",
+      "--dns-search=weave.local",
       "-e",
       "A=$(id)",
       "-e",
       "B=x y",
+      "-e",
+      "TOKEN",
       "-p",
       "8080:80",
       "-p",

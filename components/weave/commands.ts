@@ -206,7 +206,7 @@ export function dnsRemove(
   return dnsEdit(target, "dns-remove", ips, opts);
 }
 
-/** `weave dns-args`: prints `--dns=<ip> --dns-search=<domain>.` (no trailing newline; empty when DNS is off). */
+/** `weave dns-args`: prints `--dns=<ip> --dns-search=<domain>` (no trailing newline; empty when DNS is off; the reference shows the domain with a trailing dot, real 2.8.1 in CI without). */
 export function dnsArgs(target = DEFAULT_TARGET): CommandPlan {
   return weave(target, ["dns-args"]);
 }
@@ -335,11 +335,16 @@ export function dockerVersion(): CommandPlan {
 export interface DockerRunOptions {
   /** Labels to set (`--label k=v`), e.g. to find the lab's containers later. Defaults to none. */
   labels?: Record<string, string>;
+  /**
+   * Variables the container takes from `docker run`'s own environment (`-e NAME`, no value): how
+   * secret values reach a container without appearing in argv. Defaults to none.
+   */
+  inheritEnv?: readonly string[];
 }
 
 /**
  * `docker run -d` for a planned container. `dnsArgs` are the words printed by `weave dns-args`
- * (e.g. `["--dns=172.17.0.1", "--dns-search=weave.local."]`), empty when DNS is off. When the
+ * (e.g. `["--dns=172.17.0.1", "--dns-search=weave.local"]`), empty when DNS is off. When the
  * container has an FQDN and a single-label hostname, `--domainname` is set to the lab's domain so
  * that `weave attach` registers `<hostname>.<domain>` (it reads Hostname + Domainname).
  * Networking is attached afterwards with `weave attach`.
@@ -355,6 +360,7 @@ export function dockerRun(
   }
   args.push(...dnsArgs);
   for (const k of Object.keys(container.env).sort()) args.push("-e", `${k}=${container.env[k]}`);
+  for (const k of [...(opts.inheritEnv ?? [])].sort()) args.push("-e", k);
   for (const p of container.ports) args.push("-p", p);
   if (container.publishAll) args.push("-P");
   args.push("--restart", container.restart);

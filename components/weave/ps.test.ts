@@ -75,6 +75,13 @@ describe("dns-lookup and dns-args", () => {
     expect(parseDnsArgs("").value).toEqual({});
   });
 
+  test("dns-args as real 2.8.1 prints it in CI: the domain without its trailing dot (issue 9)", () => {
+    expect(parseDnsArgs("--dns=172.17.0.1 --dns-search=weave.local")).toEqual({
+      value: { dns: "172.17.0.1", search: "weave.local" },
+      unparsed: [],
+    });
+  });
+
   test("junk in a lookup is reported", () => {
     expect(parseDnsLookup(";; connection timed out\n").unparsed).toEqual([";; connection timed out"]);
   });
