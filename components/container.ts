@@ -32,6 +32,13 @@ export interface WeaveContainerArgs {
    * Defaults to `{ attachMs: 120000, commandMs: 60000 }`.
    */
   timeouts?: Partial<ContainerTimeouts>;
+  /**
+   * Environment variables with secret values (e.g. `config.requireSecret("dbPassword")`): they
+   * never appear in `docker run`'s argv, in logs, in errors or in plain state (the state holds
+   * them encrypted). Docker still shows them to whoever can run `docker inspect` on the host.
+   * Names as for `env`, not also in `env`; single-line values. Defaults to none.
+   */
+  secretEnv?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 const isPlan = (c: ContainerSpec | ContainerPlan): c is ContainerPlan =>
@@ -106,11 +113,14 @@ export class WeaveContainer extends pulumi.ComponentResource {
     }
     const plan = this.plan;
     const network = args.network;
-    // Plain fields stay plain so the preview can show them; only the connection is secret.
+    // Plain fields stay plain so the preview can show them; the connection and secretEnv are secret.
     const plain = containerInputs(network.plan, plan, undefined as never, args.timeouts);
     const resourceArgs: ContainerArgs = {
       ...plain,
       connection: pulumi.secret(network.connectionFor(plan.host)),
+      ...(args.secretEnv !== undefined
+        ? { secretEnv: pulumi.secret(pulumi.output(args.secretEnv)) as pulumi.Output<Record<string, string>> }
+        : {}),
     };
     this.resource = new ContainerResource(name, resourceArgs, { parent: this, dependsOn: [network.gate] });
     this.name = plan.name;

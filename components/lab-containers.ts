@@ -31,8 +31,18 @@ export function declareContainers(
   network: WeaveNetwork,
   plan: LabPlan,
   specs: ContainerSpec[],
+  opts: LabContainersOptions = {},
 ): pulumi.Output<Record<string, ContainerOutput>> {
-  return declareLabContainers(network, plan, specs).containers;
+  return declareLabContainers(network, plan, specs, opts).containers;
+}
+
+/** Options of {@link declareLabContainers}. */
+export interface LabContainersOptions {
+  /**
+   * Environment with secret values, by container key (`<host>/<name>`): never in argv, logs,
+   * errors or plain state (see `WeaveContainerArgs.secretEnv`). Defaults to none.
+   */
+  secretEnv?: Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>;
 }
 
 /**
@@ -43,14 +53,22 @@ export function declareLabContainers(
   network: WeaveNetwork,
   plan: LabPlan,
   _specs: ContainerSpec[],
+  opts: LabContainersOptions = {},
 ): {
   containers: pulumi.Output<Record<string, ContainerOutput>>;
   dataPlane: pulumi.Output<DataPlaneMatrix>;
 } {
+  const strays = Object.keys(opts.secretEnv ?? {}).filter((k) => !plan.containers.some((c) => c.key === k));
+  if (strays.length > 0)
+    throw new Error(
+      `secretEnv names containers the plan does not have: ${strays.join(", ")}; allowed: ${plan.containers.map((c) => c.key).join(", ") || "(no containers)"}`,
+    );
   // The plan (of the whole spec, validated before any resource) already holds every container.
-  const containers = plan.containers.map(
-    (c) => [c.key, new WeaveContainer(resourceName(c.key), { network, container: c })] as const,
-  );
+  const containers = plan.containers.map((c) => {
+    const secretEnv = opts.secretEnv?.[c.key];
+    const args = { network, container: c, ...(secretEnv !== undefined ? { secretEnv } : {}) };
+    return [c.key, new WeaveContainer(resourceName(c.key), args)] as const;
+  });
   const records = plan.dnsRecords.map(
     (r) => new WeaveDnsRecord(`dns-${resourceName(r.key)}`, { network, record: r }),
   );

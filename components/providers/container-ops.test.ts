@@ -1,11 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readFixture } from "../../test/fixtures";
 import { planLab, SpecError } from "../plan";
 import type { LabPlan } from "../plan/types";
 import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpResponse } from "../remote/types";
 import type { LabSpec } from "../spec";
 import { planContainer } from "../container";
-import { addressesOf, diffDnsRecord, normaliseName } from "./dns-record";
+import { CONTAINER_SECRET_OUTPUTS, checkContainerInputs, containerProvider } from "./container";
+import { addressesOf, diffDnsRecord, dnsRecordProvider, normaliseName } from "./dns-record";
 import {
+  STATE_FORMAT,
   clearDnsArgsCache,
+  expectResolves,
+  parseAttachOutput,
+  parseNslookup,
+  prefixOf,
+  resolveFrom,
+  saidBy,
   containerInputs,
   createContainer,
   deleteContainer,
@@ -19,7 +29,7 @@ import {
   readContainer,
   updateContainer,
 } from "./container-ops";
-import type { ContainerInputs, ContainerOutputs, DnsRecordOutputs } from "./container-types";
+import type { ContainerInputs, ContainerOutputs, DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import type { OpsEnv } from "./ops-env";
 
 const ID = "4e5b1d7e0f0a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4";
@@ -72,9 +82,14 @@ function inputsOf(plan: LabPlan, i: number): ContainerInputs {
   return containerInputs(plan, plan.containers[i], { ...CONN, hostName: plan.containers[i].host });
 }
 
-/** An in-memory host: answers commands from a script and records every argv. */
+/**
+ * An in-memory host: answers commands from a script and records every argv and its options.
+ * Unless the script answers them, the container's state query says `running 0`, its ethwe MAC
+ * reads `6a:1b:2c:3d:4e:5f` and its logs are empty.
+ */
 class FakeHost implements HostConnection {
   readonly calls: string[][] = [];
+  readonly opts: ExecOptions[] = [];
   constructor(
     readonly hostName: string,
     private readonly answer: (argv: string[]) => Partial<ExecResult> | undefined,
@@ -82,7 +97,14 @@ class FakeHost implements HostConnection {
   ) {}
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.calls.push(argv);
-    const a = this.answer(argv) ?? {};
+    this.opts.push(opts);
+    const a =
+      this.answer(argv) ??
+      (argv[1] === "inspect" && argv[3] === STATE_FORMAT
+        ? { stdout: "running 0\n" }
+        : argv[1] === "exec" && argv[4] === "/sys/class/net/ethwe/address"
+          ? { stdout: "6a:1b:2c:3d:4e:5f\n" }
+          : {});
     const r: ExecResult = {
       code: a.code ?? 0,
       stdout: a.stdout ?? "",
@@ -107,17 +129,22 @@ function envWith(hosts: Record<string, FakeHost>): OpsEnv & { logs: string[] } {
   return { logs, connect: (p) => hosts[p.hostName], log: (m) => logs.push(m), sleep: async () => undefined };
 }
 
-/** A docker+weave that works: no container yet, run prints the id, attach and ps answer. */
+/** The container-state query of `exitedError`. */
+const isStateQuery = (argv: string[]): boolean => argv[1] === "inspect" && argv[3] === STATE_FORMAT;
+
+/** A docker+weave that works: no container yet, run prints the id, attach prints the address. */
 function healthy(name = "docker1", existing?: string): FakeHost {
   return new FakeHost(name, (argv) => {
     const cmd = argv.slice(0, 2).join(" ");
+    if (isStateQuery(argv)) return undefined;
     if (cmd === "docker inspect")
       return existing
         ? { stdout: existing }
         : { code: 1, stderr: `Error: No such object: ${argv[argv.length - 1]}` };
     if (cmd === "docker run") return { stdout: `${ID}\n` };
-    if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local." };
-    if (argv[1] === "attach") return { stdout: "172.16.16.3\n" };
+    if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local" };
+    if (argv[1] === "attach")
+      return { stdout: argv[2] === "172.16.16.200/24" ? "172.16.16.200\n" : "172.16.16.3\n" };
     if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 6a:1b:2c:3d:4e:5f 172.16.16.3/25\n` };
     return undefined;
   });
@@ -154,6 +181,7 @@ describe("container decisions (pure)", () => {
       expect(diffContainer(outs(base), { ...base, ...change })).toEqual({
         changes: true,
         replaces: [field],
+        updates: [],
         deleteBeforeReplace: true,
       });
     }
@@ -166,6 +194,7 @@ describe("container decisions (pure)", () => {
     expect(diffContainer(outs(base), { ...base, extraFqdns: ["api.weave.local"] })).toMatchObject({
       changes: true,
       replaces: [],
+      updates: ["extraFqdns"],
     });
   });
 
@@ -283,7 +312,7 @@ describe("planContainer", () => {
 describe("container operations against an in-memory host", () => {
   const plan = planLab(lab());
 
-  test("create: one dns-args per host, its words as separate argv elements, env and command literal, our labels, attach on the default subnet, dns-add per extra name, outputs from weave ps", async () => {
+  test("create: one dns-args per host, its words as separate argv elements, env and command literal, our labels, attach on the default subnet, dns-add per extra name, outputs from attach's answer (no weave ps)", async () => {
     const host = healthy();
     const env = envWith({ docker1: host });
     const a = await createContainer(env, inputsOf(plan, 0));
@@ -296,6 +325,7 @@ describe("container operations against an in-memory host", () => {
       status: "running",
     });
     expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(1);
+    expect(host.calls.filter((c) => c[1] === "ps")).toEqual([]);
     const run = host.calls.find((c) => c[1] === "run")!;
     expect(run).toEqual([
       "docker",
@@ -308,7 +338,7 @@ describe("container operations against an in-memory host", () => {
       "--domainname",
       "weave.local",
       "--dns=172.17.0.1",
-      "--dns-search=weave.local.",
+      "--dns-search=weave.local",
       "-e",
       "A=$(touch /tmp/x); 'q'",
       "-e",
@@ -342,13 +372,15 @@ describe("container operations against an in-memory host", () => {
   test("create first removes our own half-created container of the same name", async () => {
     let removed = false;
     const host = new FakeHost("docker1", (argv) => {
+      if (isStateQuery(argv)) return undefined;
       if (argv[1] === "inspect")
         return removed
           ? { code: 1, stderr: "Error: No such object: web1" }
           : { stdout: `${ID2} created {"${LABEL_KEY}":"docker1/web1","${LABEL_LAB}":"t"}` };
       if (argv[1] === "rm") removed = true;
       if (argv[1] === "run") return { stdout: ID };
-      if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local." };
+      if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local" };
+      if (argv[1] === "attach") return { stdout: "172.16.16.3\n" };
       if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 6a:1b:2c:3d:4e:5f 172.16.16.3/25\n` };
       return undefined;
     });
@@ -361,13 +393,15 @@ describe("container operations against an in-memory host", () => {
 
   test("a failing attach surfaces the transport's error (host, command, what was awaited)", async () => {
     const host = new FakeHost("docker2", (argv) =>
-      argv[1] === "inspect"
-        ? { code: 1, stderr: "Error: No such object: sub" }
-        : argv[1] === "run"
-          ? { stdout: ID }
-          : argv[1] === "attach"
-            ? { code: 1, stderr: "IP allocation exhausted" }
-            : { stdout: "" },
+      isStateQuery(argv)
+        ? undefined
+        : argv[1] === "inspect"
+          ? { code: 1, stderr: "Error: No such object: sub" }
+          : argv[1] === "run"
+            ? { stdout: ID }
+            : argv[1] === "attach"
+              ? { code: 1, stderr: "IP allocation exhausted" }
+              : { stdout: "" },
     );
     await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
       /docker2: .*attach net:172\.16\.16\.128\/26 .* exited 1: IP allocation exhausted \(while waiting for weave attach sub \(an address from IPAM: waits while the ring has no consensus/,
@@ -430,7 +464,7 @@ describe("container operations against an in-memory host", () => {
     expect(out).toMatchObject({ containerId: ID, ip: "172.16.16.3", extraFqdns: ["api.weave.local"] });
   });
 
-  test("delete: names off, detach, rm -f; a never-attached container still goes; an absent one is fine; an unlabelled one without a recorded id is left alone", async () => {
+  test("delete: rm -f alone (Weave frees the address and the DNS names when the container dies and is destroyed); an absent one is fine; an unlabelled one without a recorded id is left alone", async () => {
     const olds: ContainerOutputs = {
       ...inputsOf(plan, 0),
       containerId: ID,
@@ -446,22 +480,23 @@ describe("container operations against an in-memory host", () => {
     await deleteContainer(envWith({ docker1: attached }), olds);
     expect(attached.calls.map((c) => c.slice(1).join(" "))).toEqual([
       `inspect --format {{.Id}} {{.State.Status}} {{json .Config.Labels}} ${ID}`,
-      `dns-remove ${ID} -h www.weave.local`,
-      `detach ${ID}`,
       `rm -f ${ID}`,
     ]);
 
-    const never = new FakeHost("docker1", (argv) =>
+    const secret = "s3cr3t-token";
+    const failing = new FakeHost("docker1", (argv) =>
       argv[1] === "inspect"
         ? { stdout: `${ID} running {}` }
-        : argv[1] === "detach"
-          ? { code: 1, stderr: "Link not found" }
-          : undefined,
+        : { code: 1, stderr: `Error response from daemon: driver failed near TOKEN=${secret}` },
     );
-    const env = envWith({ docker1: never });
-    await deleteContainer(env, olds);
-    expect(never.calls.at(-1)).toEqual(["docker", "rm", "-f", ID]);
-    expect(env.logs.join("\n")).toMatch(/weave detach web1: Link not found \(continuing\)/);
+    const err = await deleteContainer(envWith({ docker1: failing }), {
+      ...olds,
+      secretEnv: { TOKEN: secret },
+    }).catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(
+      /^docker1: `docker rm -f web1` failed \(exit 1\): .*TOKEN=<secret>/,
+    );
+    expect((err as Error).message).not.toContain(secret);
 
     const absent = new FakeHost("docker1", () => ({ code: 1, stderr: `Error: No such object: ${ID}` }));
     await deleteContainer(envWith({ docker1: absent }), olds);
@@ -470,5 +505,364 @@ describe("container operations against an in-memory host", () => {
     const foreign = new FakeHost("docker1", () => ({ stdout: `${ID2} running {}` }));
     await deleteContainer(envWith({ docker1: foreign }), { ...olds, containerId: "" });
     expect(foreign.calls).toHaveLength(1);
+  });
+});
+
+describe("issue 9: what real Weave 2.8.1 showed", () => {
+  const plan = planLab(lab());
+  const NOT_FOUND = {
+    code: 126,
+    stderr:
+      'OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: "getent": executable file not found in $PATH: unknown\n',
+  };
+
+  test("busybox nslookup output (fixture 08, real 2.8.1 lab) gives the answer's addresses, not the server's", () => {
+    expect(parseNslookup(readFixture("08-docker2-docker-exec-web2-nslookup-web1.txt").stdout)).toEqual({
+      ips: ["172.16.16.1", "172.16.16.224"],
+      notFound: false,
+    });
+    expect(parseNslookup(readFixture("08-docker2-docker-exec-web2-nslookup-www.txt").stdout)).toEqual({
+      ips: ["172.16.16.200"],
+      notFound: false,
+    });
+    // busybox 1.36 for a name weaveDNS does not know (once per query type).
+    const nx =
+      "Server:\t\t172.17.0.1\nAddress:\t172.17.0.1:53\n\n** server can't find nope.weave.local: NXDOMAIN\n\n** server can't find nope.weave.local: NXDOMAIN\n\n";
+    expect(parseNslookup(nx)).toEqual({ ips: [], notFound: true });
+    // Older busybox numbers its addresses and repeats the server's.
+    const old =
+      "Server:    172.17.0.1\nAddress 1: 172.17.0.1\n\nName:      web1.weave.local\nAddress 1: 172.16.16.9 web1.weave.local\nAddress 2: 172.16.16.2 web1.weave.local\n";
+    expect(parseNslookup(old).ips).toEqual(["172.16.16.2", "172.16.16.9"]);
+  });
+
+  test("the resolution check falls back to nslookup where the image has no getent (busybox), and keeps using it", async () => {
+    const nslookup = readFixture("08-docker2-docker-exec-web2-nslookup-web1.txt").stdout;
+    const host = new FakeHost("docker2", (argv) =>
+      argv[3] === "getent" ? NOT_FOUND : argv[3] === "nslookup" ? { stdout: nslookup } : undefined,
+    );
+    expect(await resolveFrom(host, "web2", "web1.weave.local")).toEqual(["172.16.16.1", "172.16.16.224"]);
+    expect(host.calls).toEqual([
+      ["docker", "exec", "web2", "getent", "hosts", "web1.weave.local"],
+      ["docker", "exec", "web2", "nslookup", "web1.weave.local"],
+    ]);
+    host.calls.length = 0;
+    await expectResolves(host, "web2", "web1.weave.local", ["172.16.16.224", "172.16.16.1"]);
+    expect(host.calls.map((c) => c[3])).toEqual(["getent", "nslookup"]);
+  });
+
+  test("glibc/musl images still use getent; a resolver that cannot be reached is an error naming host and command", async () => {
+    const glibc = new FakeHost("docker2", (argv) =>
+      argv[3] === "getent" ? { stdout: "172.16.16.1     web1.weave.local\n" } : undefined,
+    );
+    expect(await resolveFrom(glibc, "web2", "web1.weave.local")).toEqual(["172.16.16.1"]);
+    expect(glibc.calls).toHaveLength(1);
+    const nx = new FakeHost("docker2", (argv) =>
+      argv[3] === "getent"
+        ? NOT_FOUND
+        : {
+            code: 1,
+            stdout: "Server:\t\t172.17.0.1\nAddress:\t172.17.0.1:53\n\n** server can't find x: NXDOMAIN\n",
+          },
+    );
+    expect(await resolveFrom(nx, "web2", "x")).toEqual([]);
+    const down = new FakeHost("docker2", (argv) =>
+      argv[3] === "getent"
+        ? NOT_FOUND
+        : { code: 1, stdout: ";; connection timed out; no servers could be reached\n" },
+    );
+    await expect(resolveFrom(down, "web2", "x")).rejects.toThrow(
+      /^docker2: `docker exec web2 nslookup x` failed \(exit 1; the image has no getent either\): ;; connection timed out; no servers could be reached$/,
+    );
+  });
+
+  test("a container whose command exits at once is refused before attach: host, container, command, exit code, last log lines (secrets masked)", async () => {
+    const secret = "hunter2-very-secret";
+    const host = new FakeHost("docker2", (argv) => {
+      if (isStateQuery(argv)) return { stdout: "exited 3\n" };
+      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: sub" };
+      if (argv[1] === "run") return { stdout: `${ID}\n` };
+      if (argv[1] === "logs") return { stdout: "starting\n", stderr: `fatal: bad token ${secret}\n` };
+      return undefined;
+    });
+    const err = (await createContainer(envWith({ docker2: host }), {
+      ...inputsOf(plan, 2),
+      secretEnv: { TOKEN: secret },
+    }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(
+      /^docker2: container sub \(4e5b1d7e0f0a, image lab\/web:1, command \["sh","-c","echo \$HOME"\]\) is exited, exit code 3: /,
+    );
+    expect(err.message).toMatch(/Last log lines:\n {4}starting\n {4}fatal: bad token <secret>$/);
+    expect(err.message).not.toContain(secret);
+    expect(host.calls.filter((c) => c[1] === "attach")).toEqual([]);
+    expect(host.calls.find((c) => c[1] === "logs")).toEqual(["docker", "logs", "--tail", "20", ID]);
+  });
+
+  test("a command that ends while attach runs: attach's `not running` becomes the same clear error", async () => {
+    let attached = false;
+    const host = new FakeHost("docker2", (argv) => {
+      if (isStateQuery(argv)) return { stdout: attached ? "exited 0\n" : "running 0\n" };
+      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: sub" };
+      if (argv[1] === "run") return { stdout: `${ID}\n` };
+      if (argv[1] === "attach") {
+        attached = true;
+        return { code: 1, stderr: `container ${ID} not running\n` };
+      }
+      return undefined;
+    });
+    await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
+      /^docker2: container sub \(4e5b1d7e0f0a, .*\) is exited, exit code 0: .*\(the logs are empty\)$/s,
+    );
+  });
+});
+
+describe("issue 10: fewer helper containers per container", () => {
+  const plan = planLab(lab());
+
+  test("attach's printed address plus the addressing's prefix give ip and cidr (default subnet /25, net: subnet /26, claim /24); no weave ps", async () => {
+    const h1 = healthy();
+    const a = await createContainer(envWith({ docker1: h1 }), inputsOf(plan, 0));
+    const b = await createContainer(envWith({ docker1: h1 }), inputsOf(plan, 1));
+    const h2 = new FakeHost("docker2", (argv) =>
+      isStateQuery(argv)
+        ? undefined
+        : argv[1] === "inspect"
+          ? { code: 1, stderr: "Error: No such object: sub" }
+          : argv[1] === "run"
+            ? { stdout: ID }
+            : argv[1] === "attach"
+              ? { stdout: "172.16.16.130\n" }
+              : undefined,
+    );
+    const c = await createContainer(envWith({ docker2: h2 }), inputsOf(plan, 2));
+    expect([a.cidr, b.cidr, c.cidr]).toEqual(["172.16.16.3/25", "172.16.16.200/24", "172.16.16.130/26"]);
+    expect([a.mac, c.mac]).toEqual(["6a:1b:2c:3d:4e:5f", "6a:1b:2c:3d:4e:5f"]);
+    expect([...h1.calls, ...h2.calls].filter((x) => x[1] === "ps")).toEqual([]);
+  });
+
+  test("when the MAC cannot be read in the container (no cat in the image), weave ps answers", async () => {
+    const host = new FakeHost("docker1", (argv) => {
+      if (isStateQuery(argv)) return undefined;
+      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: web1" };
+      if (argv[1] === "run") return { stdout: ID };
+      if (argv[1] === "attach") return { stdout: "172.16.16.3\n" };
+      if (argv[1] === "exec") return { code: 126, stderr: 'exec: "cat": executable file not found in $PATH' };
+      if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 0a:0b:0c:0d:0e:0f 172.16.16.3/25\n` };
+      return undefined;
+    });
+    const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
+    expect(out).toMatchObject({ cidr: "172.16.16.3/25", mac: "0a:0b:0c:0d:0e:0f" });
+  });
+
+  test("attach output: one line of addresses, else nothing", () => {
+    expect(parseAttachOutput(readFixture("09-docker4-weave-attach-plain.txt").stdout)).toEqual([
+      "172.16.16.65",
+    ]);
+    expect(parseAttachOutput("10.2.1.1 10.2.2.1\n")).toEqual(["10.2.1.1", "10.2.2.1"]);
+    expect(parseAttachOutput("")).toBeUndefined();
+    expect(parseAttachOutput("cancelled\n")).toBeUndefined();
+    expect(prefixOf({ kind: "dynamic", subnet: "10.32.0.0/12" })).toBe("12");
+  });
+
+  test("dns-args: once per router; a relaunched router with other network facts is asked again", async () => {
+    const host = healthy();
+    const env = envWith({ docker1: host });
+    const one = inputsOf(plan, 0);
+    await createContainer(env, one);
+    await createContainer(env, { ...inputsOf(plan, 1) });
+    expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(1);
+    await createContainer(env, { ...one, networkFingerprint: "other-range" });
+    expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(2);
+  });
+});
+
+describe("issue 11: secrets, option-like images, masked outputs, diff reasons", () => {
+  const plan = planLab(lab());
+  const secret = "pa55:word with spaces";
+
+  test("secret env: docker run names the variable (-e TOKEN) and gets the value through the transport's secret environment only", async () => {
+    const host = healthy();
+    await createContainer(envWith({ docker1: host }), { ...inputsOf(plan, 0), secretEnv: { TOKEN: secret } });
+    const i = host.calls.findIndex((c) => c[1] === "run");
+    expect(host.calls[i]).toContain("TOKEN");
+    expect(JSON.stringify(host.calls)).not.toContain(secret);
+    expect(host.opts[i].secretEnv).toEqual({ TOKEN: secret });
+    expect(JSON.stringify(host.opts.filter((_, j) => j !== i))).not.toContain(secret);
+  });
+
+  test("secret env is checked without quoting a value: bad names, names also in env, multi-line values", () => {
+    const base = inputsOf(plan, 0);
+    const failures = checkContainerInputs({
+      ...base,
+      secretEnv: { "BAD NAME": "x", PATH: "x", B: "y", OK: "line1\nline2-" + secret },
+    });
+    expect(failures.map((f) => f.property)).toEqual(["secretEnv", "secretEnv", "secretEnv", "secretEnv"]);
+    expect(failures.map((f) => f.reason).join("\n")).toMatch(/"BAD NAME" is not allowed/);
+    expect(failures.map((f) => f.reason).join("\n")).toMatch(/"PATH" is not allowed/);
+    expect(failures.map((f) => f.reason).join("\n")).toMatch(/B is in both env and secretEnv/);
+    expect(JSON.stringify(failures)).not.toContain(secret);
+    expect(checkContainerInputs({ ...base, secretEnv: { TOKEN: secret } })).toEqual([]);
+    expect(CONTAINER_SECRET_OUTPUTS).toEqual(expect.arrayContaining(["connection", "secretEnv"]));
+  });
+
+  test("an image named like an option is refused at plan time, by the provider's check, and before anything runs", async () => {
+    let err: unknown;
+    try {
+      planLab({ ...lab(), containers: [{ name: "x", host: "docker1", image: "--privileged" }] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpecError);
+    const issue = (err as SpecError).issues.find((i) => i.path === "containers[0].image")!;
+    expect(issue.message).toMatch(
+      /"--privileged" is not an image reference; allowed: .*does not start with "-"/,
+    );
+    const base = inputsOf(plan, 0);
+    expect(checkContainerInputs({ ...base, image: "--privileged" }).map((f) => f.property)).toEqual([
+      "image",
+    ]);
+    const host = healthy();
+    await expect(
+      createContainer(envWith({ docker1: host }), { ...base, image: "-v/:/host" }),
+    ).rejects.toThrow(
+      /^docker1: image "-v\/:\/host" of web1 starts with "-": docker run would read it as an option/,
+    );
+    expect(host.calls).toEqual([]);
+  });
+
+  test("what a command allowed to fail said: secrets masked, last 20 lines, stderr first", () => {
+    const many = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
+    expect(saidBy({ code: 1, stdout: "", stderr: many })).toBe(
+      "[… 10 earlier line(s)]\n" + Array.from({ length: 20 }, (_, i) => `line ${i + 10}`).join("\n"),
+    );
+    expect(saidBy({ code: 1, stdout: `out ${secret}`, stderr: "" }, [secret])).toBe("out <secret>");
+    expect(saidBy({ code: 7, stdout: "", stderr: "" })).toBe("(no output, exit 7)");
+  });
+
+  test("the provider's diff names the field that replaces a container; extra names update in place", async () => {
+    const base = inputsOf(plan, 0);
+    const outs: ContainerOutputs = {
+      ...base,
+      secretEnv: { TOKEN: "a" },
+      containerId: ID,
+      ip: "172.16.16.3",
+      cidr: "172.16.16.3/25",
+      mac: "m",
+      status: "running",
+      statusDetail: "running",
+    };
+    expect(
+      await containerProvider.diff!("t/docker1/web1", outs, { ...base, secretEnv: { TOKEN: "b" } }),
+    ).toEqual({
+      changes: true,
+      replaces: ["secretEnv"],
+      deleteBeforeReplace: true,
+    });
+    expect(
+      await containerProvider.diff!("t/docker1/web1", outs, {
+        ...base,
+        secretEnv: { TOKEN: "a" },
+        image: "x:2",
+      }),
+    ).toMatchObject({
+      replaces: ["image"],
+    });
+    expect(diffContainer(outs, { ...base, secretEnv: { TOKEN: "a" }, extraFqdns: [] })).toMatchObject({
+      changes: true,
+      replaces: [],
+      updates: ["extraFqdns"],
+    });
+  });
+});
+
+describe("issue 9 item 6: preview's unknown values in the Container and DnsRecord providers", () => {
+  const plan = planLab(lab());
+  /** Every position in a JSON value below the top: each key/index, depth first. */
+  function positions(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+    const out: Array<Array<string | number>> = at.length > 0 ? [at] : [];
+    if (Array.isArray(v)) v.forEach((x, i) => out.push(...positions(x, [...at, i])));
+    else if (v !== null && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) out.push(...positions(x, [...at, k]));
+    return out;
+  }
+  function withUnknownAt<T>(v: T, path: Array<string | number>): T {
+    const copy = JSON.parse(JSON.stringify(v)) as Record<string | number, unknown>;
+    let node = copy;
+    for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+    node[path[path.length - 1]] = pulumi.runtime.unknownValue;
+    return copy as T;
+  }
+  const news: ContainerInputs = { ...inputsOf(plan, 0), secretEnv: { TOKEN: "t" } };
+  const olds: ContainerOutputs = {
+    ...news,
+    containerId: ID,
+    ip: "172.16.16.3",
+    cidr: "172.16.16.3/25",
+    mac: "m",
+    status: "running",
+    statusDetail: "running",
+  };
+
+  test("Container check and diff take the placeholder at every position: no failure, no throw, a possible change of that field", async () => {
+    const ps = positions(news);
+    expect(ps.length).toBeGreaterThan(25);
+    for (const p of ps) {
+      const n = withUnknownAt(news, p);
+      const where = p.join(".");
+      const check = await containerProvider.check!({}, n);
+      expect({ where, failures: check.failures }).toEqual({ where, failures: [] });
+      const d = diffContainer(olds, n);
+      const field = String(p[0]);
+      expect({ where, changes: d.changes, named: [...d.replaces, ...d.updates].includes(field) }).toEqual({
+        where,
+        changes: true,
+        named: true,
+      });
+      expect((await containerProvider.diff!("id", olds, n)).changes).toBe(true);
+    }
+    // An unknown replace field is a possible replace, an unknown connection only an update.
+    expect(diffContainer(olds, { ...news, image: pulumi.runtime.unknownValue }).replaces).toEqual(["image"]);
+    expect(diffContainer(olds, withUnknownAt(news, ["connection", "port"]))).toMatchObject({
+      replaces: [],
+      updates: ["connection"],
+    });
+  });
+
+  test("DnsRecord check and diff take the placeholder at every position: no failure, no throw, a possible change", async () => {
+    const rec: DnsRecordInputs = {
+      lab: "t",
+      networkFingerprint: "f1",
+      key: "docker1/x.weave.local",
+      host: "docker1",
+      fqdn: "x.weave.local",
+      ips: ["10.0.0.1", "10.0.0.2"],
+      connection: CONN,
+      weave: { scriptPath: "weave" },
+      commandMs: 1000,
+    };
+    const outs: DnsRecordOutputs = { ...rec, resolved: rec.ips, present: true };
+    const ps = positions(rec);
+    expect(ps.length).toBeGreaterThan(15);
+    for (const p of ps) {
+      const n = withUnknownAt(rec, p);
+      const where = p.join(".");
+      const check = await dnsRecordProvider.check!({}, n);
+      expect({ where, failures: check.failures }).toEqual({ where, failures: [] });
+      const d = await dnsRecordProvider.diff!("id", outs, n);
+      expect({ where, changes: d.changes }).toEqual({ where, changes: true });
+    }
+    expect(diffDnsRecord(outs, { ...rec, fqdn: pulumi.runtime.unknownValue }).replaces).toEqual(["fqdn"]);
+    expect(diffDnsRecord(outs, { ...rec, ips: pulumi.runtime.unknownValue as never })).toMatchObject({
+      replaces: [],
+      updates: ["ips"],
+    });
+    // Known inputs still fail what they should.
+    expect(
+      (await dnsRecordProvider.check!({}, { ...rec, ips: [] })).failures?.map((f) => f.property),
+    ).toEqual(["ips"]);
+    expect(
+      (
+        await containerProvider.check!({}, { ...news, timeouts: { attachMs: 0, commandMs: 1 } })
+      ).failures?.map((f) => f.property),
+    ).toEqual(["timeouts"]);
   });
 });

@@ -4,9 +4,12 @@
  * extra names, observe it, and take it apart again. Decisions (diff, name changes, parsing) are
  * pure functions beside them.
  *
- * Facts used (reference §4, §9.4): `weave attach` registers `Config.Hostname.Domainname` and
- * blocks while IPAM has no ring (so every call has a deadline); `weave detach` frees IPAM
- * addresses and the container's DNS entries; the router drops a dead container's DNS entries.
+ * Facts used (reference §4, §8.3, §9.4, §9.5): `weave attach` registers
+ * `Config.Hostname.Domainname`, blocks while IPAM has no ring (so every call has a deadline),
+ * refuses a stopped container (`container <id> not running`) and prints the addresses it gave
+ * (no prefix: IPAM's is the default subnet's or the `net:` subnet's, a claim's is its own); a
+ * Docker `destroy` event frees the container's addresses at once and its `die` event tombstones
+ * every DNS entry this peer made for it, so `docker rm -f` alone takes a container off the network.
  */
 import type { ContainerPlan, LabPlan } from "../plan/types";
 import type { ConnectParams, HostConnection } from "../remote/types";
@@ -21,6 +24,7 @@ import {
 import { parseDnsArgs } from "../weave/dns";
 import { parsePs } from "../weave/ps";
 import type { OpsEnv } from "./ops-env";
+import { containsUnknown } from "./unknowns";
 import {
   DEFAULT_CONTAINER_TIMEOUTS,
   type ContainerInputs,
@@ -50,6 +54,33 @@ export function containerError(host: string, message: string): ContainerError {
 /** Whether `e` is a container failure from this module. */
 export function isContainerError(e: unknown): e is ContainerError {
   return e instanceof Error && e.name === "ContainerError";
+}
+
+/** How many trailing lines of a command's output an error or log line carries. */
+const OUTPUT_TAIL_LINES = 20;
+
+/**
+ * What a command allowed to fail said, fit for an error or a log: its stderr (else stdout), the
+ * last lines only, every known secret value replaced by `<secret>` (the transport masks the errors
+ * it raises; results handed back with `allowFailure` are raw).
+ */
+export function saidBy(
+  r: { stdout: string; stderr: string; code: number },
+  secrets: readonly string[] = [],
+): string {
+  let text = (r.stderr.trim() ? r.stderr : r.stdout).replace(/\s+$/, "");
+  const sorted = [...new Set(secrets.filter((x) => x.length > 0))].sort((a, b) => b.length - a.length);
+  for (const x of sorted) text = text.split(x).join("<secret>");
+  const lines = text.split("\n");
+  const kept = lines.slice(-OUTPUT_TAIL_LINES);
+  const dropped = lines.length - kept.length;
+  const body = (dropped > 0 ? `[… ${dropped} earlier line(s)]\n` : "") + kept.join("\n");
+  return body.trim() ? body : `(no output, exit ${r.code})`;
+}
+
+/** The secret values a container's commands may echo back (masked in every error and log). */
+export function secretsOf(i: Pick<ContainerInputs, "secretEnv">): string[] {
+  return Object.values(i.secretEnv ?? {}).filter((v): v is string => typeof v === "string");
 }
 
 /** Inputs of the container `c` of a plan (pure; `connection` resolved by the caller). */
@@ -121,7 +152,8 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === 
 
 /**
  * Fields Docker cannot change on a running container (or that decide its address or its name in
- * DNS): a change replaces the container. `env` is compared as a map, so key order is no change.
+ * DNS): a change replaces the container. `env` and `secretEnv` are compared as maps, so key order
+ * is no change.
  */
 export const REPLACE_FIELDS = [
   "lab",
@@ -132,6 +164,7 @@ export const REPLACE_FIELDS = [
   "image",
   "command",
   "env",
+  "secretEnv",
   "ports",
   "publishAll",
   "restart",
@@ -140,31 +173,54 @@ export const REPLACE_FIELDS = [
   "fqdn",
 ] as const;
 
-function sortedEnv(env: Record<string, string> | undefined): Array<[string, string]> {
-  return Object.entries(env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/** Fields that change in place: extra DNS names (dns-add/remove), and what needs no action at all. */
+export const UPDATE_FIELDS = ["extraFqdns", "connection", "weave", "timeouts"] as const;
+
+function sortedEnv(env: unknown): Array<[string, unknown]> {
+  const e = env !== null && typeof env === "object" && !Array.isArray(env) ? env : {};
+  return Object.entries(e).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The diff the engine asks for: replaces (with the fields that force it) or in-place changes. */
-export function diffContainer(
-  olds: ContainerOutputs,
-  news: ContainerInputs,
-): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const replaces: string[] = [];
-  for (const f of REPLACE_FIELDS) {
-    const changed = f === "env" ? !same(sortedEnv(olds.env), sortedEnv(news.env)) : !same(olds[f], news[f]);
-    if (changed) replaces.push(f);
-  }
+function namesOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()).sort() : [];
+}
+
+/** The container's diff: what replaces it (by field), what changes in place (by field). */
+export interface ContainerDiff {
+  changes: boolean;
+  /** Fields whose change replaces the container (a preview's "replace because of"). */
+  replaces: string[];
+  /** Fields that change in place. */
+  updates: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * The diff the engine asks for: the fields that replace the container and those that change in
+ * place. A field holding Pulumi's unknown placeholder anywhere (a preview's "known after apply")
+ * counts as changed: a possible replace or update, never a failure.
+ */
+export function diffContainer(olds: ContainerOutputs, news: ContainerInputs): ContainerDiff {
+  const o = olds as unknown as Record<string, unknown>;
+  const n = news as unknown as Record<string, unknown>;
+  const changed = (f: string): boolean => {
+    if (containsUnknown(n[f])) return true;
+    if (f === "env" || f === "secretEnv") return !same(sortedEnv(o[f]), sortedEnv(n[f]));
+    if (f === "extraFqdns") return !same(namesOf(o[f]), namesOf(n[f]));
+    return !same(o[f], n[f]);
+  };
+  const replaces: string[] = REPLACE_FIELDS.filter(changed);
   // A container found stopped or detached by a refresh is rebuilt: it has no address to keep.
   if (olds.status !== undefined && olds.status !== "running" && replaces.length === 0)
     replaces.push("status");
-  const changes =
-    replaces.length > 0 ||
-    !same([...(olds.extraFqdns ?? [])].sort(), [...news.extraFqdns].sort()) ||
-    !same(olds.connection, news.connection) ||
-    !same(olds.weave, news.weave) ||
-    !same(olds.timeouts, news.timeouts);
+  const updates: string[] = UPDATE_FIELDS.filter(changed);
   // Same name on the same host: the old one must go first.
-  return { changes, replaces, deleteBeforeReplace: true };
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces,
+    updates,
+    deleteBeforeReplace: true,
+  };
 }
 
 /** Extra names to add and to remove (pure). */
@@ -221,14 +277,14 @@ export async function inspectContainer(
   const r = await conn.exec(c.argv, { allowFailure: true, timeoutMs, what: `docker inspect ${ref}` });
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return undefined;
-    throw containerError(
-      conn.hostName,
-      `\`docker inspect ${ref}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
-    );
+    throw containerError(conn.hostName, `\`docker inspect ${ref}\` failed (exit ${r.code}): ${saidBy(r)}`);
   }
   const parsed = parseInspectLine(r.stdout);
   if (!parsed)
-    throw containerError(conn.hostName, `unexpected \`docker inspect ${ref}\` output: ${r.stdout.trim()}`);
+    throw containerError(
+      conn.hostName,
+      `unexpected \`docker inspect ${ref}\` output: ${saidBy({ ...r, stderr: "" })}`,
+    );
   return parsed;
 }
 
@@ -246,16 +302,36 @@ function dnsArgsCache(): Map<string, Promise<string[]>> {
 }
 
 /**
- * The words of `weave dns-args` for the host (`--dns=<ip>`, `--dns-search=<domain>.`), run once
- * per host and process and parsed, so they reach `docker run` as argv elements, never through a
- * shell. Empty when the router has DNS off.
+ * Which router a container's `dns-args` come from: the host as reached (name, address, port), the
+ * script, and the network's fingerprint (router-wide facts, the DNS domain among them: routers
+ * relaunched with another domain give other arguments).
+ */
+export function dnsArgsScope(
+  i: Pick<ContainerInputs, "connection" | "weave" | "networkFingerprint">,
+): string {
+  const c = i.connection;
+  return [
+    c.hostName,
+    c.host,
+    c.port,
+    i.weave.scriptPath,
+    i.weave.distribution ?? "",
+    i.networkFingerprint,
+  ].join("\u0000");
+}
+
+/**
+ * The words of `weave dns-args` for the host (`--dns=<ip>`, `--dns-search=<domain>`), run once
+ * per router (`scope`, see `dnsArgsScope`) and process and parsed, so they reach `docker run` as
+ * argv elements, never through a shell. Empty when the router has DNS off.
  */
 export async function dnsArgsOf(
   conn: HostConnection,
   w: ContainerWeave,
   timeoutMs: number,
+  scope = `${conn.hostName}\u0000${w.scriptPath}`,
 ): Promise<string[]> {
-  const key = `${conn.hostName}\u0000${w.scriptPath}`;
+  const key = scope;
   const cache = dnsArgsCache();
   let p = cache.get(key);
   if (!p) {
@@ -270,7 +346,7 @@ export async function dnsArgsOf(
       if (parsed.unparsed.length > 0) {
         throw containerError(
           conn.hostName,
-          `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout)}`,
+          `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout.slice(0, 500))}`,
         );
       }
       const out: string[] = [];
@@ -307,7 +383,7 @@ export async function weaveAddresses(
   if (r.code !== 0) {
     throw containerError(
       conn.hostName,
-      `\`weave ps ${id.slice(0, 12)}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+      `\`weave ps ${id.slice(0, 12)}\` failed (exit ${r.code}): ${saidBy(r)}`,
     );
   }
   const entry = parsePs(r.stdout).value.find((e) => !e.isExpose);
@@ -345,11 +421,104 @@ function outputsOf(inputs: ContainerInputs, extra: Partial<ContainerOutputs>): C
 
 const stripPrefix = (cidr: string): string => cidr.replace(/\/.*$/, "");
 
+/** The prefix length of the addresses `weave attach` gives for `addressing` (reference §7.2, §8.5). */
+export function prefixOf(addressing: ContainerInputs["addressing"]): string {
+  return (addressing.kind === "static" ? addressing.cidr : addressing.subnet).split("/")[1] ?? "";
+}
+
+/**
+ * `weave attach` prints the addresses it gave, without prefix, space-separated, on its last line
+ * (fixture 09: `172.16.16.65`). Undefined when the output is not that.
+ */
+export function parseAttachOutput(stdout: string): string[] | undefined {
+  const lines = stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const words = (lines[lines.length - 1] ?? "").split(/\s+/).filter(Boolean);
+  const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+  return words.length > 0 && words.every((w) => ipv4.test(w)) ? words : undefined;
+}
+
+/** The MAC of `ethwe` as the kernel shows it inside the container; undefined when it cannot be read. */
+export async function ethweMac(
+  conn: HostConnection,
+  id: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const r = await conn.exec(["docker", "exec", id, "cat", "/sys/class/net/ethwe/address"], {
+    allowFailure: true,
+    timeoutMs,
+    what: `the MAC of ethwe in ${id.slice(0, 12)}`,
+  });
+  const mac = r.stdout.trim().toLowerCase();
+  return r.code === 0 && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac) ? mac : undefined;
+}
+
+/** `docker inspect` state of a container: `running`, or how it ended. */
+export const STATE_FORMAT = "{{.State.Status}} {{.State.ExitCode}}";
+
+/**
+ * When the container is not running (its command ended: a container stops when its command does,
+ * and `weave attach` then fails with `container <id> not running`), the error that says so: host,
+ * container, its command, its exit code and the last lines of its logs (secrets masked).
+ * Undefined while it runs.
+ */
+export async function exitedError(
+  conn: HostConnection,
+  inputs: Pick<ContainerInputs, "host" | "name" | "image" | "command" | "secretEnv">,
+  id: string,
+  timeoutMs: number,
+): Promise<ContainerError | undefined> {
+  const st = await conn.exec(["docker", "inspect", "--format", STATE_FORMAT, id], {
+    allowFailure: true,
+    timeoutMs,
+    what: `the state of ${inputs.name}`,
+  });
+  const [state, exitCode] = st.stdout.trim().split(/\s+/);
+  if (st.code === 0 && state === "running") return undefined;
+  const secrets = secretsOf(inputs);
+  const command =
+    inputs.command.length > 0 ? JSON.stringify(inputs.command) : `the default command of ${inputs.image}`;
+  let logs = "";
+  if (st.code === 0) {
+    const l = await conn.exec(["docker", "logs", "--tail", String(OUTPUT_TAIL_LINES), id], {
+      allowFailure: true,
+      timeoutMs,
+      what: `the logs of ${inputs.name}`,
+    });
+    const text = [l.stdout, l.stderr]
+      .map((x) => x.replace(/\s+$/, ""))
+      .filter(Boolean)
+      .join("\n");
+    logs = text.trim() ? saidBy({ stdout: text, stderr: "", code: l.code }, secrets) : "(the logs are empty)";
+  }
+  const how =
+    st.code !== 0
+      ? `is gone (\`docker inspect\`: ${saidBy(st, secrets)})`
+      : `is ${state}, exit code ${exitCode}`;
+  return containerError(
+    inputs.host,
+    `container ${inputs.name} (${id.slice(0, 12)}, image ${inputs.image}, command ${command}) ${how}: ` +
+      `its command ended right after \`docker run\`, so it cannot join the Weave network ` +
+      `(a container runs only as long as its command). Give it a command that keeps running. Last log lines:\n${logs
+        .split("\n")
+        .map((x) => "    " + x)
+        .join("\n")}`,
+  );
+}
+
 /**
  * Create: remove a half-created container of ours with the same name (a failed earlier create),
- * refuse to touch a container we did not create, run, attach, add extra names, observe.
+ * refuse to touch a container we did not create, run (secret env from the transport's secret
+ * environment, never argv), make sure it still runs, attach, add extra names, observe.
  */
 export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Promise<ContainerOutputs> {
+  if (inputs.image.startsWith("-"))
+    throw containerError(
+      inputs.host,
+      `image ${JSON.stringify(inputs.image)} of ${inputs.name} starts with "-": docker run would read it as an option; allowed: an image reference, e.g. "nginx:1.27"`,
+    );
   const conn = env.connect(inputs.connection);
   const t = inputs.timeouts.commandMs;
   const existing = await inspectContainer(conn, inputs.name, t);
@@ -362,16 +531,20 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       );
     }
     env.log(`${inputs.host}: removing ${inputs.name} left by an earlier, unfinished create`);
-    await removeContainer(env, conn, { ...inputs, extraFqdns: [] }, existing);
+    await removeContainer(env, conn, inputs, existing);
   }
   const w = cli(inputs.weave);
-  const dnsArgs = inputs.fqdn !== undefined ? await dnsArgsOf(conn, inputs.weave, t) : [];
+  const dnsArgs =
+    inputs.fqdn !== undefined ? await dnsArgsOf(conn, inputs.weave, t, dnsArgsScope(inputs)) : [];
+  const secretEnv = inputs.secretEnv ?? {};
   const run = dockerRun(planOf(inputs), dnsArgs, {
     labels: { [LABEL_LAB]: inputs.lab, [LABEL_KEY]: inputs.key },
+    inheritEnv: Object.keys(secretEnv),
   });
   env.log(`${inputs.host}: docker run ${inputs.name} (${inputs.image})`);
   const r = await conn.exec(run.argv, {
     env: run.env,
+    ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
     timeoutMs: Math.max(t, 300_000),
     what: `docker run ${inputs.name}`,
   });
@@ -379,15 +552,25 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   if (!id)
     throw containerError(
       inputs.host,
-      `docker run ${inputs.name} printed no container id: ${r.stdout.trim() || "(nothing)"}`,
+      `docker run ${inputs.name} printed no container id: ${saidBy({ ...r, stderr: "" }, secretsOf(inputs))}`,
     );
 
+  // A command that ends at once leaves nothing to attach: say so before a helper container is spent.
+  const ended = await exitedError(conn, inputs, id, t);
+  if (ended) throw ended;
   const attach = w.attach(addressArgs(inputs.addressing), id, { withoutDns: inputs.fqdn === undefined });
   const what =
     inputs.addressing.kind === "static"
       ? `weave attach ${inputs.addressing.cidr} ${inputs.name} (claiming a static address needs the ring)`
       : `weave attach ${inputs.name} (an address from IPAM: waits while the ring has no consensus or no free address)`;
-  await conn.exec(attach.argv, { env: attach.env, timeoutMs: inputs.timeouts.attachMs, what });
+  let attached;
+  try {
+    attached = await conn.exec(attach.argv, { env: attach.env, timeoutMs: inputs.timeouts.attachMs, what });
+  } catch (e) {
+    // It may have ended in between (`container <id> not running`): that is the clearer story.
+    const late = await exitedError(conn, inputs, id, t).catch(() => undefined);
+    throw late ?? e;
+  }
   for (const fqdn of inputs.extraFqdns) {
     const add = w.dnsAdd([], { containerId: id, fqdn });
     await conn.exec(add.argv, {
@@ -395,6 +578,15 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       timeoutMs: t,
       what: `weave dns-add ${inputs.name} -h ${fqdn}`,
     });
+  }
+  // attach printed the address; the prefix is the subnet's or the claim's. Only the MAC is read
+  // (from the container's own kernel); `weave ps`, a helper container, only when that fails.
+  const ips = parseAttachOutput(attached.stdout);
+  const wanted = inputs.addressing.kind === "static" ? stripPrefix(inputs.addressing.cidr) : undefined;
+  const mac = ips && (!wanted || ips.includes(wanted)) ? await ethweMac(conn, id, t) : undefined;
+  if (ips && mac) {
+    const ip = wanted ?? ips[0];
+    return outputsOf(inputs, { containerId: id, ip, cidr: `${ip}/${prefixOf(inputs.addressing)}`, mac });
   }
   const addrs = await weaveAddresses(conn, inputs.weave, id, t);
   if (!addrs || addrs.cidrs.length === 0) {
@@ -473,9 +665,11 @@ export async function updateContainer(
 }
 
 /**
- * Delete: extra names off, `weave detach` (frees the IPAM address and the container's DNS
- * entries), then `docker rm -f`. Tolerant of a half-created container (no id recorded, never
- * attached, already stopped or already gone).
+ * Delete: `docker rm -f` alone. Weave frees a container's addresses on Docker's `destroy` event
+ * and tombstones every DNS entry its peer made for it (extra names included) on `die` (reference
+ * §8.3, §9.5); a router that is down prunes them when it starts. So no `weave detach` or
+ * `dns-remove` (a helper container each, seconds) before a removal. Tolerant of a half-created
+ * container (no id recorded, never attached, already stopped or already gone).
  */
 export async function deleteContainer(env: OpsEnv, olds: ContainerOutputs): Promise<void> {
   const conn = env.connect(olds.connection);
@@ -489,76 +683,84 @@ export async function deleteContainer(env: OpsEnv, olds: ContainerOutputs): Prom
 }
 
 async function removeContainer(
-  env: OpsEnv,
+  _env: OpsEnv,
   conn: HostConnection,
-  olds: Pick<ContainerInputs, "name" | "host" | "weave" | "timeouts" | "extraFqdns">,
+  olds: Pick<ContainerInputs, "name" | "host" | "timeouts" | "secretEnv">,
   c: InspectedContainer,
 ): Promise<void> {
-  const t = olds.timeouts.commandMs;
-  const w = cli(olds.weave);
-  if (c.state === "running") {
-    for (const fqdn of olds.extraFqdns) {
-      const r = w.dnsRemove([], { containerId: c.id, fqdn });
-      await conn.exec(r.argv, {
-        env: r.env,
-        allowFailure: true,
-        timeoutMs: t,
-        what: `weave dns-remove ${olds.name} -h ${fqdn}`,
-      });
-    }
-    const d = w.detach([], c.id);
-    const res = await conn.exec(d.argv, {
-      env: d.env,
-      allowFailure: true,
-      timeoutMs: t,
-      what: `weave detach ${olds.name}`,
-    });
-    // Never attached ("Link not found") or the router is gone: nothing to free, go on.
-    if (res.code !== 0)
-      env.log(
-        `${olds.host}: weave detach ${olds.name}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`} (continuing)`,
-      );
-  }
   const rm = dockerRm([c.id], { force: true });
   const r = await conn.exec(rm.argv, {
     env: rm.env,
     allowFailure: true,
-    timeoutMs: t,
+    timeoutMs: olds.timeouts.commandMs,
     what: `docker rm -f ${olds.name}`,
   });
   if (r.code !== 0 && !/No such container/i.test(r.stderr)) {
     throw containerError(
       olds.host,
-      `\`docker rm -f ${olds.name}\` failed (exit ${r.code}): ${r.stderr.trim()}`,
+      `\`docker rm -f ${olds.name}\` failed (exit ${r.code}): ${saidBy(r, secretsOf(olds))}`,
     );
   }
 }
 
+/** Docker's answer when the program is not in the image (exit 126/127, "executable file not found"). */
+const NOT_IN_IMAGE = /executable file not found|no such file or directory/i;
+
+/** The resolver programs tried in a container, in order: glibc/musl `getent`, then busybox `nslookup`. */
+export type ResolverTool = "getent" | "nslookup";
+
 /**
- * What a name resolves to from inside a container (`docker exec <c> getent hosts <name>`): the
- * addresses, sorted; [] when the name does not resolve. This is the textbook's `ping web1` from
- * web2, minus the ping.
+ * What a name resolves to from inside a container: the addresses, sorted; [] when the name does
+ * not resolve. `getent hosts` (glibc and musl images) first; busybox images have no `getent`
+ * ("executable file not found"), so then busybox's `nslookup`. This is the textbook's `ping web1`
+ * from web2, minus the ping. `tool` skips straight to the one known to work.
  */
+export async function resolveWith(
+  conn: HostConnection,
+  container: string,
+  name: string,
+  timeoutMs = 15_000,
+  tool: ResolverTool = "getent",
+): Promise<{ ips: string[]; tool: ResolverTool }> {
+  if (tool === "getent") {
+    const r = await conn.exec(["docker", "exec", container, "getent", "hosts", name], {
+      allowFailure: true,
+      timeoutMs,
+      what: `getent hosts ${name} inside ${container}`,
+    });
+    // getent: exit 2 = not found.
+    if (r.code === 2) return { ips: [], tool };
+    if (r.code === 0) return { ips: parseGetentHosts(r.stdout), tool };
+    if (!((r.code === 126 || r.code === 127) && NOT_IN_IMAGE.test(r.stderr + r.stdout))) {
+      throw containerError(
+        conn.hostName,
+        `\`docker exec ${container} getent hosts ${name}\` failed (exit ${r.code}): ${saidBy(r)}`,
+      );
+    }
+  }
+  const r = await conn.exec(["docker", "exec", container, "nslookup", name], {
+    allowFailure: true,
+    timeoutMs,
+    what: `nslookup ${name} inside ${container}`,
+  });
+  const parsed = parseNslookup(r.stdout);
+  if (r.code === 0 || parsed.notFound) return { ips: parsed.ips, tool: "nslookup" };
+  throw containerError(
+    conn.hostName,
+    `\`docker exec ${container} nslookup ${name}\` failed (exit ${r.code}; the image has no getent either): ${saidBy(
+      r.stderr.trim() ? r : { ...r, stderr: r.stdout },
+    )}`,
+  );
+}
+
+/** {@link resolveWith}, addresses only. */
 export async function resolveFrom(
   conn: HostConnection,
   container: string,
   name: string,
   timeoutMs = 15_000,
 ): Promise<string[]> {
-  const r = await conn.exec(["docker", "exec", container, "getent", "hosts", name], {
-    allowFailure: true,
-    timeoutMs,
-    what: `getent hosts ${name} inside ${container}`,
-  });
-  // getent: exit 2 = not found.
-  if (r.code === 2) return [];
-  if (r.code !== 0) {
-    throw containerError(
-      conn.hostName,
-      `\`docker exec ${container} getent hosts ${name}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
-    );
-  }
-  return parseGetentHosts(r.stdout);
+  return (await resolveWith(conn, container, name, timeoutMs)).ips;
 }
 
 /** `getent hosts` lines (`<ip> <name> [aliases]`) → sorted unique IPv4 addresses. */
@@ -569,6 +771,31 @@ export function parseGetentHosts(text: string): string[] {
     if (ip && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) ips.add(ip);
   }
   return [...ips].sort();
+}
+
+/**
+ * busybox `nslookup` output → the answer's IPv4 addresses (sorted, unique), and whether the
+ * server said the name does not exist. busybox 1.36 (fixture 08):
+ * `Server:\t\t<ip>` / `Address:\t<ip>:53` / blank / `Name:\t<name>` / `Address: <ip>` …;
+ * older busybox numbers them (`Address 1: <ip> <name>`). The server block (up to the first blank
+ * line after `Server:`) is not part of the answer. `** server can't find <name>: NXDOMAIN` (or
+ * `No answer`) means not found.
+ */
+export function parseNslookup(text: string): { ips: string[]; notFound: boolean } {
+  const lines = text.split("\n");
+  let from = 0;
+  const server = lines.findIndex((l) => /^Server:/.test(l.trim()));
+  if (server >= 0) {
+    const blank = lines.findIndex((l, i) => i > server && l.trim() === "");
+    from = blank >= 0 ? blank : lines.length;
+  }
+  const ips = new Set<string>();
+  for (const line of lines.slice(from)) {
+    const m = /^Address(?:\s+\d+)?:\s*(\d{1,3}(?:\.\d{1,3}){3})(?:\s|$)/.exec(line.trim());
+    if (m) ips.add(m[1]);
+  }
+  const notFound = /can't find .*: (NXDOMAIN|No answer)|can't resolve/i.test(text);
+  return { ips: [...ips].sort(), notFound: ips.size === 0 && notFound };
 }
 
 /**
@@ -585,8 +812,9 @@ export async function expectResolves(
   const want = [...expected].sort();
   const until = Date.now() + deadlineMs;
   let seen: string[] = [];
+  let tool: ResolverTool = "getent";
   for (;;) {
-    seen = await resolveFrom(conn, container, name);
+    ({ ips: seen, tool } = await resolveWith(conn, container, name, 15_000, tool));
     if (same(seen, want)) return seen;
     if (Date.now() > until) {
       throw containerError(

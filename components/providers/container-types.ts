@@ -41,6 +41,13 @@ export interface ContainerInputs extends ContainerPlan {
   networkFingerprint: string;
   /** Secret: SSH parameters of the host. */
   connection: ConnectParams;
+  /**
+   * Secret: environment variables whose values never appear in argv, logs, errors or plain state.
+   * They reach `docker run` through the transport's secret environment (over the SSH channel's
+   * stdin) and the container through `-e NAME` without a value. Docker itself still shows them in
+   * `docker inspect` (Config.Env) to whoever may run it on the host. Single-line values only.
+   */
+  secretEnv?: Record<string, string>;
   weave: ContainerWeave;
   timeouts: ContainerTimeouts;
 }

@@ -14,14 +14,24 @@ import {
 } from "./container-ops";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
 import { defaultOpsEnv } from "./ops-env";
+import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (`pulumi-nodejs:dynamic/` + ours; users' state: never change it). */
 export const CONTAINER_RESOURCE_TYPE = "pulumi-nodejs:dynamic/weave-lab:Container";
 
-/** Fields of the state that hold secrets (SSH keys inside the connection; env values may be secret to users). */
-export const CONTAINER_SECRET_OUTPUTS = ["connection"];
+/** Fields of the state that hold secrets (SSH keys inside the connection; the secret env). */
+export const CONTAINER_SECRET_OUTPUTS = ["connection", "secretEnv"];
 
-function checkInputs(news: Partial<ContainerInputs>): pulumi.dynamic.CheckFailure[] {
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names a secret may not take: they would steer the `docker` client that passes it on. */
+const RESERVED_SECRET_NAME = /^(PATH|HOME|IFS|ENV|BASH_ENV|LD_[A-Za-z0-9_]*|DOCKER_[A-Za-z0-9_]*|__wl_.*)$/;
+
+/**
+ * The provider's own checks (the plan checked the spec; this guards a resource built directly).
+ * Pulumi's unknown placeholder (a preview's "known after apply") is skipped wherever it is.
+ * Secret values are never quoted.
+ */
+export function checkContainerInputs(news: Partial<ContainerInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const k of [
     "lab",
@@ -38,11 +48,39 @@ function checkInputs(news: Partial<ContainerInputs>): pulumi.dynamic.CheckFailur
       failures.push({ property: k, reason: `${k} is required` });
   }
   const t = news.timeouts;
-  if (t && !(t.attachMs > 0 && t.commandMs > 0)) {
+  if (t && !containsUnknown(t) && !(t.attachMs > 0 && t.commandMs > 0)) {
     failures.push({
       property: "timeouts",
       reason: `attachMs and commandMs must be positive numbers of ms, got ${JSON.stringify(t)}`,
     });
+  }
+  if (typeof news.image === "string" && news.image.startsWith("-")) {
+    failures.push({
+      property: "image",
+      reason: `${JSON.stringify(news.image)} starts with "-": docker run would read it as an option; allowed: an image reference, e.g. "nginx:1.27"`,
+    });
+  }
+  const secret = news.secretEnv;
+  if (secret !== undefined && !isUnknown(secret)) {
+    if (!isRecord(secret)) {
+      failures.push({ property: "secretEnv", reason: "secretEnv must be a mapping of names to values" });
+    } else {
+      const plain = isRecord(news.env) ? news.env : {};
+      for (const [k, v] of Object.entries(secret)) {
+        if (!ENV_NAME.test(k) || RESERVED_SECRET_NAME.test(k))
+          failures.push({
+            property: "secretEnv",
+            reason: `${JSON.stringify(k)} is not allowed as a secret variable name; allowed: [A-Za-z_][A-Za-z0-9_]*, except PATH, HOME, IFS, ENV, BASH_ENV, LD_*, DOCKER_* and __wl_* (they steer the docker client that passes the value on)`,
+          });
+        else if (k in plain)
+          failures.push({ property: "secretEnv", reason: `${k} is in both env and secretEnv; give it once` });
+        else if (!isUnknown(v) && (typeof v !== "string" || /[\n\r\0]/.test(v)))
+          failures.push({
+            property: "secretEnv",
+            reason: `the value of ${k} (not shown) must be a single-line string: it travels as one line of the SSH channel's stdin`,
+          });
+      }
+    }
   }
   return failures;
 }
@@ -50,10 +88,12 @@ function checkInputs(news: Partial<ContainerInputs>): pulumi.dynamic.CheckFailur
 /** The provider object (exported for the engine-like harness and serialisation tests). */
 export const containerProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: ContainerInputs) {
-    return { inputs: news, failures: checkInputs(news) };
+    return { inputs: news, failures: checkContainerInputs(news) };
   },
   async diff(_id: string, olds: ContainerOutputs, news: ContainerInputs) {
-    return diffContainer(olds, news);
+    // `replaces` names the fields that replace the container (the preview shows them).
+    const d = diffContainer(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
   async create(inputs: ContainerInputs) {
     const outs = await createContainer(defaultOpsEnv(), inputs);

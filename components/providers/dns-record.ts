@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
+import { saidBy } from "./container-ops";
 import { defaultOpsEnv, type OpsEnv } from "./ops-env";
+import { containsUnknown, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (users' state: never change it). */
 export const DNS_RECORD_RESOURCE_TYPE = "pulumi-nodejs:dynamic/weave-lab:DnsRecord";
@@ -51,22 +53,36 @@ export async function dnsEntries(conn: HostConnection, timeoutMs = 10_000): Prom
   }
 }
 
-/** The diff: host, name or lab move the record (replace); addresses change in place. */
+/** Fields whose change moves the record (replace). */
+export const DNS_RECORD_REPLACE_FIELDS = ["lab", "networkFingerprint", "key", "host", "fqdn"] as const;
+/** Fields that change in place (`ips`: dns-remove/dns-add) or need no action. */
+export const DNS_RECORD_UPDATE_FIELDS = ["ips", "connection", "weave", "commandMs"] as const;
+
+const sortedIps = (v: unknown): string => JSON.stringify(Array.isArray(v) ? [...v].map(String).sort() : v);
+
+/**
+ * The diff: host, name or lab move the record (replace); addresses change in place; a record a
+ * refresh found missing is added again. A field holding Pulumi's unknown placeholder anywhere (a
+ * preview's "known after apply") counts as changed, never as a failure.
+ */
 export function diffDnsRecord(
   olds: DnsRecordOutputs,
   news: DnsRecordInputs,
-): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const replaces = (["lab", "networkFingerprint", "key", "host", "fqdn"] as const).filter(
-    (k) => olds[k] !== news[k],
-  );
-  const sameIps = JSON.stringify([...olds.ips].sort()) === JSON.stringify([...news.ips].sort());
-  const changes =
-    replaces.length > 0 ||
-    !sameIps ||
-    JSON.stringify(olds.connection) !== JSON.stringify(news.connection) ||
-    olds.commandMs !== news.commandMs ||
-    olds.present === false;
-  return { changes, replaces, deleteBeforeReplace: true };
+): { changes: boolean; replaces: string[]; updates: string[]; deleteBeforeReplace: boolean } {
+  const o = olds as unknown as Record<string, unknown>;
+  const n = news as unknown as Record<string, unknown>;
+  const changed = (f: string): boolean =>
+    containsUnknown(n[f]) ||
+    (f === "ips" ? sortedIps(o[f]) !== sortedIps(n[f]) : JSON.stringify(o[f]) !== JSON.stringify(n[f]));
+  const replaces: string[] = DNS_RECORD_REPLACE_FIELDS.filter(changed);
+  const updates: string[] = DNS_RECORD_UPDATE_FIELDS.filter(changed);
+  if (olds.present === false && !updates.includes("ips")) updates.push("present");
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces,
+    updates,
+    deleteBeforeReplace: true,
+  };
 }
 
 async function edit(
@@ -85,10 +101,7 @@ async function edit(
     timeoutMs: i.commandMs,
     what: `weave ${cmd === "dnsAdd" ? "dns-add" : "dns-remove"} ${ips.join(" ")} -h ${i.fqdn}`,
   });
-  if (r.code !== 0)
-    env.log(
-      `${i.host}: weave ${cmd} ${i.fqdn}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`} (continuing)`,
-    );
+  if (r.code !== 0) env.log(`${i.host}: weave ${cmd} ${i.fqdn}: ${saidBy(r)} (continuing)`);
 }
 
 async function observe(
@@ -145,13 +158,14 @@ export async function deleteDnsRecord(env: OpsEnv, olds: DnsRecordOutputs): Prom
   await edit(env, conn, olds, "dnsRemove", olds.ips, true);
 }
 
-function checkInputs(news: Partial<DnsRecordInputs>): pulumi.dynamic.CheckFailure[] {
+/** The provider's checks; Pulumi's unknown placeholder ("known after apply") passes wherever it is. */
+export function checkDnsRecordInputs(news: Partial<DnsRecordInputs>): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const k of ["lab", "key", "host", "fqdn", "connection", "weave"] as const) {
     if (news[k] === undefined || news[k] === null || news[k] === "")
       failures.push({ property: k, reason: `${k} is required` });
   }
-  if (!Array.isArray(news.ips) || news.ips.length === 0)
+  if (!isUnknown(news.ips) && (!Array.isArray(news.ips) || news.ips.length === 0))
     failures.push({
       property: "ips",
       reason: `at least one IPv4 address is required, got ${JSON.stringify(news.ips)}`,
@@ -161,10 +175,11 @@ function checkInputs(news: Partial<DnsRecordInputs>): pulumi.dynamic.CheckFailur
 
 export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: DnsRecordInputs) {
-    return { inputs: news, failures: checkInputs(news) };
+    return { inputs: news, failures: checkDnsRecordInputs(news) };
   },
   async diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs) {
-    return diffDnsRecord(olds, news);
+    const d = diffDnsRecord(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
   async create(inputs: DnsRecordInputs) {
     return { id: `${inputs.lab}/${inputs.key}`, outs: await createDnsRecord(defaultOpsEnv(), inputs) };
