@@ -40,7 +40,7 @@ function lab(): LabSpec {
       name: `docker${i + 1}`,
       address: `10.10.10.10${i + 1}`,
       peerName,
-      ssh: { insecureIgnoreHostKey: true },
+      ssh: { hostKey: "SHA256:pinned-host-key-of-the-seed-lab" },
     })),
     containers: [
       { name: "web1", host: "docker1", image: "lab/web:1", dnsNames: ["www"] },

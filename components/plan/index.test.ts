@@ -12,7 +12,7 @@ export function seedLab(): LabSpec {
       name: `docker${i + 1}`,
       address: `10.10.10.10${i + 1}`,
       peerName,
-      ssh: { insecureIgnoreHostKey: true },
+      ssh: { hostKey: "SHA256:pinned-host-key" },
     })),
     containers: [
       { name: "web1", host: "docker1", image: "lab/web:1" },

@@ -79,6 +79,12 @@ export const VALUE_FLAGS: ReadonlySet<string> = new Set([
   "tlskey",
 ]);
 
+/**
+ * Flags whose value is a secret: the Weave password (network-wide encryption key) and the
+ * peer-discovery token. Their values never appear in a message or log.
+ */
+export const SECRET_FLAGS: ReadonlySet<string> = new Set(["password", "token"]);
+
 /** Commands removed in Weave 2.0 (`weave` script): they print "has been removed" and exit 1. */
 export const REMOVED_COMMANDS: ReadonlySet<string> = new Set([
   "run",
@@ -135,4 +141,22 @@ export function classifyLaunchArgs(args: readonly string[]): LaunchArg[] {
 /** True if Weave 2.8.1 (router, proxy or script) knows this flag name. */
 export function isKnownFlag(flag: string): boolean {
   return BOOLEAN_FLAGS.has(flag) || VALUE_FLAGS.has(flag);
+}
+
+/**
+ * How a classified argument may be shown in a message: the value of a secret flag is replaced by
+ * `<secret>` (`--password=<secret>`, or `<secret>` for the separate value argument).
+ */
+export function shownLaunchArg(a: LaunchArg): string {
+  if (a.flag === undefined || !SECRET_FLAGS.has(a.flag)) return a.text;
+  if (a.kind === "value") return "<secret>";
+  const eq = a.text.indexOf("=");
+  return eq >= 0 ? `${a.text.slice(0, eq + 1)}<secret>` : a.text;
+}
+
+/** `args` with the values of secret flags replaced by `<secret>` (for logs and messages). */
+export function redactLaunchArgs(args: readonly string[]): string[] {
+  const shown = [...args];
+  for (const a of classifyLaunchArgs(args)) shown[a.index] = shownLaunchArg(a);
+  return shown;
 }

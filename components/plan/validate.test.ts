@@ -14,7 +14,7 @@ function base(): LabSpec {
         address: "10.10.10.101",
         ssh: { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
       },
-      { name: "docker2", address: "10.10.10.102", ssh: { insecureIgnoreHostKey: true } },
+      { name: "docker2", address: "10.10.10.102", ssh: { hostKey: "SHA256:pinnedDocker2" } },
     ],
     containers: [{ name: "web1", host: "docker1", image: "lab/web:1" }],
   };
@@ -333,6 +333,12 @@ describe("host rules", () => {
       "1 to 65535",
     );
   });
+  test("insecureIgnoreHostKey: true is allowed but warned about, naming the host and how to pin its key", () => {
+    const w = warningsOf((s) => (s.hosts[1].ssh = { insecureIgnoreHostKey: true }));
+    expect(w.map((x) => x.path)).toEqual(["hosts[1].ssh.insecureIgnoreHostKey"]);
+    expect(w[0].message).toContain("SSH server of docker2 is not authenticated");
+    expect(w[0].message).toContain("hosts[1].ssh.hostKey");
+  });
   test("missing host key without insecureIgnoreHostKey", () => {
     expectOne(
       errorsOf((s) => (s.hosts[1].ssh = {})),
@@ -368,7 +374,7 @@ describe("host rules", () => {
       s.hosts = ["a", "b", "c", "d", "e"].map((n, i) => ({
         name: n,
         address: `10.9.0.${i + 1}`,
-        ssh: { insecureIgnoreHostKey: true },
+        ssh: { hostKey: `SHA256:pinned-${n}` },
       }));
       s.containers = [];
     });
@@ -385,6 +391,28 @@ describe("extraLaunchArgs rules", () => {
       "docker2 would launch with range 172.64.65.0/24 while the network uses 172.16.16.0/24",
       "'Incompatible IP allocation ranges'",
     );
+  });
+  test("a --password (or --token) given as a launch flag is refused without echoing its value anywhere", () => {
+    const errs = withArgs([
+      "--password=hunter2-sekrit",
+      "--password",
+      "hunter2 sekrit",
+      "--token",
+      "tok-sekrit",
+    ]);
+    const text = errs.map((e) => `${e.path}: ${e.message}`).join("\n");
+    expect(text).not.toMatch(/hunter2|sekrit/);
+    expect(text).toContain('"--password=<secret>" contradicts what weave-lab sets');
+    let thrown = "";
+    try {
+      const spec = base();
+      spec.hosts[1].extraLaunchArgs = ["--password=hunter2-sekrit", 7 as unknown as string];
+      planLab(spec);
+    } catch (e) {
+      thrown = (e as Error).message;
+    }
+    expect(thrown).toContain("extraLaunchArgs");
+    expect(thrown).not.toContain("hunter2");
   });
   test("the --ipalloc-range=value and --iprange spellings are caught too", () => {
     expectOne(withArgs(["--ipalloc-range=10.2.0.0/16"]), "hosts[1].extraLaunchArgs[0]", "range 10.2.0.0/16");
