@@ -4,6 +4,8 @@ const common = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: true }] },
   modulePathIgnorePatterns: ["<rootDir>/bin/"],
+  // The examples import the package by name (as outside this repository); here it is the sources.
+  moduleNameMapper: { "^weave-lab$": "<rootDir>/components/index.ts" },
 };
 module.exports = {
   projects: [

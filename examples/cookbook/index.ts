@@ -5,18 +5,11 @@
  * docker2, and another web1 on docker3 (the same name on two hosts is legal: web1.weave.local
  * resolves to both, round robin).
  *
- *   cd examples/cookbook
- *   pulumi stack init dev
- *   pulumi config set --secret sshPrivateKey < ~/.ssh/weave-lab        # authorised as root on every host
- *   for i in 1 2 3 4; do
- *     pulumi config set --path "hostKeys.docker$i" "$(ssh-keyscan -t ed25519 10.10.10.10$i 2>/dev/null | cut -d' ' -f2-)"
- *   done
- *   pulumi up
+ * README.md next to this file gives the commands from zero: install, backend, stack, config, up,
+ * destroy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WeaveNetwork } from "../../components/network";
-import type { HostSpec } from "../../components/spec";
-import { WeaveContainer } from "../../components/container";
+import { WeaveContainer, WeaveNetwork, type HostSpec } from "weave-lab";
 
 const config = new pulumi.Config();
 const privateKey = config.requireSecret("sshPrivateKey");

@@ -7,17 +7,11 @@
  * are on another subnet and cannot reach them without routing), and `fixed` takes the static
  * address 172.16.16.200/24, claimed through IPAM so no dynamic allocation can collide with it.
  *
- *   cd examples/isolation
- *   pulumi stack init dev
- *   pulumi config set --secret sshPrivateKey < ~/.ssh/weave-lab
- *   pulumi config set --path hostKeys.docker1 "$(ssh-keyscan -t ed25519 10.10.10.101 2>/dev/null | cut -d' ' -f2-)"
- *   pulumi config set --path hostKeys.docker2 "$(ssh-keyscan -t ed25519 10.10.10.102 2>/dev/null | cut -d' ' -f2-)"
- *   pulumi up
+ * README.md next to this file gives the commands from zero: install, backend, stack, config, up,
+ * destroy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WeaveContainer } from "../../components/container";
-import { WeaveNetwork } from "../../components/network";
-import type { ContainerSpec, HostSpec } from "../../components/spec";
+import { WeaveContainer, WeaveNetwork, type ContainerSpec, type HostSpec } from "weave-lab";
 
 const config = new pulumi.Config();
 const privateKey = config.requireSecret("sshPrivateKey");

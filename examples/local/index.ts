@@ -3,16 +3,13 @@
  * them, and the textbook's web1/web2. The same components as for real hosts: LocalLab only
  * provides the hosts (SSH on 127.0.0.1:2211-2212 with a per-stack key and pinned host keys).
  *
- *   cd examples/local && pulumi stack init dev && pulumi up
- *   pulumi stack output sshCommands
- *
  * The repository's main program (`npm run lab`) does the same with three hosts and more outputs.
+ *
+ * README.md next to this file gives the commands from zero: install, backend, stack, config, up,
+ * destroy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WeaveContainer } from "../../components/container";
-import { LocalLab } from "../../components/local-lab";
-import { WeaveNetwork } from "../../components/network";
-import type { ContainerSpec } from "../../components/spec";
+import { LocalLab, WeaveContainer, WeaveNetwork, type ContainerSpec } from "weave-lab";
 
 const stack = pulumi.getStack();
 // Own ports and Docker names, so this example can run next to `npm run lab`.
