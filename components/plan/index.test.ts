@@ -146,6 +146,26 @@ describe("planLab", () => {
     expect(plan.containers[1].extraFqdns).toEqual([]);
   });
 
+  test("every launch names its peer explicitly (hosts with a blank machine-id cannot launch without --name), in seed and consensus mode, with or without given peer names", () => {
+    for (const bootstrap of ["seed", "consensus"] as const) {
+      for (const named of [true, false]) {
+        const spec = seedLab();
+        spec.network = { ...spec.network, bootstrap };
+        if (!named) for (const h of spec.hosts) delete h.peerName;
+        for (const h of planLab(spec).hosts) {
+          const argv = h.launch.argv;
+          const at = argv.indexOf("--name");
+          expect({ bootstrap, named, host: h.name, name: at > 0 ? argv[at + 1] : undefined }).toEqual({
+            bootstrap,
+            named,
+            host: h.name,
+            name: h.peerName,
+          });
+          expect(h.peerName).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+        }
+      }
+    }
+  });
   test("consensus mode predicts no shares", () => {
     const spec = seedLab();
     spec.network!.bootstrap = "consensus";

@@ -46,6 +46,12 @@ export interface DoubleConfig {
    */
   peerName?: string;
   /**
+   * The host has an empty `/etc/machine-id` and no hardware UUID (a Docker-in-Docker host): a
+   * router launched without `--name` dies with `FATA: All system IDs are blank`, as Weave 2.8.1
+   * does there. Not part of the lab's schema; unset by default.
+   */
+  systemIdsBlank?: boolean;
+  /**
    * The kernel has openvswitch, so a launch makes a `bridged_fastdp` bridge. Unset (the capture's
    * sleeve-only kernels): the bridge is a plain `bridge`, and relaunching after `weave stop` without
    * `WEAVE_NO_FASTDP=1` dies on the type mismatch (fixture 09).

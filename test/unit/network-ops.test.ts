@@ -239,6 +239,12 @@ describe("router operations", () => {
     expect(peerConnection(own, legacy as never)).toEqual(conns.docker2);
   });
 
+  test("a host joining later (or rejoining) still launches with its explicit --name", () => {
+    const i = inputsOf("docker3");
+    const argv = launchArgv(i, true);
+    expect(argv[argv.indexOf("--name") + 1]).toBe(NAMES.docker3);
+    expect(argv).not.toContain("--ipalloc-init");
+  });
   test("a rejoining host launches without --ipalloc-init and keeps every other flag and peer", () => {
     const i = inputsOf("docker2");
     const seed = launchArgv(i, false);

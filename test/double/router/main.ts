@@ -24,6 +24,12 @@ async function main(): Promise<void> {
     log.line("FATA", cfg.fatal);
     process.exit(1);
   }
+  // Weaver derives a default peer name from the system's IDs; a host without any cannot launch
+  // unless it is given a name (seen on Docker-in-Docker hosts with real Weave 2.8.1).
+  if (cfg.name === undefined && home && readConfig(home).systemIdsBlank) {
+    log.line("FATA", "All system IDs are blank");
+    process.exit(1);
+  }
   const version = home ? readConfig(home).weaveVersion : "2.8.1";
   const router = new Router(cfg, {
     home,

@@ -96,4 +96,38 @@ describe("router process", () => {
       /^FATA: \S+ \S+ IP address allocation default subnet 172\.16\.16\.0\/25 does not overlap with allocation range 10\.32\.0\.0\/12$/,
     );
   });
+
+  it("on a host with no system IDs, a launch without --name dies with weaver's FATA line; with --name it starts", async () => {
+    const home = tempHome();
+    fs.writeFileSync(path.join(home, "config.json"), JSON.stringify({ systemIdsBlank: true }));
+    const ip = "127.78.0.2";
+    const args = [
+      "--port",
+      String(port + 6),
+      "--host",
+      ip,
+      "--ipalloc-range",
+      "172.16.16.0/24",
+      "--http-addr",
+      `${ip}:${port + 7}`,
+      "--status-addr",
+      `${ip}:${port + 8}`,
+      "--dns-listen-address",
+      `${ip}:${port + 9}`,
+    ];
+    const nameless = run(home, args);
+    expect(await exited(nameless)).toBe(1);
+    expect(log(home).trim().split("\n").pop()).toMatch(/^FATA: \S+ \S+ All system IDs are blank$/);
+    const named = run(home, ["--name", "02:00:00:00:00:07", ...args], { CHECKPOINT_DISABLE: "1" });
+    try {
+      await until(
+        "HTTP up",
+        async () =>
+          (await call(`${ip}:${port + 7}`, "GET", "/status").catch(() => ({ status: 0 }))).status === 200,
+        40_000,
+      );
+    } finally {
+      named.kill("SIGKILL");
+    }
+  });
 });
