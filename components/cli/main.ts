@@ -19,12 +19,14 @@ import type { SpecIssue } from "../plan/types";
 import { renderPlan } from "./render";
 
 export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json|-> [--json]
+       weave-lab status <spec.yaml|spec.json> [--json] [--verify]
        weave-lab --help | --version
 
   plan       Validate a lab spec and show what weave-lab would do: each host's peer name and
              predicted share of the range, container addressing and DNS names, warnings, and the
              exact 'weave launch' per host (secrets shown as <secret>). '-' reads the spec from
              stdin (YAML or JSON).
+  status     Compare the live lab with its spec over SSH; see 'weave-lab status --help'.
   --json     Print the plan as JSON instead of tables; failures too, on stdout, as
              {"ok": false, "exitCode": N, "error": "...", "issues": [{"path", "message"}]}.
   --help     Print this text (also 'weave-lab plan --help').
@@ -120,6 +122,7 @@ export function runCli(args: readonly string[], io: CliIo = defaultIo): number {
     io.stdout(USAGE);
     return 0;
   }
+  if (args[0] === "status") return startStatus(args.slice(1), io);
   if (args[0] !== "plan") return usage(`unknown command '${args[0]}'`);
   const rest = args.slice(1);
   const unknown = rest.filter((a) => a.startsWith("-") && a !== "--json" && a !== "-");
@@ -168,6 +171,30 @@ export function runCli(args: readonly string[], io: CliIo = defaultIo): number {
     }
     throw e;
   }
+}
+
+/**
+ * `weave-lab status` asks hosts over SSH, so it ends after `runCli` returns: its exit code is
+ * set on the process when it does (callers assign `runCli`'s 0 first, synchronously).
+ */
+function startStatus(args: readonly string[], io: CliIo): number {
+  void import("../status/cli")
+    .then((m) =>
+      m.runStatus(args, {
+        ...m.defaultStatusIo(),
+        stdout: io.stdout,
+        stderr: io.stderr,
+        readFile: io.readFile,
+      }),
+    )
+    .then(
+      (code) => (process.exitCode = code),
+      (e: unknown) => {
+        io.stderr(sanitize(`weave-lab status: ${(e as Error).message ?? String(e)}\n`));
+        process.exitCode = 2;
+      },
+    );
+  return 0;
 }
 
 if (require.main === module) {

@@ -34,7 +34,7 @@ async function run(
   } = {},
 ): Promise<Run> {
   const r: Run = { code: -1, out: "", err: "", seen: {}, verified: false, closed: false };
-  const files = { "lab.yaml": SPEC, ...opts.files };
+  const files: Record<string, string> = { "lab.yaml": SPEC, ...opts.files };
   const io: StatusIo = {
     stdout: (t) => (r.out += t),
     stderr: (t) => (r.err += t),
@@ -78,6 +78,16 @@ describe("weave-lab status (command line, hosts injected)", () => {
     const invalid = await run(["bad.yaml"], { files: { "bad.yaml": "hosts: []\n" } });
     expect(invalid.code).toBe(2);
     expect(invalid.err).toMatch(/^bad\.yaml: \d+ problems?:\nhosts/);
+  });
+
+  test("with --json a failure is one JSON document on stdout, same exit code (the CLI's convention)", async () => {
+    const r = await run(["bad.yaml", "--json"], { files: { "bad.yaml": "hosts: []\n" } });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("");
+    const doc = JSON.parse(r.out) as { ok: boolean; exitCode: number; issues: Array<{ path: string }> };
+    expect(doc.ok).toBe(false);
+    expect(doc.exitCode).toBe(2);
+    expect(doc.issues[0].path).toMatch(/^hosts/);
   });
 
   test("drift exits 1 and is printed; the SSH sessions are closed", async () => {

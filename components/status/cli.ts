@@ -12,9 +12,9 @@
  * `$WEAVE_LAB_SSH_KEY_FILE` (passphrase in `$WEAVE_LAB_SSH_PASSPHRASE`); else the SSH agent.
  */
 import * as fs from "fs";
-import { parseSpecText } from "../cli/main";
+import { parseSpecText, sanitize, type CliJsonError } from "../cli/main";
 import { planLab, SpecError } from "../plan";
-import type { LabPlan } from "../plan/types";
+import type { LabPlan, SpecIssue } from "../plan/types";
 import * as remote from "../remote";
 import type { ConnectParams } from "../remote/types";
 import type { LabSpec } from "../spec";
@@ -82,10 +82,19 @@ export function defaultStatusIo(): StatusIo {
 
 /** Runs `weave-lab status` with `args` (after the word `status`); returns the exit code. */
 export async function runStatus(args: readonly string[], io: StatusIo = defaultStatusIo()): Promise<number> {
-  const usage = (why: string): number => {
-    io.stderr(`weave-lab status: ${why}\n\n${STATUS_USAGE}`);
-    return 2;
+  const json = args.includes("--json");
+  // Failures follow the CLI's convention: text on stderr, or with --json one document on stdout.
+  const fail = (exitCode: number, error: string, issues: SpecIssue[] = [], withUsage = false): number => {
+    if (json) {
+      const doc: CliJsonError = { ok: false, exitCode, error, issues };
+      io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      const lines = issues.map((i) => `${i.path}: ${i.message}\n`).join("");
+      io.stderr(sanitize(`${error}\n${lines}`) + (withUsage ? `\n${STATUS_USAGE}` : ""));
+    }
+    return exitCode;
   };
+  const usage = (why: string): number => fail(2, `weave-lab status: ${why}`, [], true);
   if (args.includes("--help") || args.includes("-h")) {
     io.stdout(STATUS_USAGE);
     return 0;
@@ -99,7 +108,6 @@ export async function runStatus(args: readonly string[], io: StatusIo = defaultS
       files.length === 0 ? "status needs a spec file" : `status takes one spec file, got ${files.length}`,
     );
   const file = files[0];
-  const json = args.includes("--json");
 
   let spec: LabSpec;
   let plan: LabPlan;
@@ -108,17 +116,16 @@ export async function runStatus(args: readonly string[], io: StatusIo = defaultS
     plan = planLab(spec);
   } catch (e) {
     if (e instanceof SpecError) {
-      io.stderr(`${file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}:\n`);
-      for (const i of e.issues) io.stderr(`${i.path}: ${i.message}\n`);
-    } else io.stderr(`weave-lab status: cannot use ${file}: ${(e as Error).message}\n`);
-    return 2;
+      const n = e.issues.length;
+      return fail(2, `${file}: ${n} problem${n === 1 ? "" : "s"}:`, e.issues);
+    }
+    return fail(2, `weave-lab status: cannot use ${file}: ${(e as Error).message}`);
   }
   let connections: Record<string, ConnectParams>;
   try {
     connections = statusConnections(plan, spec, io.env, io.readFile);
   } catch (e) {
-    io.stderr(`weave-lab status: ${(e as Error).message}\n`);
-    return 2;
+    return fail(2, `weave-lab status: ${(e as Error).message}`);
   }
   try {
     const status = compareLab(plan, await io.observe(plan, connections));
@@ -129,13 +136,12 @@ export async function runStatus(args: readonly string[], io: StatusIo = defaultS
     io.stdout(
       json
         ? `${JSON.stringify({ ...status, ...(matrix ? { dataPlane: matrix } : {}) }, null, 2)}\n`
-        : renderStatus(status, matrix),
+        : sanitize(renderStatus(status, matrix)),
     );
     if (status.exitCode !== 0) return status.exitCode;
     return matrix && !matrix.ok ? 1 : 0;
   } catch (e) {
-    io.stderr(`weave-lab status: ${(e as Error).message}\n`);
-    return 2;
+    return fail(2, `weave-lab status: ${(e as Error).message}`);
   } finally {
     await io.done();
   }
