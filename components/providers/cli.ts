@@ -38,3 +38,11 @@ export function inspectRouter(): string[] {
 export function listContainerNames(): string[] {
   return ["docker", "ps", "-a", "--format", "{{.Names}}"];
 }
+
+/**
+ * `grep -m 1 -E ^SCRIPT_VERSION= <script>`: the weave script's own version line, read without
+ * running the script (which would start a helper container). Exit 1: no such line; 2: unreadable.
+ */
+export function scriptVersionCmd(scriptPath: string): string[] {
+  return ["grep", "-m", "1", "-E", "^SCRIPT_VERSION=", scriptPath];
+}

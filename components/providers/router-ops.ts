@@ -9,8 +9,13 @@ import type { ConnectParams, ExecResult, HostConnection } from "../remote/types"
 import { checkCompat } from "../weave/compat";
 import { parseReport } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
-import { parseDockerVersionLine, parseLaunchContainerId, parseWeaveVersion } from "../weave/ps";
-import { dockerVersionCmd, inspectRouter, listContainerNames, weaveCli } from "./cli";
+import {
+  parseDockerVersionLine,
+  parseLaunchContainerId,
+  parseScriptVersionLine,
+  parseWeaveVersion,
+} from "../weave/ps";
+import { dockerVersionCmd, inspectRouter, listContainerNames, scriptVersionCmd, weaveCli } from "./cli";
 import { isConnectError, type OpsEnv } from "./ops-env";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
@@ -124,16 +129,9 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
   const host = inputs.host;
   const t = inputs.timeouts.commandMs;
   const dv = dockerVersionCmd();
-  const vc = weaveCli(inputs.weave).version();
-  const readVersion = (): Promise<ExecResult> =>
-    conn.exec(vc.argv, {
-      env: { ...weaveEnv(inputs), ...vc.env },
-      allowFailure: true,
-      timeoutMs: t,
-      what: "weave version",
-    });
-  // Both are reads: ask them together (a weave call costs a helper container, ~1 s).
-  const early = inputs.weave.install === "present" ? readVersion() : undefined;
+  const script = inputs.weave.scriptPath;
+  // Both are reads: ask them together.
+  const early = inputs.weave.install === "present" ? readScriptVersion(conn, inputs) : undefined;
   early?.catch(() => undefined);
   const d = await conn.exec(dv.argv, {
     env: dv.env,
@@ -165,27 +163,56 @@ export async function preflight(env: OpsEnv, conn: HostConnection, inputs: Route
       `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`,
     );
   }
-  const script = inputs.weave.scriptPath;
   if (inputs.weave.install === "download") {
     await installScript(env, conn, inputs);
   }
-  const v = await (early ?? readVersion());
-  if (v.code !== 0) {
+  const v = await (early ?? readScriptVersion(conn, inputs));
+  if ("problem" in v) {
     throw routerError(
       host,
-      `the weave script is not usable at ${script}: \`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}. ` +
+      `the weave script is not usable at ${script}: ${v.problem}. ` +
         (inputs.weave.install === "present"
           ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".`
           : ""),
     );
   }
-  const version = parseWeaveVersion(v.stdout).value;
-  if (version.script !== inputs.weave.version) {
+  if (v.version !== inputs.weave.version) {
     throw routerError(
       host,
-      `${script} is weave script ${version.script}, but the lab wants ${inputs.weave.distribution} ${inputs.weave.version}. Install that version (or change network.weave.version).`,
+      `${script} is weave script ${v.version}, but the lab wants ${inputs.weave.distribution} ${inputs.weave.version}. Install that version (or change network.weave.version).`,
     );
   }
+}
+
+/**
+ * The version of the weave script at the planned path: its `SCRIPT_VERSION=` line (a `grep`,
+ * milliseconds), or, for a script without one (a wrapper), `weave version` (a helper container).
+ */
+export async function readScriptVersion(
+  conn: HostConnection,
+  inputs: RouterInputs,
+): Promise<{ version: string | undefined } | { problem: string }> {
+  const t = inputs.timeouts.commandMs;
+  const g = await conn.exec(scriptVersionCmd(inputs.weave.scriptPath), {
+    allowFailure: true,
+    timeoutMs: t,
+    what: "the weave script's SCRIPT_VERSION line",
+  });
+  const fromLine = g.code === 0 ? parseScriptVersionLine(g.stdout) : undefined;
+  if (fromLine !== undefined) return { version: fromLine };
+  if (g.code !== 0 && g.code !== 1) {
+    return { problem: `\`grep SCRIPT_VERSION\` exited ${g.code}: ${(g.stderr || g.stdout).trim()}` };
+  }
+  const vc = weaveCli(inputs.weave).version();
+  const v = await conn.exec(vc.argv, {
+    env: { ...weaveEnv(inputs), ...vc.env },
+    allowFailure: true,
+    timeoutMs: t,
+    what: "weave version",
+  });
+  if (v.code !== 0)
+    return { problem: `\`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}` };
+  return { version: parseWeaveVersion(v.stdout).value.script };
 }
 
 async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {

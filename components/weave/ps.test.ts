@@ -7,6 +7,7 @@ import {
   parseLaunchContainerId,
   parsePs,
   parseRmpeer,
+  parseScriptVersionLine,
   parseWeaveVersion,
 } from "./ps";
 
@@ -146,5 +147,15 @@ describe("rmpeer and launch", () => {
       ),
     ).toBe("a".repeat(64));
     expect(parseLaunchContainerId(out("09-docker1-weave-launch-again.txt"))).toBeUndefined();
+  });
+});
+
+describe("parseScriptVersionLine", () => {
+  test("reads the release's SCRIPT_VERSION line (2.8.1's spelling), quoted or not, and nothing else", () => {
+    expect(parseScriptVersionLine('SCRIPT_VERSION="2.8.1"\n')).toBe("2.8.1");
+    expect(parseScriptVersionLine("SCRIPT_VERSION=2.9.0\r\n")).toBe("2.9.0");
+    expect(parseScriptVersionLine('#!/bin/sh\nSCRIPT_VERSION="unreleased"\n')).toBe("unreleased");
+    expect(parseScriptVersionLine("# SCRIPT_VERSION=2.8.1\n")).toBeUndefined();
+    expect(parseScriptVersionLine("")).toBeUndefined();
   });
 });

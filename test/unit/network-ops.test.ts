@@ -116,6 +116,20 @@ function envOf(hosts: Record<string, FakeHost>, logs: string[] = []): OpsEnv {
   };
 }
 
+/** The other hosts of the textbook lab, none answering (a first up: no ring anywhere yet). */
+function silentPeers(): Record<string, FakeHost> {
+  return Object.fromEntries(
+    ["docker2", "docker3", "docker4"].map((n) => [
+      n,
+      new FakeHost(
+        n,
+        () => ok(),
+        () => new Error("refused"),
+      ),
+    ]),
+  );
+}
+
 /** A healthy fresh host: Docker 20.10, weave 2.8.1, no router yet; launch prints an id. */
 function freshHost(name: string): FakeHost {
   let launched = false;
@@ -124,6 +138,7 @@ function freshHost(name: string): FakeHost {
     (argv) => {
       const cmd = argv.join(" ");
       if (argv[0] === "docker" && argv[1] === "version") return ok("20.10.24+dfsg1 1.41 1.12\n");
+      if (argv[0] === "grep" && argv.includes("^SCRIPT_VERSION=")) return ok('SCRIPT_VERSION="2.8.1"\n');
       if (argv[1] === "version") return ok("weave script 2.8.1\nweave 2.8.1\n");
       if (argv[0] === "docker" && argv[1] === "inspect")
         return launched ? ok(`abc running []\n`) : fail(1, "Error: No such object: weave");
@@ -288,17 +303,14 @@ describe("router operations", () => {
       /^docker1: preflight refused, nothing was changed: Docker Engine 25\.0\.3 \(API 1\.44, minimum 1\.24\) cannot run Weave weaveworks 2\.8\.1/,
     );
     expect((err as Error).message).toMatch(/Fix: .*(rajch|24)/);
-    // Only reads ran (docker version, weave version): nothing was inspected, launched or reset.
-    expect(h.execs.map((a) => a[1]).sort()).toEqual(["version", "version"]);
+    // Only reads ran (docker version, the script's version line): nothing was inspected, launched or reset.
+    expect(h.execs.map((a) => a[0]).sort()).toEqual(["docker", "grep"]);
   });
 
   test("preflight refuses a weave script of another version at the planned path", async () => {
     const h = freshHost("docker1");
     const inner = h.onExec;
-    h.onExec = (argv, o) =>
-      argv[1] === "version" && argv[0] !== "docker"
-        ? ok("weave script 2.6.5\nweave 2.6.5\n")
-        : inner(argv, o);
+    h.onExec = (argv, o) => (argv[0] === "grep" ? ok('SCRIPT_VERSION="2.6.5"\n') : inner(argv, o));
     const err = (await createRouter(envOf({ docker1: h }), inputsOf("docker1")).catch(
       (e: Error) => e,
     )) as Error;
@@ -306,6 +318,35 @@ describe("router operations", () => {
       "docker1: /usr/local/bin/weave is weave script 2.6.5, but the lab wants weaveworks 2.8.1. Install that version (or change network.weave.version).",
     );
     expect(h.execs.some((a) => a[1] === "launch")).toBe(false);
+  });
+
+  test("preflight learns the version from the script's SCRIPT_VERSION line: a fresh launch runs no weave command but the launch", async () => {
+    const h = freshHost("docker1");
+    await createRouter(envOf({ docker1: h, ...silentPeers() }), inputsOf("docker1"));
+    const grep = h.execs.find((a) => a[0] === "grep")!;
+    expect(grep).toEqual(["grep", "-m", "1", "-E", "^SCRIPT_VERSION=", "/usr/local/bin/weave"]);
+    expect(h.execs.filter((a) => a[0] === "/usr/local/bin/weave").map((a) => a[1])).toEqual(["launch"]);
+  });
+
+  test("a script without a SCRIPT_VERSION line (a wrapper) is asked with weave version; an unreadable one is refused naming the path", async () => {
+    const wrapper = freshHost("docker1");
+    const inner = wrapper.onExec;
+    wrapper.onExec = (argv, o) => (argv[0] === "grep" ? fail(1, "") : inner(argv, o));
+    await createRouter(envOf({ docker1: wrapper, ...silentPeers() }), inputsOf("docker1"));
+    expect(wrapper.execs.filter((a) => a[0] === "/usr/local/bin/weave").map((a) => a[1])).toEqual([
+      "version",
+      "launch",
+    ]);
+    const missing = freshHost("docker1");
+    const inner2 = missing.onExec;
+    missing.onExec = (argv, o) =>
+      argv[0] === "grep" ? fail(2, "grep: /usr/local/bin/weave: No such file or directory") : inner2(argv, o);
+    const err = (await createRouter(envOf({ docker1: missing }), inputsOf("docker1")).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(err.message).toBe(
+      'docker1: the weave script is not usable at /usr/local/bin/weave: `grep SCRIPT_VERSION` exited 2: grep: /usr/local/bin/weave: No such file or directory. Install Weave 2.8.1 there, or set network.weave.install to "download".',
+    );
   });
 
   test("a fresh host is launched with the planned argv and the password only through secret env", async () => {
