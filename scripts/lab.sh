@@ -35,7 +35,8 @@ Environment:
   PULUMI_CONFIG_PASSPHRASE   passphrase of the stack's secrets (or PULUMI_CONFIG_PASSPHRASE_FILE).
                              Unset: the public default 'weave-lab-local', accepted for local labs
                              only; a lab on your own hosts (weave-lab:hosts, or a specFile with
-                             hosts) and secrets or hosts set through 'config' need your own.
+                             hosts) needs your own, and so does 'config set' of a secret, hosts,
+                             a spec file or the Weave password.
 USAGE
 }
 
