@@ -103,6 +103,26 @@ describe("WeaveContainer under the mock runtime", () => {
     );
   });
 
+  test("secretEnv reaches the dynamic container as a Pulumi secret only, never as plain input", async () => {
+    const net = network();
+    const value = "db-pa55-" + "x".repeat(8);
+    const c = new WeaveContainer("docker2-db", {
+      network: net,
+      container: { name: "db", host: "docker2", image: "lab/web:1", env: { PLAIN: "1" } },
+      secretEnv: { DB_PASSWORD: pulumi.secret(value) },
+    });
+    await valueOf(c.ip);
+    await settle();
+    const res = registered.find(
+      (r) => r.type === "pulumi-nodejs:dynamic/weave-lab:Container" && r.name === "docker2-db",
+    );
+    const secretEnv = res?.inputs.secretEnv as Record<string, unknown>;
+    expect(secretEnv[SECRET_KEY]).toBeDefined();
+    const { secretEnv: _s, connection: _c, ...plain } = res!.inputs;
+    expect(JSON.stringify(plain)).not.toContain(value);
+    expect(plain.env).toEqual({ PLAIN: "1" });
+  });
+
   test("a bad container spec fails at construction listing every problem", () => {
     const net = network();
     expect(

@@ -12,7 +12,13 @@ import { ContainerResource, type ContainerArgs } from "./providers/container";
 import type { ContainerTimeouts } from "./providers/container-types";
 import type { ContainerSpec, LabSpec } from "./spec";
 
-export { resolveFrom, expectResolves, parseGetentHosts } from "./providers/container-ops";
+export {
+  resolveFrom,
+  resolveWith,
+  expectResolves,
+  parseGetentHosts,
+  parseNslookup,
+} from "./providers/container-ops";
 
 /** Pulumi type token of the component (part of users' state: chosen once; alias if it ever moves). */
 export const CONTAINER_TYPE = "weave-lab:index:Container";
