@@ -10,7 +10,7 @@ import type { HostConnection } from "../remote/types";
 import { weaveCli } from "./cli";
 import type { OpsEnv } from "./ops-env";
 import { fetchReport } from "./router-ops";
-import { consensusVerdict } from "../weave/verdict";
+import { consensusVerdict, type VerdictProblem } from "../weave/verdict";
 import { expectedFromGate, type Observation } from "./verdict-adapter";
 import type { GateHostResult, GateInputs, GateOutputs } from "./types";
 
@@ -42,6 +42,29 @@ function sizeOf(shares: RangeShare[]): number {
   return shares.reduce((a, s) => a + s.size, 0);
 }
 
+/** A host being removed: still running until its router is deleted (after the gate). */
+export interface LeavingHost {
+  host: string;
+  peerName: string;
+  nickname: string;
+  address: string;
+}
+
+/**
+ * Is a verdict problem about a leaving host? Matched on the problem's fields (the host it was
+ * seen on, the peer name or address it is about), never by searching its text: leaving
+ * `docker1` must not hide a problem about `docker10`.
+ */
+export function isAbout(p: VerdictProblem, l: LeavingHost): boolean {
+  if (p.host === l.host) return true;
+  const a = p.about;
+  if (!a) return false;
+  return (
+    (a.peerName !== undefined && a.peerName.toLowerCase() === l.peerName.toLowerCase()) ||
+    (a.address !== undefined && a.address === l.address)
+  );
+}
+
 export interface GateRunOptions {
   /** Poll interval, ms. */
   pollMs?: number;
@@ -51,7 +74,7 @@ export interface GateRunOptions {
    * Peer names of hosts being removed in this update: still running until their routers are
    * deleted (after the gate), so their ownership is expected and not a problem.
    */
-  leaving?: Array<{ host: string; peerName: string; nickname: string }>;
+  leaving?: LeavingHost[];
   /** True when the ring was formed with another seed list (hosts joined later): no prediction to check. */
   membershipChanged?: boolean;
 }
@@ -81,14 +104,7 @@ export async function runGate(
     const observations = await observeAll(env, inputs);
     const v = consensusVerdict(expected, observations);
     const leaving = opts.leaving ?? [];
-    const aboutLeaving = (p: { host: string; message: string }): boolean =>
-      leaving.some(
-        (l) =>
-          p.host === l.host ||
-          p.message.includes(l.peerName) ||
-          p.message.includes(`(${l.nickname})`) ||
-          p.message.includes(l.host),
-      );
+    const aboutLeaving = (p: VerdictProblem): boolean => leaving.some((l) => isAbout(p, l));
     const problems = v.problems.filter((p) => !aboutLeaving(p));
     const waiting = v.waiting.filter((p) => !aboutLeaving(p));
     const ready = leaving.length === 0 ? v.ready : problems.length === 0 && waiting.length === 0;
@@ -146,7 +162,7 @@ export async function updateGate(
   const now = new Set(news.hosts.map((h) => h.host));
   const leaving = olds.hosts
     .filter((h) => !now.has(h.host))
-    .map((h) => ({ host: h.host, peerName: h.peerName, nickname: h.nickname }));
+    .map((h) => ({ host: h.host, peerName: h.peerName, nickname: h.nickname, address: h.address }));
   const ringSeed = olds.ringSeed ?? olds.seedNames;
   const membershipChanged = JSON.stringify(ringSeed) !== JSON.stringify(news.seedNames);
   const out = await runGate(env, news, { ...opts, leaving, membershipChanged });

@@ -279,6 +279,10 @@ describe("consensusVerdict on real reports", () => {
     expect(v.problems.find((p) => p.kind === "stranger-owner")?.message).toBe(
       "docker1: 64 addresses (172.16.16.0/26) are owned by aa:bb:cc:dd:ee:ff(old), which is not a host of this lab: run `weave rmpeer aa:bb:cc:dd:ee:ff` on one host",
     );
+    // The peer it is about is a field, not only words in the message.
+    expect(v.problems.find((p) => p.kind === "stranger-owner")?.about).toEqual({
+      peerName: "aa:bb:cc:dd:ee:ff",
+    });
   });
 
   test("a ring with a hole is incomplete", () => {

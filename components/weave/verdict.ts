@@ -71,6 +71,12 @@ export interface VerdictProblem {
   host: string;
   message: string;
   kind: string;
+  /**
+   * The other peer the problem is about, when it is about one (a stranger in the topology, a
+   * dialled address, an owner of addresses, the far end of a logged failure): its peer name
+   * and/or address, so callers match on fields instead of searching the message.
+   */
+  about?: { peerName?: string; address?: string };
 }
 
 export interface Verdict {
@@ -161,9 +167,9 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
     const h = byPeerName.get(peerName.toLowerCase());
     return h ? h.name : `${peerName}${nickname ? `(${nickname})` : ""}`;
   };
-  const problem = (host: string, kind: string, message: string): void => {
+  const problem = (host: string, kind: string, message: string, about?: VerdictProblem["about"]): void => {
     if (!problems.some((p) => p.host === host && p.kind === kind && p.message === message))
-      problems.push({ host, kind, message });
+      problems.push(about ? { host, kind, message, about } : { host, kind, message });
   };
   const wait = (host: string, kind: string, message: string): void => {
     waiting.push({ host, kind, message });
@@ -241,6 +247,7 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
           h.name,
           "stranger-peer",
           `${h.name}: peer ${p.name}(${p.nickname}) is in its topology but is not a host of this lab`,
+          { peerName: p.name },
         );
       }
     }
@@ -293,6 +300,7 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
           h.name,
           "stranger-target",
           `${h.name}: dials ${c.address}, which is not a host of this lab: ${c.error ?? c.info}`,
+          { address: ip },
         );
       }
     }
@@ -315,7 +323,12 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
         : e.remote
           ? ipOf(e.remote.address)
           : "a peer";
-      problem(h.name, e.kind, `${h.name}: log says (about ${who}): ${e.line}. ${e.advice}`);
+      const about = e.remote?.peer
+        ? { peerName: e.remote.peer.name, ...(e.remote ? { address: ipOf(e.remote.address) } : {}) }
+        : e.remote
+          ? { address: ipOf(e.remote.address) }
+          : undefined;
+      problem(h.name, e.kind, `${h.name}: log says (about ${who}): ${e.line}. ${e.advice}`, about);
     }
 
     // IPAM.
@@ -394,6 +407,7 @@ export function consensusVerdict(expected: ExpectedLab, observations: HostObserv
             h.name,
             "stranger-owner",
             `${h.name}: ${owner.size} addresses (${cidrs}) are owned by ${owner.peer}(${owner.nickname}), which is not a host of this lab: run \`weave rmpeer ${owner.peer}\` on one host`,
+            { peerName: owner.peer },
           );
         } else if (!owner.reachable) {
           problem(
