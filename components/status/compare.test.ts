@@ -303,6 +303,48 @@ describe("weave-lab status: the live lab against its spec", () => {
     );
   });
 
+  test("ranges moved by donation after the ring formed are a note, not a failure", () => {
+    const live = healthy();
+    // docker2 gave docker1 a quarter of its half (as when docker1 allocates outside its share).
+    const [h1, h2] = plan.hosts;
+    const q = (cidr: string, start: string, end: string) => share(cidr, start, end, 64);
+    const moved = (): IpamOwner[] => [
+      {
+        peer: h1.peerName,
+        nickname: "docker1",
+        size: 192,
+        reachable: true,
+        shares: [...h1.predictedShare!, q("172.16.16.128/26", "172.16.16.128", "172.16.16.191")],
+      },
+      {
+        peer: h2.peerName,
+        nickname: "docker2",
+        size: 64,
+        reachable: true,
+        shares: [q("172.16.16.192/26", "172.16.16.192", "172.16.16.255")],
+      },
+    ];
+    live[0].report = report("docker1", {
+      owners: moved(),
+      dns: [
+        ["web1.weave.local", "172.16.16.3", ID1.slice(0, 12)],
+        ["gw.weave.local", "10.10.10.1", "weave:extern"],
+      ],
+    });
+    live[1].report = report("docker2", {
+      owners: moved(),
+      dns: [["web2.weave.local", "172.16.16.200", ID2.slice(0, 12)]],
+    });
+    const s = compareLab(plan, live);
+    expect(s.drift).toEqual([]);
+    expect(s.health).toEqual([]);
+    expect(s.notes).toHaveLength(2);
+    expect(s.notes[0]).toMatch(
+      /^docker1: owns .* but the plan predicted .* \(moved by donation since the ring formed\)$/,
+    );
+    expect(s.exitCode).toBe(0);
+  });
+
   test("a host SSH cannot reach: exit 2, named, and the rest still compared", () => {
     const live = healthy();
     live[1] = {

@@ -103,7 +103,13 @@ export interface LabStatus {
   drift: Drift[];
   /** The consensus verdict's problems and pending items not already listed as drift. */
   health: VerdictProblem[];
-  /** Verdict ready and no drift. */
+  /**
+   * Facts shown but not failing: a host owning other ranges than seed mode predicted (Weave
+   * moves space by donation as soon as a host allocates outside what it owns, e.g. in a default
+   * subnet smaller than the range).
+   */
+  notes: string[];
+  /** No drift and no health problem. */
   healthy: boolean;
   exitCode: 0 | 1 | 2;
 }
@@ -343,15 +349,20 @@ export function compareLab(plan: LabPlan, live: readonly HostLive[]): LabStatus 
       : { host: l.host, error: l.unreachable ?? `router ${l.router}` },
   );
   const v = consensusVerdict(expectedFromPlan(plan), observations);
-  const health = [...v.problems, ...v.waiting].filter((p) => !TOLD_AS_DRIFT.has(p.kind));
+  const all = [...v.problems, ...v.waiting];
+  const notes = all
+    .filter((p) => p.kind === "share-mismatch")
+    .map((p) => `${p.message} (moved by donation since the ring formed)`);
+  const health = all.filter((p) => !TOLD_AS_DRIFT.has(p.kind) && p.kind !== "share-mismatch");
   const unreachable = drift.some((d) => d.kind === "host-unreachable");
-  const healthy = drift.length === 0 && v.ready;
+  const healthy = drift.length === 0 && health.length === 0;
   return {
     lab: plan.name,
     range: plan.network.allocRange,
     hosts,
     drift,
     health,
+    notes,
     healthy,
     exitCode: unreachable ? 2 : healthy ? 0 : 1,
   };

@@ -61,6 +61,10 @@ export function renderStatus(s: LabStatus, matrix?: DataPlaneMatrix): string {
     out.push("", `Health (${s.health.length})`);
     for (const p of s.health) out.push(`  ${p.kind}: ${p.message}`);
   }
+  if (s.notes.length) {
+    out.push("", "Notes");
+    for (const n of s.notes) out.push(`  ${n}`);
+  }
   if (matrix) out.push("", "Data plane", renderMatrix(matrix).trimEnd());
   return out.join("\n") + "\n";
 }
