@@ -480,7 +480,7 @@ export async function exitedError(
   const secrets = secretsOf(inputs);
   const command =
     inputs.command.length > 0 ? JSON.stringify(inputs.command) : `the default command of ${inputs.image}`;
-  let logs = "";
+  let logs = "(none: the container is gone)";
   if (st.code === 0) {
     const l = await conn.exec(["docker", "logs", "--tail", String(OUTPUT_TAIL_LINES), id], {
       allowFailure: true,
