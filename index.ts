@@ -18,6 +18,8 @@ export const allocRange = lab.allocRange;
 export const hosts = lab.hosts;
 /** Per container (`<host>/<name>`): host, id, ip, cidr, mac, fqdn. */
 export const containers = lab.containers;
+/** The data-plane proof: who reaches whom over Weave and which names resolve from each host, failures named. */
+export const dataPlane = lab.dataPlane;
 export const rangeTable = lab.rangeTable;
 export const predictedRangeTable = lab.predictedRangeTable;
 export const rangeSvg = lab.rangeSvg;

@@ -10,6 +10,7 @@ import { closeAll, getConnection } from "../../components/remote";
 import { expectResolves } from "../../components/providers/container-ops";
 import type { ContainerOutput } from "../../components/lab-containers";
 import type { HostOutput } from "../../components/program";
+import type { DataPlaneMatrix } from "../../components/status/matrix";
 import { ProgramHarness, stackConfigForLab, type ProgramRun } from "../engine/program-harness";
 import { getLab, resetRealHosts, type TestLab } from "../lab";
 import type { LabHost } from "../lab";
@@ -100,6 +101,18 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
       "docker3-web1:create",
     ]);
     expect(kindsOf(first, ":DnsRecord")).toEqual(["dns-docker4-docker4.weave.local:create"]);
+    // The data-plane proof ran after every container and record, and is a stack output.
+    expect(kindsOf(first, ":DataPlaneCheck")).toEqual(["dataplane:create"]);
+    const checkStep = first.steps.find((s) => s.type.endsWith(":DataPlaneCheck"))!;
+    for (const s of first.steps.filter((x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord")))
+      expect(checkStep.startedMs).toBeGreaterThanOrEqual(s.startedMs + s.durationMs);
+    const dataPlane = first.exports.dataPlane as DataPlaneMatrix;
+    expect(dataPlane.ok).toBe(true);
+    expect(dataPlane.reach["docker2/web2"]["docker3/web1"]).toMatchObject({
+      expect: "reach",
+      outcome: "reached",
+    });
+    expect(Object.keys(dataPlane.dns).sort()).toEqual(["docker1", "docker2", "docker3"]);
     const gateDone = first.steps.find((s) => s.type.endsWith(":ConsensusGate"))!;
     for (const s of first.steps.filter(
       (x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord"),
@@ -138,8 +151,10 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     const refreshed = await stack.refresh();
     expect(refreshed.steps.filter((s) => s.kind === "gone").map((s) => s.name)).toEqual(["docker2-web2"]);
     const third = await stack.up();
+    // The recreated container has a new id: the data plane is proven again.
     expect(third.steps.filter((s) => s.kind !== "same").map((s) => `${s.name}:${s.kind}`)).toEqual([
       "docker2-web2:create",
+      "dataplane:update",
     ]);
     await expectResolves(c2, "web2", "web1.weave.local", [
       containers["docker1/web1"].ip,
