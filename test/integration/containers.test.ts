@@ -266,7 +266,7 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
 
   test("a container name taken by something weave-lab did not create is refused, naming the host, and left alone", async () => {
     const s = spec("foreign", [{ name: "mine", host: "docker3", image: "lab/web:1" }]);
-    const made = await lab.ssh("docker3", "docker run -d --name mine busybox sleep 1000");
+    const made = await lab.ssh("docker3", "docker run -d --name mine lab/web:1 sleep 1000");
     expect(made.code).toBe(0);
     const engine = new Engine();
     try {
