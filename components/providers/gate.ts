@@ -1,12 +1,18 @@
 /**
- * `ConsensusGate`: passes once every router agrees on one ring (`gate-ops.ts` does the work).
- * Containers depend on it, so nothing allocates an address before IPAM is ready everywhere.
+ * `ConsensusGate` (type token `pulumi-nodejs:dynamic/weave-lab:ConsensusGate`): passes once every
+ * router agrees on one ring (`gate-ops.ts` does the work). Containers depend on it, so nothing
+ * allocates an address before IPAM is ready everywhere. What Pulumi serialises is the small shim
+ * `gateProvider`, which loads `gate-provider.ts` at run time (see `ops-env.ts`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runGate, updateGate } from "./gate-ops";
-import { defaultOpsEnv } from "./ops-env";
-import type { GateHostResult, GateInputs, GateOutputs } from "./types";
-import { containsUnknown, isRecord, isUnknown } from "./unknowns";
+import * as impl from "./gate-provider";
+import { providerShim, publishModule } from "./ops-env";
+import type { GateHostResult, GateInputs } from "./types";
+
+// This process has the implementation already: the shim uses it instead of loading it again.
+publishModule("gate", impl);
+
+export { checkGateInputs, diffGate } from "./gate-provider";
 
 /** Pulumi type token of the gate (`pulumi-nodejs:dynamic/` + our part, which is users' state: never change it). */
 export const GATE_TYPE = "pulumi-nodejs:dynamic/weave-lab:ConsensusGate";
@@ -14,88 +20,8 @@ export const GATE_TYPE = "pulumi-nodejs:dynamic/weave-lab:ConsensusGate";
 /** Fields of the gate's state that hold secrets. */
 export const GATE_SECRET_OUTPUTS = ["hosts"];
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
-/** Known host entries (a preview may hold the placeholder for the list or for one entry). */
-function hostList(hosts: unknown): Array<Partial<GateInputs["hosts"][number]>> {
-  return Array.isArray(hosts) ? hosts.filter(isRecord) : [];
-}
-
-/** Everything the gate's verdict depends on; connection-only changes do not re-run it. */
-function verdictFacts(i: Partial<GateInputs>): unknown {
-  return {
-    allocRange: i.allocRange,
-    bootstrap: i.bootstrap,
-    encrypted: i.encrypted,
-    seedNames: i.seedNames,
-    hosts: hostList(i.hosts).map((h) => [
-      h.host,
-      h.address,
-      h.peerName,
-      h.nickname,
-      h.predictedShare ?? null,
-    ]),
-    routerIds: i.routerIds,
-  };
-}
-
-/** Check failures of the gate's inputs; unknown values (a preview) are known after apply, not wrong. */
-export function checkGateInputs(news: Partial<GateInputs>): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  const hosts: unknown = news.hosts;
-  if (!isUnknown(hosts) && (!Array.isArray(hosts) || hosts.length === 0))
-    failures.push({ property: "hosts", reason: "at least one host is required" });
-  const t: unknown = news.timeoutSeconds;
-  if (!isUnknown(t) && !(typeof t === "number" && t > 0)) {
-    failures.push({
-      property: "timeoutSeconds",
-      reason: `must be a positive number of seconds, got ${JSON.stringify(t)}`,
-    });
-  }
-  return failures;
-}
-
-/** Fields whose change re-runs the gate, in the order a preview lists them. */
-export function diffGate(olds: Partial<GateOutputs>, news: Partial<GateInputs>): string[] {
-  const changed: string[] = [];
-  for (const [k, v] of Object.entries(news)) {
-    if (containsUnknown(v)) changed.push(k);
-  }
-  if (changed.length > 0) return changed;
-  if (!same(verdictFacts(olds), verdictFacts(news))) changed.push("verdict");
-  if (olds.healthy !== true) changed.push("healthy");
-  if (!same(olds.hosts, news.hosts) && !changed.includes("verdict")) changed.push("hosts");
-  if (olds.timeoutSeconds !== news.timeoutSeconds) changed.push("timeoutSeconds");
-  return changed;
-}
-
-export const gateProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: GateInputs) {
-    return { inputs: news, failures: checkGateInputs(news) };
-  },
-  async diff(_id: string, olds: GateOutputs, news: GateInputs) {
-    // Re-verify when the ring's facts or any router changed, or when it was not healthy; a
-    // value a preview does not know yet may change.
-    return { changes: diffGate(olds, news).length > 0, replaces: [] };
-  },
-  async create(inputs: GateInputs) {
-    return { id: `${inputs.lab}/consensus`, outs: await runGate(defaultOpsEnv(), inputs) };
-  },
-  async update(_id: string, olds: GateOutputs, news: GateInputs) {
-    if (same(verdictFacts(olds), verdictFacts(news)) && olds.healthy) {
-      // Only connection settings or the timeout changed: nothing to verify again.
-      return { outs: { ...olds, ...news } };
-    }
-    return { outs: await updateGate(defaultOpsEnv(), olds, news) };
-  },
-  async read(id: string, props: GateOutputs) {
-    // The gate is a check, not a thing on a host: refresh keeps the last verdict.
-    return { id, props };
-  },
-  async delete() {
-    // Nothing on the hosts belongs to the gate.
-  },
-};
+/** The provider Pulumi serialises (exported for the engine-like test harness and serialisation tests). */
+export const gateProvider: pulumi.dynamic.ResourceProvider = providerShim("gate", "gateProviderImpl");
 
 export type GateArgs = { [K in keyof GateInputs]: pulumi.Input<GateInputs[K]> };
 

@@ -2,14 +2,18 @@
  * What provider logic needs from the outside world: a way to reach a host and a place to log.
  * Providers pass the real ones (the pooled SSH transport, `pulumi.log`); tests pass their own.
  *
- * Serialisation: Pulumi serialises a dynamic provider's closure (local modules by value,
- * node_modules by `require`) and runs the text in a fresh Node process. The provider logic is
- * plain functions and survives that; the SSH transport does not have to: it holds sockets, timers
- * and ssh2 state, and its pool must be one per process. So the transport is never captured. The
- * closure captures only the transport's module path (a string); in a process where the transport
- * is already loaded it is found on `globalThis`, in a fresh provider process it is `require`d
- * from that path (the compiled package; from TypeScript sources through ts-node when available,
- * else the build output under `bin/`).
+ * Serialisation: Pulumi stores each dynamic resource's provider as text in its state (refresh
+ * and destroy run that text, maybe from another checkout, machine or CI). Our providers'
+ * serialised text is a small shim: each method loads the real provider module by its path
+ * inside the weave-lab package and calls it. Nothing absolute is captured: the package is found
+ * at run time, from the provider process's working directory (the Pulumi project): the project
+ * itself when it is a weave-lab checkout, else `weave-lab` installed among its dependencies. The
+ * compiled package (`bin/`) is used when it is present and not older than the sources; a
+ * checkout without a fresh build loads the TypeScript sources through ts-node.
+ *
+ * In a process that already has the modules (the program itself, tests), they are published on
+ * `globalThis` and used from there. The SSH transport is loaded the same way, and never
+ * captured: it holds sockets and timers, and its pool must be one per process.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,82 +33,205 @@ export interface OpsEnv {
 /** The part of `components/remote` providers use. */
 export interface Transport {
   getConnection(params: ConnectParams): HostConnection;
+  setLogger(fn: remote.RemoteLogger | undefined): remote.RemoteLogger | undefined;
+  getLogger(): remote.RemoteLogger | undefined;
 }
 
-/** Global slot (a string key: a module-level Symbol would not survive serialisation). */
-const TRANSPORT_SLOT = "__weaveLabRemoteTransport";
+/**
+ * Where a fresh provider process finds the modules it loads, relative to the package root (no
+ * extension). Not exported itself: TypeScript spells a use of an exported const inside a
+ * function as `exports.X`, which the serialiser does not capture.
+ */
+const MODULE_PATHS = {
+  transport: "components/remote/index",
+  router: "components/providers/router-provider",
+  gate: "components/providers/gate-provider",
+} as const;
 
-/** Where the transport module can be loaded from, most direct first. Plain strings: serialisable. */
-const TRANSPORT_CANDIDATES: string[] = (() => {
-  const here = __filename;
-  const dir = path.dirname(here);
-  if (here.endsWith(".js")) return [path.join(dir, "..", "remote", "index.js")];
-  // Running from TypeScript sources (ts-node, jest): `<repo>/components/providers/ops-env.ts`.
-  // The build output loads in milliseconds, ts-node in seconds: use the build when it is fresh.
-  const repo = path.resolve(dir, "..", "..");
-  const src = path.join(dir, "..", "remote");
-  const built = path.join(repo, "bin", "components", "remote");
-  const ts = path.join(src, "index.ts");
-  const js = path.join(built, "index.js");
-  return buildIsFresh(src, built) ? [js, ts] : [ts, js];
-})();
+/** {@link MODULE_PATHS}, for readers outside this module. */
+export const PACKAGE_MODULES: typeof MODULE_PATHS = MODULE_PATHS;
 
-/** True when every transport source has a compiled file at least as new (so `bin/` is not stale). */
-function buildIsFresh(srcDir: string, builtDir: string): boolean {
-  try {
-    return fs
-      .readdirSync(srcDir)
-      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-      .every(
-        (f) =>
-          fs.statSync(path.join(builtDir, f.replace(/\.ts$/, ".js"))).mtimeMs >=
-          fs.statSync(path.join(srcDir, f)).mtimeMs,
-      );
-  } catch {
-    return false;
-  }
+/** Publish an already loaded module under its slot (strings: a Symbol would not survive serialisation). */
+export function publishModule(slot: keyof typeof PACKAGE_MODULES, mod: unknown): void {
+  const g = globalThis as Record<string, unknown>;
+  g[`__weaveLab:${slot}`] ??= mod;
 }
 
 // In the program's own process, publish the transport that is already loaded.
 // (A top-level statement: the serialiser captures only what functions reference, so `remote` stays out.)
-(globalThis as Record<string, unknown>)[TRANSPORT_SLOT] ??= remote satisfies Transport;
+publishModule("transport", remote satisfies Transport);
+
+/**
+ * The weave-lab package root as seen from this process: the working directory or a parent
+ * of it whose package.json is weave-lab's (a checkout used as the Pulumi project), else
+ * `weave-lab` resolved from the working directory (an installed dependency).
+ */
+export function findPackageRoot(cwd: string = process.cwd()): string {
+  const isOurs = (dir: string): boolean => {
+    try {
+      return (
+        (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown }).name ===
+        "weave-lab"
+      );
+    } catch {
+      return false;
+    }
+  };
+  for (let d = path.resolve(cwd); ; d = path.dirname(d)) {
+    if (isOurs(d)) return d;
+    if (path.dirname(d) === d) break;
+  }
+  try {
+    return path.dirname(require.resolve("weave-lab/package.json", { paths: [cwd] }));
+  } catch {
+    throw new Error(
+      `weave-lab: cannot find the weave-lab package from ${cwd}: run Pulumi from a project that depends on weave-lab (or from a weave-lab checkout)`,
+    );
+  }
+}
+
+/**
+ * The file to load for module `rel` of the package at `root`: the compiled one when there are no
+ * sources (an installed package) or the build is at least as new as every source, else the
+ * TypeScript source (a checkout being edited).
+ */
+export function moduleFile(root: string, rel: string): string {
+  const ts = path.join(root, `${rel}.ts`);
+  const js = path.join(root, "bin", `${rel}.js`);
+  if (!fs.existsSync(ts)) return js;
+  if (!fs.existsSync(js)) return ts;
+  const newest = (dir: string, ext: string): number => {
+    let t = 0;
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const f = path.join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (e.name.endsWith(ext) && !e.name.endsWith(`.test${ext}`))
+          t = Math.max(t, fs.statSync(f).mtimeMs);
+      }
+    };
+    walk(dir);
+    return t;
+  };
+  try {
+    const src = newest(path.join(root, "components"), ".ts");
+    const built = fs.statSync(js).mtimeMs;
+    return built >= src ? js : ts;
+  } catch {
+    return ts;
+  }
+}
+
+/**
+ * Module `slot` of weave-lab: the copy this process already has, else loaded from the package
+ * found at run time (see {@link findPackageRoot}). What a serialised provider calls first.
+ */
+export function loadPackageModule<T>(slot: keyof typeof PACKAGE_MODULES): T {
+  const g = globalThis as Record<string, unknown>;
+  const key = `__weaveLab:${slot}`;
+  if (g[key]) return g[key] as T;
+  const rel = MODULE_PATHS[slot];
+  let file = "";
+  try {
+    file = moduleFile(findPackageRoot(), rel);
+    if (file.endsWith(".ts") && !g.__weaveLabTsNode) {
+      // A fresh process cannot read TypeScript by itself.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in a fresh provider process
+      const tsNode = require("ts-node") as { register(o: object): void };
+      tsNode.register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
+      g.__weaveLabTsNode = true;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
+    const m = require(file) as T;
+    g[key] ??= m;
+    return g[key] as T;
+  } catch (e) {
+    throw new Error(
+      `weave-lab: cannot load ${slot === "transport" ? "the SSH transport" : `the ${slot} provider`} in the provider process (${file || rel}): ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+}
+
+/**
+ * A dynamic provider whose methods load the real one (export `exportName` of module `slot`) and
+ * call it. Its serialised text is this shim and the loader: a few KB, no path of this machine.
+ */
+export function providerShim(slot: "router" | "gate", exportName: string): pulumi.dynamic.ResourceProvider {
+  const target = (): Required<pulumi.dynamic.ResourceProvider> =>
+    loadPackageModule<Record<string, Required<pulumi.dynamic.ResourceProvider>>>(slot)[exportName];
+  return {
+    check: (olds, news) => target().check(olds, news),
+    diff: (id, olds, news) => target().diff(id, olds, news),
+    create: (inputs) => target().create(inputs),
+    read: (id, props) => target().read(id, props),
+    update: (id, olds, news) => target().update(id, olds, news),
+    delete: (id, props) => target().delete(id, props),
+  };
+}
 
 /** The SSH transport of this process (loaded on first use in a fresh provider process). */
 export function loadTransport(): Transport {
-  const g = globalThis as Record<string, unknown>;
-  const slot = "__weaveLabRemoteTransport";
-  const have = g[slot] as Transport | undefined;
-  if (have) return have;
-  const errors: string[] = [];
-  for (const file of TRANSPORT_CANDIDATES) {
-    try {
-      if (file.endsWith(".ts")) {
-        // A fresh process cannot read TypeScript by itself.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in a fresh provider process
-        const tsNode = require("ts-node") as { register(o: object): void };
-        if (!g.__weaveLabTsNode) {
-          tsNode.register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
-          g.__weaveLabTsNode = true;
-        }
-      }
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time
-      const t = require(file) as Transport;
-      g[slot] = t;
-      return t;
-    } catch (e) {
-      errors.push(`${file}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  }
-  throw new Error(
-    `weave-lab: cannot load the SSH transport in the provider process:\n  ${errors.join("\n  ")}`,
+  return loadPackageModule<Transport>("transport");
+}
+
+/**
+ * The engine's address when this process is Pulumi's dynamic-provider plugin, which is given it
+ * as its first argument but does not hand it to `pulumi.log` (which then prints to the plugin's
+ * stdout, where nobody sees it).
+ */
+export function engineAddressOf(argv: readonly string[], mainFile: string | undefined): string | undefined {
+  if (!mainFile || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(mainFile)) return undefined;
+  const a = argv[2];
+  return a !== undefined && /^[\w.:\-[\]]+:\d+$/.test(a) ? a : undefined;
+}
+
+/** Connect `pulumi.log` to the engine in a dynamic-provider process; true when logs reach the engine. */
+export function attachEngineLog(): boolean {
+  if (pulumi.runtime.getEngine()) return true;
+  const addr = engineAddressOf(process.argv, require.main?.filename);
+  if (!addr) return false;
+  pulumi.runtime.resetOptions(
+    pulumi.runtime.getProject(),
+    pulumi.runtime.getStack(),
+    -1,
+    addr,
+    "",
+    pulumi.runtime.isDryRun(),
+    "",
   );
+  return pulumi.runtime.getEngine() !== undefined;
+}
+
+/** Where a transport event goes: its level as Pulumi's (an error is a warning: the operation reports its own failure). */
+export function pulumiLevelOf(e: remote.RemoteLogEvent): "debug" | "info" | "warn" {
+  return e.level === "error" ? "warn" : e.level;
+}
+
+/**
+ * Route the transport's events (connects, reconnects, slow commands) to `pulumi.log` when it
+ * reaches the engine, unless someone (a test) routed them elsewhere already.
+ */
+function routeTransportLog(t: Transport): void {
+  if (t.getLogger()) return;
+  t.setLogger((e) => {
+    const msg = `${e.hostName}: ${e.message}${e.durationMs !== undefined ? ` (${e.durationMs} ms)` : ""}`;
+    void pulumi.log[pulumiLevelOf(e)](msg);
+  });
 }
 
 /** The environment providers use when Pulumi runs them. */
 export function defaultOpsEnv(): OpsEnv {
+  const attached = attachEngineLog();
   return {
-    connect: (params) => loadTransport().getConnection(params),
-    log: (message) => pulumi.log.info(message),
+    connect: (params) => {
+      const t = loadTransport();
+      if (attached) routeTransportLog(t);
+      return t.getConnection(params);
+    },
+    log: (message) => {
+      // Without an engine (tests, tools), stay quiet rather than print into someone's stdout.
+      if (attached) void pulumi.log.info(message);
+    },
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };
 }

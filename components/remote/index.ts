@@ -23,7 +23,7 @@ export {
   STDERR_TAIL_LINES,
   type ConnectFailureKind,
 } from "./errors";
-export { setLogger, type RemoteLogger, type RemoteLogEvent, type RemoteLogLevel } from "./log";
+export { getLogger, setLogger, type RemoteLogger, type RemoteLogEvent, type RemoteLogLevel } from "./log";
 export {
   connect,
   planConnection,

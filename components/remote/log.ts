@@ -31,6 +31,11 @@ export function setLogger(fn: RemoteLogger | undefined): RemoteLogger | undefine
   return prev;
 }
 
+/** The logger events go to now (undefined: silent). */
+export function getLogger(): RemoteLogger | undefined {
+  return (globalThis as LoggerHolder)[LOGGER_KEY];
+}
+
 /** Emit an event; a throwing logger must not break the operation it reports on. */
 export function log(event: RemoteLogEvent): void {
   const fn = (globalThis as LoggerHolder)[LOGGER_KEY];

@@ -30,6 +30,8 @@ export interface RunSerializedOptions {
   env?: Record<string, string>;
   /** Kill the child after this long. Defaults to 180 000 ms. */
   timeoutMs?: number;
+  /** The child's working directory (the Pulumi project it runs for). Defaults to the repository root. */
+  cwd?: string;
 }
 
 /** What a serialised call returned, plus what the child printed (for assertions about logs). */
@@ -81,7 +83,7 @@ export async function runSerialized<T = unknown>(
     const out = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
       (resolve, reject) => {
         const child = spawn(process.execPath, ["-e", RUNNER, textFile, argsFile, method], {
-          cwd: REPO_ROOT,
+          cwd: opts.cwd ?? REPO_ROOT,
           env: { ...process.env, ...opts.env, NODE_OPTIONS: "" },
           stdio: ["ignore", "pipe", "pipe"],
         });
