@@ -102,7 +102,7 @@ export async function pingFrom(
     { allowFailure: true, timeoutMs, what: `ping ${ip} from inside ${from.name}` },
   );
   if (r.code === 0) return "reached";
-  if (isMissingTool(r.code, r.stderr)) return "unverified";
+  if (isMissingTool(r.code, r.stderr + r.stdout)) return "unverified";
   return "lost";
 }
 
@@ -149,9 +149,10 @@ async function lookupWith(
       timeoutMs,
       what: `getent hosts ${name} inside ${from.name}`,
     });
-    if (!isMissingTool(r.code, r.stderr)) {
+    if (!isMissingTool(r.code, r.stderr + r.stdout)) {
       // getent: 0 found, 2 not found; anything else is a failed lookup too, said in `via`.
-      const via = r.code === 0 || r.code === 2 ? "getent" : `getent (exit ${r.code}: ${r.stderr.trim()})`;
+      const via =
+        r.code === 0 || r.code === 2 ? "getent" : `getent (exit ${r.code}: ${(r.stderr || r.stdout).trim()})`;
       return { ips: r.code === 0 ? parseGetent(r.stdout) : [], via };
     }
     gone.add("getent");
@@ -162,7 +163,12 @@ async function lookupWith(
       timeoutMs,
       what: `nslookup ${name} inside ${from.name}`,
     });
-    if (!isMissingTool(r.code, r.stderr)) return { ips: parseNslookup(r.stdout), via: "nslookup" };
+    if (!isMissingTool(r.code, r.stderr + r.stdout)) {
+      const ips = parseNslookup(r.stdout);
+      // Say what nslookup said when it gave nothing: NXDOMAIN, or no server reachable.
+      const said = (r.stdout + r.stderr).trim().split("\n").slice(-2).join(" ").trim();
+      return { ips, via: ips.length || !said ? "nslookup" : `nslookup (exit ${r.code}: ${said})` };
+    }
     gone.add("nslookup");
   }
   return { ips: [], via: `neither getent nor nslookup in ${from.name}'s image`, unverified: true };

@@ -4,7 +4,7 @@
  * routers agree but the containers cannot talk, `up` fails here with the pairs named.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
+import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
 import { defaultOpsEnv } from "./ops-env";
 import type { DataPlaneMatrix } from "../status/matrix";
 
@@ -48,8 +48,15 @@ export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = {
     return { outs: await runDataPlane(defaultOpsEnv(), news) };
   },
   async read(id: string, props: DataPlaneOutputs) {
-    // A check, not a thing on a host: `weave-lab status --verify` asks again on demand.
-    return { id, props };
+    // Refresh asks once more (no settling): a data plane broken since, e.g. a container detached
+    // out of band, records ok=false, and the next `up` checks again and fails naming the pairs.
+    // Hosts that cannot be asked keep the last verdict.
+    try {
+      const matrix = await probeDataPlane(defaultOpsEnv(), { ...props, settleMs: 0 });
+      return { id, props: { ...props, ok: matrix.ok, summary: matrix.summary, matrix } };
+    } catch {
+      return { id, props };
+    }
   },
   async delete() {
     // Nothing on the hosts belongs to the check.

@@ -359,7 +359,7 @@ describe("weave-lab status: the live lab against its spec", () => {
       kind: "host-unreachable",
       host: "docker2",
       subject: "docker2",
-      message: "docker2: cannot be reached over SSH: connect ECONNREFUSED 10.10.10.102:22",
+      message: "docker2: could not be read over SSH: connect ECONNREFUSED 10.10.10.102:22",
     });
     expect(s.hosts[0].reachable).toBe(true);
     expect(s.hosts[1].reachable).toBe(false);

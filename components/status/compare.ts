@@ -171,7 +171,7 @@ export function compareLab(plan: LabPlan, live: readonly HostLive[]): LabStatus 
         "host-unreachable",
         h.name,
         h.name,
-        `${h.name}: cannot be reached over SSH: ${l?.unreachable ?? "not observed"}`,
+        `${h.name}: could not be read over SSH: ${l?.unreachable ?? "not observed"}`,
       );
       return row;
     }

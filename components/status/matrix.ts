@@ -243,7 +243,8 @@ export function buildMatrix(
       } else if (!cell.ok) {
         nameFailures++;
         failures.push(
-          `${n.fqdn} from ${host} (in ${from}) resolves to [${got.join(", ")}], declared [${n.ips.join(", ")}]`,
+          `${n.fqdn} from ${host} (in ${from}) resolves to [${got.join(", ")}], declared [${n.ips.join(", ")}]` +
+            (cell.via === "getent" || cell.via === "nslookup" ? "" : ` (${cell.via})`),
         );
       }
       (dns[host] ??= {})[n.fqdn] = cell;
