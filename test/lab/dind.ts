@@ -13,6 +13,7 @@
  * router is SIGKILL to `weaver`, a replaced host key is a new key file and an sshd restart.
  * Latency cannot be added (no netem on this kernel, no proxy in front of these hosts).
  */
+import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import { promises as fsp } from "fs";
 import * as os from "os";
@@ -31,6 +32,22 @@ export interface DindSettings {
   innerRuntime?: string;
   /** `docker save` archive of the Weave images (`WEAVE_LAB_IMAGES_ARCHIVE`); unset: the hosts pull. */
   archive?: string;
+}
+
+/**
+ * The settings from the environment when `WEAVE_LAB_KIND=dind` is set there, else from running
+ * `test/dind/prepare.sh` (which installs and builds what is missing, as `npm test` does).
+ */
+export function preparedDindSettings(repoRoot: string): DindSettings {
+  const fromEnv = dindSettings();
+  if (fromEnv) return fromEnv;
+  const env: NodeJS.ProcessEnv = { WEAVE_LAB_KIND: "dind" };
+  const out = execFileSync("bash", ["test/dind/prepare.sh"], { cwd: repoRoot, encoding: "utf8" });
+  for (const line of out.split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return dindSettings(env)!;
 }
 
 const LABEL = "io.weave-lab.test-lab";
@@ -55,22 +72,30 @@ export function dindSettings(env: NodeJS.ProcessEnv = process.env): DindSettings
 const docker = (args: string[], what: string, timeoutMs = 120_000) =>
   mustRun("docker", args, { what, timeoutMs });
 
-/** Remove DinD labs whose creating process is gone (an interrupted run). Returns their ids. */
+/**
+ * Remove DinD labs whose creating process is gone (an interrupted run), found by the owner label
+ * on their containers and network, and egress rules left without a network. Returns their ids.
+ */
 export async function cleanupStaleDindLabs(): Promise<string[]> {
-  const r = await run("docker", [
-    "ps",
-    "-a",
-    "--filter",
-    `label=${LABEL}`,
-    "--format",
-    `{{.Label "${LABEL}"}} {{.Label "${OWNER}"}}`,
+  const fmt = `{{.Label "${LABEL}"}} {{.Label "${OWNER}"}}`;
+  const [cs, ns] = await Promise.all([
+    run("docker", ["ps", "-a", "--filter", `label=${LABEL}`, "--format", fmt]),
+    run("docker", ["network", "ls", "--filter", `label=${LABEL}`, "--format", fmt]),
   ]);
-  if (r.code !== 0) return [];
   const dead = new Set<string>();
-  for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
+  for (const line of `${cs.stdout}\n${ns.stdout}`.trim().split("\n").filter(Boolean)) {
     const [id, pid] = line.split(" ");
-    if (!isAlive(Number(pid))) dead.add(id);
+    if (id && !isAlive(Number(pid))) dead.add(id);
   }
+  const live = new Set(
+    ns.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ")[0])
+      .filter(Boolean),
+  );
+  const rules = (await run("iptables", ["-S", "DOCKER-USER"])).stdout;
+  for (const m of rules.matchAll(/weave-lab-test-(d[0-9a-f]+)/g)) if (!live.has(m[1])) dead.add(m[1]);
   for (const id of dead) await removeLab(id);
   return [...dead];
 }
@@ -151,7 +176,22 @@ async function buildDindLab(id: string, tmp: string, names: string[], s: DindSet
   const subnet = await pickSubnet();
   const prefix = subnet.replace(/\.0\/24$/, ".");
   const net = netName(id);
-  // Egress blocked before anything starts on the network: nothing in a lab reaches past its /24.
+  await docker(
+    [
+      "network",
+      "create",
+      "--subnet",
+      subnet,
+      "--label",
+      `${LABEL}=${id}`,
+      "--label",
+      `${OWNER}=${process.pid}`,
+      net,
+    ],
+    `lab ${id}: create network`,
+  );
+  // Egress blocked before anything starts on the network (after it exists, so a concurrent
+  // cleanup never sees the rule without its network): nothing in a lab reaches past its /24.
   await mustRun(
     "iptables",
     [
@@ -172,10 +212,6 @@ async function buildDindLab(id: string, tmp: string, names: string[], s: DindSet
     {
       what: `lab ${id}: block egress of ${subnet}`,
     },
-  );
-  await docker(
-    ["network", "create", "--subnet", subnet, "--label", `${LABEL}=${id}`, net],
-    `lab ${id}: create network`,
   );
   const client = await generateKeyPair(path.join(tmp, "id_ed25519"), `weave-lab-test@${id}`);
   const hosts: LabHost[] = [];
