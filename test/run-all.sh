@@ -37,7 +37,9 @@ phase "unit tests"
 npx jest --selectProjects unit --json --outputFile="$out/unit.json"
 unit_rc=$?
 phase "integration tests on the namespace lab (Weave double)"
-npx jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json"
+# The Docker suites (the DinD lab itself, the local lab) run in the real-Weave pass below.
+npx jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json" \
+  --testPathIgnorePatterns 'test/integration/(dind-lab|local-lab)\.test\.ts'
 int_rc=$?
 
 # Real Weave 2.8.1 on Docker-in-Docker hosts: the suites that act on hosts, and the local lab.
@@ -47,8 +49,8 @@ if settings=$(bash test/dind/prepare.sh); then
   while IFS='=' read -r k v; do [ -n "$k" ] && export "$k=$v"; done <<<"$settings"
   phase "integration tests on Docker-in-Docker hosts (real Weave 2.8.1)"
   WEAVE_LAB_KIND=dind npx jest --selectProjects integration --runInBand --json --outputFile="$out/real-weave.json" \
-    test/integration/routers.test.ts test/integration/containers.test.ts test/integration/program-e2e.test.ts \
-    $(ls test/integration/local-lab.test.ts 2>/dev/null)
+    test/integration/dind-lab.test.ts test/integration/routers.test.ts test/integration/containers.test.ts \
+    test/integration/program-e2e.test.ts $(ls test/integration/local-lab.test.ts 2>/dev/null)
   dind_rc=$?
 else
   echo "run-all: the Docker-in-Docker hosts could not be prepared (see above)"
