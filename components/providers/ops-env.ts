@@ -51,10 +51,15 @@ const MODULE_PATHS = {
 /** {@link MODULE_PATHS}, for readers outside this module. */
 export const PACKAGE_MODULES: typeof MODULE_PATHS = MODULE_PATHS;
 
+/** The `globalThis` key of a module's slot (the transport's is the name other tools already read). */
+function slotKey(slot: keyof typeof MODULE_PATHS): string {
+  return slot === "transport" ? "__weaveLabRemoteTransport" : `__weaveLab:${slot}`;
+}
+
 /** Publish an already loaded module under its slot (strings: a Symbol would not survive serialisation). */
 export function publishModule(slot: keyof typeof PACKAGE_MODULES, mod: unknown): void {
   const g = globalThis as Record<string, unknown>;
-  g[`__weaveLab:${slot}`] ??= mod;
+  g[slotKey(slot)] ??= mod;
 }
 
 // In the program's own process, publish the transport that is already loaded.
@@ -128,7 +133,7 @@ export function moduleFile(root: string, rel: string): string {
  */
 export function loadPackageModule<T>(slot: keyof typeof PACKAGE_MODULES): T {
   const g = globalThis as Record<string, unknown>;
-  const key = `__weaveLab:${slot}`;
+  const key = slotKey(slot);
   if (g[key]) return g[key] as T;
   const rel = MODULE_PATHS[slot];
   let file = "";
