@@ -91,8 +91,14 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs: news, failures: checkContainerInputs(news) };
   },
   async diff(_id: string, olds: ContainerOutputs, news: ContainerInputs) {
-    // `replaces` names the fields that replace the container (the preview shows them).
+    // `replaces` names the fields that replace the container (the preview shows them); the SDK's
+    // dynamic diff has no field for in-place changes, so the engine's log says them.
     const d = diffContainer(olds, news);
+    if (d.changes)
+      defaultOpsEnv().log(
+        `container ${String(news.key)}: ` +
+          (d.replaces.length > 0 ? `replace (${d.replaces.join(", ")})` : `update (${d.updates.join(", ")})`),
+      );
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
   async create(inputs: ContainerInputs) {

@@ -179,6 +179,11 @@ export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = {
   },
   async diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs) {
     const d = diffDnsRecord(olds, news);
+    if (d.changes)
+      defaultOpsEnv().log(
+        `DNS record ${String(news.key)}: ` +
+          (d.replaces.length > 0 ? `replace (${d.replaces.join(", ")})` : `update (${d.updates.join(", ")})`),
+      );
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
   async create(inputs: DnsRecordInputs) {
