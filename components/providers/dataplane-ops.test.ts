@@ -172,6 +172,25 @@ describe("data-plane probes (in-memory hosts)", () => {
     );
   });
 
+  test("Docker's 'not found' may come on stdout (as on the DinD hosts with real Weave): still a missing tool", async () => {
+    const w = world();
+    const env = fakeEnv(w);
+    const inner = env.connect;
+    env.connect = (p) => {
+      const c = inner(p);
+      return {
+        ...c,
+        exec: async (argv, o) => {
+          const r = await c.exec(argv, o);
+          return r.code === 126 ? { ...r, stdout: r.stderr, stderr: "" } : r;
+        },
+      };
+    };
+    const m = await probeDataPlane(env, inputs());
+    expect(m.failures).toEqual([]);
+    expect(m.dns.docker2["web1.weave.local"]).toMatchObject({ via: "nslookup", ok: true });
+  });
+
   test("a name that resolves to the wrong address fails with both lists", async () => {
     const w = world();
     w.names["docker1.weave.local"] = ["10.10.10.99"];

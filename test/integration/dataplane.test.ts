@@ -1,6 +1,7 @@
 /**
- * The data-plane proof and `weave-lab status` on the namespace lab with the Weave double (or
- * real hosts through WEAVE_LAB_HOSTS named docker1..docker3): a lab brought up by the providers
+ * The data-plane proof and `weave-lab status` on the namespace lab with the Weave double, on
+ * Docker-in-Docker hosts with real Weave 2.8.1 (`WEAVE_LAB_KIND=dind`, see test/run-all.sh), or on
+ * real hosts through WEAVE_LAB_HOSTS named docker1..docker3: a lab brought up by the providers
  * passes the reachability and DNS matrix and reads as healthy; then drift made out of band (a
  * container detached with `weave detach`, another removed with `docker rm`) shows up in the
  * matrix as named pairs and in status as drift, with the documented exit codes.
@@ -117,7 +118,7 @@ async function status(s: LabSpec, extra: string[] = []): Promise<{ code: number;
   return { code, out, err };
 }
 
-describe("data plane and status on the Weave network (namespace lab + Weave double)", () => {
+describe("data plane and status on the Weave network (namespace lab + Weave double; real Weave with WEAVE_LAB_KIND=dind)", () => {
   test("a lab as specified passes the matrix and reads healthy; a container detached out of band fails the check naming its pairs and shows as drift; one removed with docker rm shows as missing", async () => {
     const s = spec();
     const plan = planLab(s);
