@@ -206,7 +206,7 @@ export function dnsRemove(
   return dnsEdit(target, "dns-remove", ips, opts);
 }
 
-/** `weave dns-args`: prints `--dns=<ip> --dns-search=<domain>` (no trailing newline; empty when DNS is off; the reference shows the domain with a trailing dot, real 2.8.1 in CI without). */
+/** `weave dns-args`: prints `--dns=<ip> --dns-search=<domain>` (no trailing newline; empty when DNS is off; the domain with its trailing dot, as fixture 08 and real 2.8.1 in CI show). */
 export function dnsArgs(target = DEFAULT_TARGET): CommandPlan {
   return weave(target, ["dns-args"]);
 }

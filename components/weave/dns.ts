@@ -20,8 +20,9 @@ export function parseDnsLookup(text: string): Parsed<string[]> {
 }
 
 /**
- * `weave dns-args`: `--dns=172.17.0.1 --dns-search=weave.local` with no trailing newline (the
- * domain with a trailing dot in fixture 08, without one on the 2.8.1 images CI runs; both read).
+ * `weave dns-args`: `--dns=172.17.0.1 --dns-search=weave.local.` with no trailing newline. Real
+ * 2.8.1 prints the domain with its trailing dot (fixture 08, and the DinD hosts CI runs); the
+ * form without it reads the same.
  * Empty output (DNS disabled) gives `{}`.
  */
 export function parseDnsArgs(text: string): Parsed<{ dns?: string; search?: string }> {

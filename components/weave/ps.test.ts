@@ -76,7 +76,7 @@ describe("dns-lookup and dns-args", () => {
     expect(parseDnsArgs("").value).toEqual({});
   });
 
-  test("dns-args as real 2.8.1 prints it in CI: the domain without its trailing dot (issue 9)", () => {
+  test("dns-args without the trailing dot (a resolv.conf-style domain) reads the same", () => {
     expect(parseDnsArgs("--dns=172.17.0.1 --dns-search=weave.local")).toEqual({
       value: { dns: "172.17.0.1", search: "weave.local" },
       unparsed: [],

@@ -331,9 +331,6 @@ replaySuite(
   /^0[1-8]-/,
   [],
   {
-    "08-docker1-weave-dns-args.txt":
-      "this capture shows `--dns-search=weave.local.`; real 2.8.1 as CI runs it prints `weave.local` " +
-      "without the dot (issue 9), which the double follows",
     "06-docker4-weave-report.json":
       "sampled mid-flap: real docker4 briefly learns docker2/3 (4 peers, two `pending` links) each time docker1 calls, " +
       "before the range check drops it; its status, connections, peers and logs (the quiet state) are compared",

@@ -136,7 +136,9 @@ function usesWeaveDns(c: ContainerRecord): boolean {
 
 function resolvConf(c: ContainerRecord): string {
   let s = "";
-  const search = c.HostConfig.DnsSearch.filter((x) => x !== ".");
+  // Docker writes search domains without their trailing dot (seen on real 2.8.1 DinD hosts: dns-args
+  // says `weave.local.`, resolv.conf says `search weave.local`).
+  const search = c.HostConfig.DnsSearch.filter((x) => x !== ".").map((x) => x.replace(/\.$/, ""));
   if (search.length > 0) s += `search ${search.join(" ")}\n`;
   if (
     c.HostConfig.NetworkMode !== "default" &&
@@ -571,10 +573,13 @@ export async function execInContainer(ctx: Ctx, c: ContainerRecord, argv: string
   }
 }
 
-/** Docker 20.10's answer when the program is not in the container. */
+/**
+ * Docker 20.10's answer when the program is not in the container, as Debian's docker.io 20.10.24
+ * (runc 1.1) gives it on the real-Weave DinD hosts: on stdout, not stderr, exit 126.
+ */
 function notFound(ctx: Ctx, cmd: string): number {
-  ctx.io.errLine(
-    `OCI runtime exec failed: exec failed: container_linux.go:380: starting container process caused: exec: "${cmd}": executable file not found in $PATH: unknown`,
+  ctx.io.line(
+    `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`,
   );
   return 126;
 }

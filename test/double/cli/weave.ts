@@ -713,9 +713,9 @@ async function dnsArgs(ctx: Ctx): Promise<number> {
   if (d.code !== 0) return d.code;
   const a = await callWeave(ctx, "GET", "/dns-address", { quiet: true });
   if (a.code !== 0) return a.code;
-  // Real 2.8.1 (the images CI runs) prints the domain without its trailing dot (issue 9), so a
-  // container's resolv.conf says `search weave.local`; the router's `/domain` keeps the dot.
-  ctx.io.out(`--dns=${a.body} --dns-search=${(d.body || "weave.local.").replace(/\.$/, "")}`);
+  // Real 2.8.1 prints the domain as the router reports it, with its trailing dot (fixture 08, and
+  // the DinD hosts CI runs); Docker drops the dot when it writes resolv.conf (`search weave.local`).
+  ctx.io.out(`--dns=${a.body} --dns-search=${d.body || "weave.local."}`);
   return 0;
 }
 
