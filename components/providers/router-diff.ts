@@ -17,6 +17,7 @@
  */
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 import { containsUnknown, isRecord } from "./unknowns";
+import { redactLaunchArgs } from "../plan/launch-args";
 
 export interface RouterDiff {
   changes: boolean;
@@ -143,7 +144,10 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
     );
     if (!same(oldFlags, newFlags)) {
       replaces.push("launch");
-      reasons.push(`launch flags changed from ${oldFlags.join(" ")} to ${newFlags.join(" ")}`);
+      // Reasons reach the engine's log: secret flag values (a --token) are masked.
+      reasons.push(
+        `launch flags changed from ${redactLaunchArgs(oldFlags).join(" ")} to ${redactLaunchArgs(newFlags).join(" ")}`,
+      );
     }
   }
   if (olds.status === "reconfigured") {

@@ -141,3 +141,16 @@ test("containsUnknown finds the placeholder at any depth and nothing else", () =
   expect(containsUnknown({ a: [{ b: UNKNOWN }] })).toBe(true);
   expect(containsUnknown({ a: [{ b: "04da6b54" }], c: null })).toBe(false);
 });
+
+test("a diff's reasons never show the value of a secret launch flag", () => {
+  const argv = [
+    ...routerIn.launch.argv.slice(0, 2),
+    "--token",
+    "tok-sekrit",
+    ...routerIn.launch.argv.slice(2),
+  ];
+  const d = diffRouter(routerOut, { ...routerIn, launch: { ...routerIn.launch, argv } });
+  expect(d.replaces).toEqual(["launch"]);
+  expect(d.reasons.join(" ")).toContain("--token <secret>");
+  expect(d.reasons.join(" ")).not.toContain("tok-sekrit");
+});
