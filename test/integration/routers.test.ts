@@ -260,7 +260,7 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
       );
     } finally {
       // Silence host3's router before it can reach its old peers again, then give the link back.
-      await lab.nsExec("host3", [DOUBLE_WEAVE, "reset", "--force"]);
+      await lab.nsExec("host3", [lab.real ? "weave" : DOUBLE_WEAVE, "reset", "--force"]);
       await lab.faults.restoreLink("host3");
     }
     const rmpeers = execsSince(mark).filter((c) => / rmpeer /.test(c));
