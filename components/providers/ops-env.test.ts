@@ -66,6 +66,17 @@ describe("which file a fresh provider process loads", () => {
     expect(moduleFile(root, rel)).toBe(path.join(root, `${rel}.ts`));
   });
 
+  test("a project that depends on weave-lab finds the installed package", () => {
+    const project = path.join(root, "project");
+    const installed = path.join(project, "node_modules", "weave-lab");
+    fs.mkdirSync(installed, { recursive: true });
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "my-lab" }));
+    fs.writeFileSync(path.join(installed, "package.json"), JSON.stringify({ name: "weave-lab" }));
+    // The project is below the temporary weave-lab root here, so move it out of the way first.
+    fs.rmSync(path.join(root, "package.json"));
+    expect(fs.realpathSync(findPackageRoot(project))).toBe(fs.realpathSync(installed));
+  });
+
   test("the package root is found from the project directory or below it", () => {
     fs.mkdirSync(path.join(root, "examples", "local"), { recursive: true });
     expect(findPackageRoot(path.join(root, "examples", "local"))).toBe(root);
