@@ -8,7 +8,8 @@ import type { ContainerSpec, DnsRecordSpec, HostSpec, LabSpec, NetworkSpec, SshS
 import { DEFAULTS } from "../spec";
 import { launchCommand } from "../weave/commands";
 import { networkText, type Cidr } from "./cidr";
-import { predictShares, sortSeeds } from "./ring";
+import { sortPeerNames } from "../model/peer-names";
+import { predictShares } from "./ring";
 import type {
   AddressingPlan,
   ContainerPlan,
@@ -97,7 +98,7 @@ export function networkFingerprint(n: Omit<NetworkPlan, "fingerprint">, peerName
     allocRange: n.allocRange,
     defaultSubnet: n.defaultSubnet,
     bootstrap: n.bootstrap,
-    seeds: sortSeeds(peerNames),
+    seeds: sortPeerNames(peerNames),
     encrypted: n.encrypted,
     trustedSubnets: [...n.trustedSubnets].sort(),
     dns: n.dns,
@@ -154,7 +155,7 @@ function buildPlan(spec: LabSpec<unknown>, c: SpecContext, warnings: SpecIssue[]
   const peerNames = c.hosts.map((h) => ({ peerName: h.peerName! }));
   const network = buildNetwork(n, c, peerNames);
   const range = c.goodRange!;
-  const seeds = sortSeeds(peerNames.map((p) => p.peerName));
+  const seeds = sortPeerNames(peerNames.map((p) => p.peerName));
   const shares = network.bootstrap === "seed" ? predictShares(range, seeds) : undefined;
 
   const hosts: HostPlan[] = spec.hosts.map((h, index) => {

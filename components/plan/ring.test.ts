@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { parseCidr, type Cidr } from "./cidr";
-import { predictShares, sortSeeds } from "./ring";
+import { sortPeerNames } from "../model/peer-names";
+import { predictShares } from "./ring";
 
 const cidr = (t: string): Cidr => {
   const r = parseCidr(t);
@@ -43,7 +44,7 @@ describe("ring prediction (Weave's recursive halving)", () => {
   });
 
   test("sorts by numeric value, not by insertion order", () => {
-    expect(sortSeeds(["ff:00:00:00:00:00", "0a:00:00:00:00:00", "0a:00:00:00:00:00"])).toEqual([
+    expect(sortPeerNames(["ff:00:00:00:00:00", "0a:00:00:00:00:00", "0a:00:00:00:00:00"])).toEqual([
       "0a:00:00:00:00:00",
       "ff:00:00:00:00:00",
     ]);

@@ -9,17 +9,9 @@
  * range is a CIDR, every piece is a power of two and CIDR-aligned, and every peer owns at most
  * one piece. With more peers than addresses some peers own nothing.
  */
-import { peerNameValue } from "./peer-names";
+import { sortPeerNames } from "../model/peer-names";
 import { toRangeShare, type Cidr } from "./cidr";
-import type { RangeShare } from "./types";
-
-/** Seed names in the order Weave uses: numeric ascending, duplicates removed. */
-export function sortSeeds(names: readonly string[]): string[] {
-  return [...new Set(names)]
-    .map((n) => ({ n, v: peerNameValue(n) }))
-    .sort((a, b) => a.v - b.v)
-    .map((x) => x.n);
-}
+import type { RangeShare } from "../model/plan";
 
 /**
  * The share of each seed name (canonical form) after Weave's recursive halving of `range`.
@@ -27,7 +19,7 @@ export function sortSeeds(names: readonly string[]): string[] {
  */
 export function predictShares(range: Cidr, names: readonly string[]): Map<string, RangeShare[]> {
   const out = new Map<string, RangeShare[]>();
-  const peers = sortSeeds(names);
+  const peers = sortPeerNames(names);
   for (const p of peers) out.set(p, []);
   const subdivide = (from: number, share: number, group: string[]): void => {
     if (share === 0 || group.length === 0) return;

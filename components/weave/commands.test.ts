@@ -1,7 +1,7 @@
 import { readFixture } from "../../test/fixtures";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
-import type { ContainerPlan, NetworkPlan } from "../plan/types";
+import type { ContainerPlan, NetworkPlan } from "../model/plan";
 import * as cmd from "./commands";
 
 function seedLab(): LabSpec {

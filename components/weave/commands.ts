@@ -14,7 +14,8 @@
  * - `--dns-domain` is given with its trailing dot, the form Weave reports;
  * - `weave dns-add/dns-remove` require `-h <fqdn>` to be the last two arguments.
  */
-import type { AddressingPlan, CommandPlan, ContainerPlan, NetworkPlan } from "../plan/types";
+import type { AddressingPlan, CommandPlan, ContainerPlan, NetworkPlan } from "../model/plan";
+import { sortPeerNames } from "../model/peer-names";
 
 /** What the non-launch builders need to know about the network: where the script is and its env. */
 export interface WeaveTarget {
@@ -64,24 +65,14 @@ function docker(args: string[]): CommandPlan {
   return { argv: ["docker", ...args], env: {}, secretEnv: [] };
 }
 
-/** Numeric value of a canonical `aa:bb:cc:dd:ee:ff` peer name (Weave compares names as uint64). */
-function peerNameValue(name: string): number {
-  let v = 0;
-  for (const group of name.split(":")) v = v * 256 + parseInt(group, 16);
-  return v;
-}
-
 // Every host's launch sorts the same seed list; remember the answer per input array.
 const sortedSeeds = new WeakMap<readonly string[], string[]>();
 
-/** Unique peer names in Weave's order (numeric value of the 48-bit name). */
-function sortPeerNames(names: readonly string[]): string[] {
+/** Unique peer names in Weave's order, remembered per input array. */
+function sortedSeedNames(names: readonly string[]): string[] {
   let sorted = sortedSeeds.get(names);
   if (!sorted) {
-    sorted = [...new Set(names)]
-      .map((n) => ({ n, v: peerNameValue(n) }))
-      .sort((a, b) => a.v - b.v)
-      .map((x) => x.n);
+    sorted = sortPeerNames(names);
     sortedSeeds.set(names, sorted);
   }
   return sorted;
@@ -115,7 +106,7 @@ export function launchCommand(
     args.push("--ipalloc-default-subnet", network.defaultSubnet);
   if (!opts.rejoin) {
     if (network.bootstrap === "seed") {
-      const seeds = sortPeerNames(seedNames);
+      const seeds = sortedSeedNames(seedNames);
       if (!seeds.includes(host.peerName)) {
         throw new Error(
           `launch ${host.nickname}: its peer name ${host.peerName} is not in the seed list ${seeds.join(",")}`,

@@ -3,7 +3,7 @@
  * numbers are enough; these never see user input that the planner has not already validated,
  * but they still refuse malformed text instead of guessing.
  */
-import type { RangeShare } from "../plan/types";
+import type { RangeShare } from "../model/plan";
 
 /** `"172.16.16.64"` → 2886733888; throws on anything that is not a dotted quad. */
 export function ipToNumber(ip: string): number {

@@ -3,7 +3,7 @@
  * that reads free text also returns `unparsed`: lines it did not recognise, so that a change in
  * Weave's output shows up in tests instead of silently losing facts.
  */
-import type { RangeShare } from "../plan/types";
+import type { RangeShare } from "../model/plan";
 
 /** A peer as Weave prints it: `3e:a2:4a:17:e0:d9(docker1)`. */
 export interface PeerRef {

@@ -1,4 +1,4 @@
-import type { LabPlan } from "../plan/types";
+import type { LabPlan } from "../model/plan";
 import { readFixture, readJsonFixture } from "../../test/fixtures";
 import { parseReport, quoteBigUids } from "./report";
 import type { WeaveReport } from "./types";

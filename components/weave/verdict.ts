@@ -8,7 +8,7 @@
  * a connection still pending). `healthy` = no problems; `ready` = healthy and nothing to wait for.
  */
 import type { BootstrapMode } from "../spec";
-import type { LabPlan, RangeShare } from "../plan/types";
+import type { LabPlan, RangeShare } from "../model/plan";
 import { classifyLine, classifyOutput, type WeaveError } from "./errors";
 import { ipToNumber, mergeIntervals, normaliseShares, parseCidr } from "./ipv4";
 import type { ConnectionInfo, WeaveReport } from "./types";

@@ -20,7 +20,7 @@ import {
 import * as YAML from "yaml";
 import { readLabConfig, TIMEOUT_KEYS, type ConfigSource } from "../../components/config";
 import { planLab } from "../../components/plan";
-import { peerNameValue } from "../../components/plan/peer-names";
+import { peerNameValue } from "../../components/model/peer-names";
 import { renderRangeSvg } from "../../components/view";
 import { renderCompatTable } from "../../components/weave/compat";
 

@@ -6,7 +6,7 @@ import type { LabSpec } from "../../spec";
 import { DEFAULTS } from "../../spec";
 import { isInside, parseCidr, parseIPv4, type Cidr, type ParseResult } from "../cidr";
 import { classifyLaunchArgs, type LaunchArg } from "../launch-args";
-import { derivePeerName, normalizePeerName } from "../peer-names";
+import { derivePeerName, normalizePeerName } from "../../model/peer-names";
 
 export type Obj = Record<string, unknown>;
 

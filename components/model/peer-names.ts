@@ -42,6 +42,14 @@ export function peerNameValue(canonical: string): number {
   return v;
 }
 
+/** Unique canonical peer names in the order Weave uses: numeric ascending, duplicates removed. */
+export function sortPeerNames(names: readonly string[]): string[] {
+  return [...new Set(names)]
+    .map((n) => ({ n, v: peerNameValue(n) }))
+    .sort((a, b) => a.v - b.v)
+    .map((x) => x.n);
+}
+
 /** Compare two canonical peer names in Weave's order (numeric). */
 export function comparePeerNames(a: string, b: string): number {
   return peerNameValue(a) - peerNameValue(b);
