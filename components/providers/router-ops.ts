@@ -22,6 +22,12 @@ import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 /** Router container state as `docker inspect` shows it. */
 export interface RouterContainer {
   state: "absent" | "running" | "stopped";
+  /**
+   * Docker is restarting it and kept doing so while we waited: Weave runs its router with the
+   * restart policy `always`, so a crashed weaver comes back by itself, and `weave launch` refuses
+   * a container in that state ("weave is created, paused, or restarting"). Counted as stopped.
+   */
+  restarting?: boolean;
   id?: string;
   /** The router's command line (script-injected flags, then the user's). */
   args?: string[];
@@ -71,8 +77,18 @@ export async function fetchReport(
 export async function inspectRouterContainer(
   conn: HostConnection,
   timeoutMs: number,
+  settle: { tries: number; sleep: (ms: number) => Promise<void> } = {
+    tries: 20,
+    sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+  },
 ): Promise<RouterContainer> {
-  const r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+  let r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+  // A router Docker is restarting (its weaver died: restart policy `always`) is running again
+  // within a second or two; give it that long before judging it.
+  for (let i = 0; i < settle.tries && r.code === 0 && / restarting /.test(r.stdout); i++) {
+    await settle.sleep(500);
+    r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+  }
   if (r.code !== 0) {
     if (/No such (object|container)/i.test(r.stderr)) return { state: "absent" };
     throw routerError(conn.hostName, `\`docker inspect weave\` failed (exit ${r.code}): ${r.stderr.trim()}`);
@@ -86,7 +102,13 @@ export async function inspectRouterContainer(
   } catch {
     args = undefined;
   }
-  return { state: m[2] === "running" ? "running" : "stopped", id: m[1], args };
+  const restarting = m[2] === "restarting";
+  return {
+    state: m[2] === "running" ? "running" : "stopped",
+    id: m[1],
+    args,
+    ...(restarting ? { restarting } : {}),
+  };
 }
 
 /** The value of the last `--flag value` (or `--flag=value`) in an argv: Go flags, last one wins. */
@@ -300,12 +322,14 @@ export function missingFlags(inputs: RouterInputs, args: string[] | undefined, r
  * Should this host launch without `--ipalloc-init`? Yes when a peer already has a ring for this
  * range in which this host owns nothing: it joins a ring formed without it (a host added later,
  * or one that was reset). Relaunching such a host with `seed=` crashes Weave (fixture 16).
- * Peers that do not answer in time are skipped: on a first `up` they have no ring yet.
+ * Peers that do not answer in time are skipped: on a first `up` they have no ring yet (and answer
+ * at once: nothing listens). The wait is long because a wrong "no ring" seeds this host apart from
+ * the ring for good; on a loaded machine real hosts were seen taking over 8 s to answer.
  */
 export async function shouldRejoin(
   env: OpsEnv,
   inputs: RouterInputs,
-  probeMs = 8_000,
+  probeMs = 20_000,
 ): Promise<{ rejoin: boolean; evidence?: string }> {
   const probes = await Promise.all(
     inputs.peers.map(async (p: RouterPeer) => {
@@ -404,13 +428,14 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
   const conn = env.connect(inputs.connection);
   await preflight(env, conn, inputs);
   const t = inputs.timeouts.commandMs;
-  let existing = await inspectRouterContainer(conn, t);
+  const settle = { tries: 20, sleep: env.sleep };
+  let existing = await inspectRouterContainer(conn, t, settle);
   let report = existing.state === "running" ? await fetchReport(conn) : undefined;
   if (existing.state === "running" && !report) {
     // Running but mute: a router that just died (Docker has not noticed yet) or one that hangs.
     for (let i = 0; i < 20 && existing.state === "running" && !report; i++) {
       await env.sleep(250);
-      existing = await inspectRouterContainer(conn, t);
+      existing = await inspectRouterContainer(conn, t, settle);
       report = existing.state === "running" ? await fetchReport(conn) : undefined;
     }
   }
@@ -426,6 +451,16 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
       }
       env.log(`${inputs.host}: resetting a foreign router (${foreign}) because resetForeignRouters is set`);
       await resetRouter(env, conn, inputs, existing.state === "running");
+    } else if (existing.restarting) {
+      env.log(
+        `${inputs.host}: the weave container keeps restarting: stopping it to relaunch (IPAM data kept)`,
+      );
+      const stop = weaveCli(inputs.weave).stop();
+      await conn.exec(stop.argv, {
+        env: { ...weaveEnv(inputs), ...stop.env },
+        timeoutMs: t,
+        what: "weave stop of a restarting router",
+      });
     } else if (existing.state === "running" && !report) {
       env.log(
         `${inputs.host}: the weave container runs but its API does not answer: stopping it to relaunch (IPAM data kept)`,

@@ -328,6 +328,53 @@ describe("router operations", () => {
     expect(h.execs.filter((a) => a[0] === "/usr/local/bin/weave").map((a) => a[1])).toEqual(["launch"]);
   });
 
+  test("a router Docker is restarting (weaver died; restart policy always) is waited for, not launched over", async () => {
+    const base = freshHost("docker1");
+    let inspects = 0;
+    const h = new FakeHost(
+      "docker1",
+      (argv, o) => {
+        if (argv[0] === "docker" && argv[1] === "inspect") {
+          inspects++;
+          // As real Docker shows it: restarting for a moment, then running again with its args.
+          const args = JSON.stringify(inputsOf("docker1").launch.argv.slice(2));
+          return ok(`abc ${inspects < 3 ? "restarting" : "running"} ${args}\n`);
+        }
+        return base.onExec(argv, o);
+      },
+      () => ({ status: 200, body: readJsonFixture("13-docker1-weave-report-seed-before-containers.json") }),
+    );
+    const logs: string[] = [];
+    await createRouter(envOf({ docker1: h, ...silentPeers() }, logs), inputsOf("docker1"));
+    expect(inspects).toBe(3);
+    expect(h.execs.some((a) => a[1] === "stop" || a[1] === "launch")).toBe(false);
+    expect(logs.join("\n")).toContain("adopting the running router");
+  });
+
+  test("a router that keeps restarting is stopped before the relaunch (weave launch refuses a restarting container)", async () => {
+    const base = freshHost("docker1");
+    let stopped = false;
+    const h = new FakeHost(
+      "docker1",
+      (argv, o) => {
+        if (argv[0] === "docker" && argv[1] === "inspect" && !stopped) return ok("abc restarting []\n");
+        if (argv[1] === "stop") {
+          stopped = true;
+          return ok();
+        }
+        return base.onExec(argv, o);
+      },
+      () => base.onReport(),
+    );
+    const logs: string[] = [];
+    await createRouter(envOf({ docker1: h, ...silentPeers() }, logs), inputsOf("docker1"));
+    const weave = h.execs.filter((a) => a[0] === "/usr/local/bin/weave").map((a) => a[1]);
+    expect(weave).toEqual(["stop", "launch"]);
+    expect(logs.join("\n")).toContain(
+      "docker1: the weave container keeps restarting: stopping it to relaunch",
+    );
+  });
+
   test("a script without a SCRIPT_VERSION line (a wrapper) is asked with weave version; an unreadable one is refused naming the path", async () => {
     const wrapper = freshHost("docker1");
     const inner = wrapper.onExec;
