@@ -13,7 +13,7 @@ import {
   updateContainer,
 } from "./container-ops";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
-import { defaultOpsEnv } from "./ops-env";
+import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (`pulumi-nodejs:dynamic/` + ours; users' state: never change it). */
@@ -85,8 +85,8 @@ export function checkContainerInputs(news: Partial<ContainerInputs>): pulumi.dyn
   return failures;
 }
 
-/** The provider object (exported for the engine-like harness and serialisation tests). */
-export const containerProvider: pulumi.dynamic.ResourceProvider = {
+/** The provider's implementation: loaded by the shim below in a provider process, never serialised. */
+export const containerProviderImpl: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: ContainerInputs) {
     return { inputs: news, failures: checkContainerInputs(news) };
   },
@@ -117,6 +117,19 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
     await deleteContainer(defaultOpsEnv(), props);
   },
 };
+
+// This process has the implementation already: the shim uses it instead of loading it again.
+publishModule("container", { containerProviderImpl });
+
+/**
+ * The provider Pulumi serialises into each container's state: a small shim that loads
+ * {@link containerProviderImpl} from the weave-lab package at run time (see `ops-env.ts`).
+ * Exported for the engine-like harness and serialisation tests.
+ */
+export const containerProvider: pulumi.dynamic.ResourceProvider = providerShim(
+  "container",
+  "containerProviderImpl",
+);
 
 /** Container inputs as Pulumi Inputs (the connection is a secret Output). */
 export type ContainerArgs = { [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> };

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
-import { defaultOpsEnv } from "./ops-env";
+import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
 import type { DataPlaneMatrix } from "../status/matrix";
 
 /** Fields of the check's state that hold secrets. */
@@ -18,7 +18,7 @@ function facts(i: Partial<DataPlaneInputs>): unknown {
   return { containers: i.containers, records: i.records };
 }
 
-export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = {
+export const dataPlaneProviderImpl: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: DataPlaneInputs) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const k of ["settleMs", "commandMs"] as const) {
@@ -62,6 +62,15 @@ export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = {
     // Nothing on the hosts belongs to the check.
   },
 };
+
+// This process has the implementation already: the shim uses it instead of loading it again.
+publishModule("dataplane", { dataPlaneProviderImpl });
+
+/** What Pulumi serialises into the check's state: a small shim that loads the implementation at run time (`ops-env.ts`). */
+export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = providerShim(
+  "dataplane",
+  "dataPlaneProviderImpl",
+);
 
 export type DataPlaneArgs = { [K in keyof DataPlaneInputs]: pulumi.Input<DataPlaneInputs[K]> };
 

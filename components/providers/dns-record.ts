@@ -9,7 +9,7 @@ import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import { saidBy } from "./container-ops";
-import { defaultOpsEnv, type OpsEnv } from "./ops-env";
+import { defaultOpsEnv, providerShim, publishModule, type OpsEnv } from "./ops-env";
 import { containsUnknown, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (users' state: never change it). */
@@ -173,7 +173,7 @@ export function checkDnsRecordInputs(news: Partial<DnsRecordInputs>): pulumi.dyn
   return failures;
 }
 
-export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = {
+export const dnsRecordProviderImpl: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: DnsRecordInputs) {
     return { inputs: news, failures: checkDnsRecordInputs(news) };
   },
@@ -200,6 +200,15 @@ export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = {
     await deleteDnsRecord(defaultOpsEnv(), props);
   },
 };
+
+// This process has the implementation already: the shim uses it instead of loading it again.
+publishModule("dnsRecord", { dnsRecordProviderImpl });
+
+/** What Pulumi serialises into each record's state: a small shim that loads the implementation at run time (`ops-env.ts`). */
+export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = providerShim(
+  "dnsRecord",
+  "dnsRecordProviderImpl",
+);
 
 export type DnsRecordArgs = { [K in keyof DnsRecordInputs]: pulumi.Input<DnsRecordInputs[K]> };
 

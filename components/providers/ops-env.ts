@@ -46,6 +46,9 @@ const MODULE_PATHS = {
   transport: "components/remote/index",
   router: "components/providers/router-provider",
   gate: "components/providers/gate-provider",
+  container: "components/providers/container",
+  dnsRecord: "components/providers/dns-record",
+  dataplane: "components/providers/dataplane",
 } as const;
 
 /** {@link MODULE_PATHS}, for readers outside this module. */
@@ -161,7 +164,10 @@ export function loadPackageModule<T>(slot: keyof typeof PACKAGE_MODULES): T {
  * A dynamic provider whose methods load the real one (export `exportName` of module `slot`) and
  * call it. Its serialised text is this shim and the loader: a few KB, no path of this machine.
  */
-export function providerShim(slot: "router" | "gate", exportName: string): pulumi.dynamic.ResourceProvider {
+export function providerShim(
+  slot: Exclude<keyof typeof PACKAGE_MODULES, "transport">,
+  exportName: string,
+): pulumi.dynamic.ResourceProvider {
   const target = (): Required<pulumi.dynamic.ResourceProvider> =>
     loadPackageModule<Record<string, Required<pulumi.dynamic.ResourceProvider>>>(slot)[exportName];
   return {
