@@ -52,6 +52,8 @@ describe("delayPipe over real sockets", () => {
   let echo: net.Server;
   let proxy: net.Server;
   let delay = 0;
+  /** Per-connection delays, by the client's port (the rest use `delay`). */
+  const delays = new Map<number, number>();
   let port = 0;
   beforeAll(async () => {
     echo = net.createServer((s) => s.pipe(s));
@@ -59,8 +61,9 @@ describe("delayPipe over real sockets", () => {
     const echoPort = (echo.address() as net.AddressInfo).port;
     proxy = net.createServer({ allowHalfOpen: true }, (c) => {
       const up = net.connect({ host: "127.0.0.1", port: echoPort, allowHalfOpen: true });
-      delayPipe(c, up, () => delay / 2);
-      delayPipe(up, c, () => delay / 2);
+      const oneWay = (): number => (delays.get(c.remotePort as number) ?? delay) / 2;
+      delayPipe(c, up, oneWay);
+      delayPipe(up, c, oneWay);
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     port = (proxy.address() as net.AddressInfo).port;
@@ -70,33 +73,55 @@ describe("delayPipe over real sockets", () => {
     await new Promise((r) => echo.close(r));
   });
 
-  async function roundTrip(sock: net.Socket): Promise<number> {
-    const t0 = performance.now();
-    return new Promise((resolve) => {
-      sock.once("data", () => resolve(performance.now() - t0));
-      sock.write("x");
-    });
+  /** Send one byte on each socket in turn; the names in the order their echoes came back. */
+  async function echoOrder(socks: Array<[string, net.Socket]>): Promise<string[]> {
+    const order: string[] = [];
+    await Promise.all(
+      socks.map(
+        ([name, sock]) =>
+          new Promise<void>((resolve) => {
+            sock.once("data", () => {
+              order.push(name);
+              resolve();
+            });
+            sock.write("x");
+          }),
+      ),
+    );
+    return order;
   }
 
-  test("a round trip grows by the set delay (half each way) and shrinks back when it is lowered", async () => {
-    const s = net.connect({ host: "127.0.0.1", port });
-    await new Promise((r) => s.once("connect", r));
-    // Medians, so one scheduling hiccup of a loaded runner cannot decide the test.
-    const median = async (): Promise<number> => {
-      const xs: number[] = [];
-      for (let i = 0; i < 5; i++) xs.push(await roundTrip(s));
-      return xs.sort((a, b) => a - b)[2];
+  // Ordering, not timing (the delay's size is DelayQueue's tests above, with a fake clock, and
+  // `npm run bench -- lab` end to end): a delayed echo sent first comes back after an undelayed
+  // one sent second, and lowering the delay to 0 undoes it.
+  test("a delayed connection's echo comes back after an undelayed one's, and 0 turns the delay off", async () => {
+    const connect = async (): Promise<net.Socket> => {
+      const s = net.connect({ host: "127.0.0.1", port });
+      await new Promise((r) => s.once("connect", r));
+      return s;
     };
-    const base = await median();
-    delay = 80;
-    const slow = await median();
-    delay = 0;
-    const fast = await median();
-    s.destroy();
-    // The delay is a floor no scheduling can undercut; the ceiling allows a loaded runner.
-    expect(slow).toBeGreaterThanOrEqual(78);
-    expect(slow - base).toBeLessThan(160);
-    expect(fast).toBeLessThan(base + 40);
+    const [s1, s2] = [await connect(), await connect()];
+    try {
+      delays.set(s1.localPort as number, 2_000);
+      expect(
+        await echoOrder([
+          ["delayed", s1],
+          ["undelayed", s2],
+        ]),
+      ).toEqual(["undelayed", "delayed"]);
+      delays.set(s1.localPort as number, 0);
+      delays.set(s2.localPort as number, 2_000);
+      expect(
+        await echoOrder([
+          ["lowered to 0", s1],
+          ["delayed", s2],
+        ]),
+      ).toEqual(["lowered to 0", "delayed"]);
+    } finally {
+      delays.clear();
+      s1.destroy();
+      s2.destroy();
+    }
   });
 
   test("a half-close is passed on after the queued data", async () => {
