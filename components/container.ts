@@ -7,18 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
 import { planLab, SpecError } from "./plan";
 import type { ContainerPlan, LabPlan } from "./plan/types";
-import { containerInputs } from "./providers/container-ops";
+import { containerInputs } from "./providers/container-diff";
 import { ContainerResource, type ContainerArgs } from "./providers/container";
 import type { ContainerTimeouts } from "./providers/container-types";
 import type { ContainerSpec, LabSpec } from "./spec";
-
-export {
-  resolveFrom,
-  resolveWith,
-  expectResolves,
-  parseGetentHosts,
-  parseNslookup,
-} from "./providers/container-ops";
 
 /** Pulumi type token of the component (part of users' state: chosen once; alias if it ever moves). */
 export const CONTAINER_TYPE = "weave-lab:index:Container";

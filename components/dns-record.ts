@@ -8,7 +8,7 @@ import type { WeaveNetwork } from "./network";
 import type { DnsRecordPlan, LabPlan } from "./plan/types";
 import { DnsRecordResource } from "./providers/dns-record";
 import { DEFAULT_CONTAINER_TIMEOUTS } from "./providers/container-types";
-import { weaveOf } from "./providers/container-ops";
+import { weaveOf } from "./providers/container-diff";
 import type { DnsRecordInputs } from "./providers/container-types";
 
 /** Pulumi type token of the component (users' state: chosen once). */

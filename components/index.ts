@@ -47,13 +47,8 @@ export { WeaveContainer, CONTAINER_TYPE, planContainer, type WeaveContainerArgs 
 export { WeaveDnsRecord, DNS_RECORD_TYPE, dnsRecordInputs, type WeaveDnsRecordArgs } from "./dns-record";
 export { ContainerResource, CONTAINER_RESOURCE_TYPE } from "./providers/container";
 export { DnsRecordResource, DNS_RECORD_RESOURCE_TYPE } from "./providers/dns-record";
-export {
-  resolveFrom,
-  expectResolves,
-  containerError,
-  isContainerError,
-  type ContainerError,
-} from "./providers/container-ops";
+export { resolveFrom, expectResolves } from "./providers/name-lookup";
+export { containerError, isContainerError, type ContainerError } from "./providers/container-diff";
 export {
   DEFAULT_CONTAINER_TIMEOUTS,
   type ContainerTimeouts,

@@ -7,28 +7,28 @@ import type { LabSpec } from "../spec";
 import { planContainer } from "../container";
 import { CONTAINER_SECRET_OUTPUTS, checkContainerInputs, containerProvider } from "./container";
 import { addressesOf, diffDnsRecord, dnsRecordProvider, normaliseName } from "./dns-record";
+import { parseGetent, parseNslookup } from "../weave/lookup";
 import {
-  STATE_FORMAT,
-  clearDnsArgsCache,
-  expectResolves,
-  parseAttachOutput,
-  parseNslookup,
-  prefixOf,
-  resolveFrom,
-  saidBy,
   containerInputs,
-  createContainer,
-  deleteContainer,
   diffContainer,
   extraNameChanges,
   LABEL_KEY,
   LABEL_LAB,
-  parseGetentHosts,
+  parseAttachOutput,
   parseInspectLine,
   parseRunId,
+  prefixOf,
+} from "./container-diff";
+import {
+  STATE_FORMAT,
+  clearDnsArgsCache,
+  createContainer,
+  deleteContainer,
   readContainer,
   updateContainer,
 } from "./container-ops";
+import { saidBy } from "./host-errors";
+import { expectResolves, resolveFrom } from "./name-lookup";
 import type { ContainerInputs, ContainerOutputs, DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import type { OpsEnv } from "./ops-env";
 
@@ -236,7 +236,7 @@ describe("container decisions (pure)", () => {
     });
     expect(parseInspectLine("Error: No such object")).toBeUndefined();
     expect(
-      parseGetentHosts(
+      parseGetent(
         "172.16.16.9     web1.weave.local\n172.16.16.2 web1.weave.local\n172.16.16.9 web1.weave.local\n",
       ),
     ).toEqual(["172.16.16.2", "172.16.16.9"]);

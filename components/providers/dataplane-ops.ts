@@ -14,11 +14,8 @@ import {
   buildMatrix,
   dataPlaneFailureMessage,
   expectedNames,
-  isMissingTool,
   lookupKey,
   lookupMatches,
-  parseGetent,
-  parseNslookup,
   pingKey,
   pingMatches,
   pingProbes,
@@ -30,6 +27,8 @@ import {
   type PingProbe,
   type ProbeContainer,
 } from "../status/matrix";
+import { isMissingTool, parseGetent, parseNslookup, type LookupTool } from "../weave/lookup";
+import { lookUpName } from "./name-lookup";
 import type { OpsEnv } from "./ops-env";
 
 /** A container as the check needs it: the matrix's view plus the id to `docker exec` into. */
@@ -108,7 +107,7 @@ export async function pingFrom(
 
 /** Per container: which lookup tools its image lacks, and the first lookup that finds out. */
 export interface ToolState {
-  missing: Set<string>;
+  missing: Set<LookupTool>;
   firstLookup: Promise<unknown>;
 }
 
@@ -141,37 +140,21 @@ async function lookupWith(
   from: DataPlaneContainer,
   name: string,
   timeoutMs: number,
-  gone: Set<string>,
+  gone: Set<LookupTool>,
 ): Promise<LookupOutcome> {
-  if (!gone.has("getent")) {
-    const r = await conn.exec(["docker", "exec", from.containerId, "getent", "hosts", name], {
-      allowFailure: true,
-      timeoutMs,
-      what: `getent hosts ${name} inside ${from.name}`,
-    });
-    if (!isMissingTool(r.code, r.stderr + r.stdout)) {
-      // getent: 0 found, 2 not found; anything else is a failed lookup too, said in `via`.
-      const via =
-        r.code === 0 || r.code === 2 ? "getent" : `getent (exit ${r.code}: ${(r.stderr || r.stdout).trim()})`;
-      return { ips: r.code === 0 ? parseGetent(r.stdout) : [], via };
-    }
-    gone.add("getent");
+  const r = await lookUpName(conn, from.containerId, from.name, name, timeoutMs, gone);
+  if (!r || r.missing)
+    return { ips: [], via: `neither getent nor nslookup in ${from.name}'s image`, unverified: true };
+  if (r.tool === "getent") {
+    // getent: 0 found, 2 not found; anything else is a failed lookup too, said in `via`.
+    const via =
+      r.code === 0 || r.code === 2 ? "getent" : `getent (exit ${r.code}: ${(r.stderr || r.stdout).trim()})`;
+    return { ips: r.code === 0 ? parseGetent(r.stdout) : [], via };
   }
-  if (!gone.has("nslookup")) {
-    const r = await conn.exec(["docker", "exec", from.containerId, "nslookup", name], {
-      allowFailure: true,
-      timeoutMs,
-      what: `nslookup ${name} inside ${from.name}`,
-    });
-    if (!isMissingTool(r.code, r.stderr + r.stdout)) {
-      const ips = parseNslookup(r.stdout);
-      // Say what nslookup said when it gave nothing: NXDOMAIN, or no server reachable.
-      const said = (r.stdout + r.stderr).trim().split("\n").slice(-2).join(" ").trim();
-      return { ips, via: ips.length || !said ? "nslookup" : `nslookup (exit ${r.code}: ${said})` };
-    }
-    gone.add("nslookup");
-  }
-  return { ips: [], via: `neither getent nor nslookup in ${from.name}'s image`, unverified: true };
+  const { ips } = parseNslookup(r.stdout);
+  // Say what nslookup said when it gave nothing: NXDOMAIN, or no server reachable.
+  const said = (r.stdout + r.stderr).trim().split("\n").slice(-2).join(" ").trim();
+  return { ips, via: ips.length || !said ? "nslookup" : `nslookup (exit ${r.code}: ${said})` };
 }
 
 /**

@@ -10,7 +10,7 @@
  * extra names, DNS records) resolves, from every host, to exactly the addresses declared for it.
  */
 import { columns } from "../cli/render";
-import { ipToNumber, isIpv4 } from "../weave/ipv4";
+import { ipToNumber, sortIps } from "../weave/ipv4";
 
 /** A running container as the check sees it. */
 export interface ProbeContainer {
@@ -137,47 +137,6 @@ export function resolverPerHost(containers: readonly ProbeContainer[]): Record<s
   const out: Record<string, string> = {};
   for (const c of containers) if (c.usesWeaveDns && c.cidr !== "" && !(c.host in out)) out[c.host] = c.key;
   return out;
-}
-
-/** IPv4 addresses in numeric order, without duplicates. */
-export function sortIps(ips: readonly string[]): string[] {
-  return [...new Set(ips)].sort((a, b) => ipToNumber(a) - ipToNumber(b));
-}
-
-/**
- * `nslookup <name>` output of busybox (1.28-style `Address 1: <ip> <name>` and 1.36-style
- * `Address: <ip>`) and of bind's nslookup: the IPv4 addresses given after the first `Name:`
- * line (the lines before it describe the server).
- */
-export function parseNslookup(text: string): string[] {
-  const ips: string[] = [];
-  let answer = false;
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (/^Name:/i.test(line)) {
-      answer = true;
-      continue;
-    }
-    if (!answer) continue;
-    const m = /^Address(?:\s+\d+)?:\s*(\S+)/i.exec(line);
-    if (m && isIpv4(m[1])) ips.push(m[1]);
-  }
-  return sortIps(ips);
-}
-
-/** `getent hosts` lines (`<ip> <name> [aliases]`): the IPv4 addresses. */
-export function parseGetent(text: string): string[] {
-  const ips: string[] = [];
-  for (const line of text.split("\n")) {
-    const ip = line.trim().split(/\s+/)[0];
-    if (ip && isIpv4(ip)) ips.push(ip);
-  }
-  return sortIps(ips);
-}
-
-/** Docker's answer when the program is not in the image (exit 126 or 127 from `docker exec`). */
-export function isMissingTool(code: number, stderr: string): boolean {
-  return (code === 126 || code === 127) && /not found|no such file/i.test(stderr);
 }
 
 const same = (a: readonly string[], b: readonly string[]): boolean =>

@@ -29,6 +29,11 @@ export function isIpv4(text: string): boolean {
   }
 }
 
+/** IPv4 addresses in numeric order, without duplicates. */
+export function sortIps(ips: readonly string[]): string[] {
+  return [...new Set(ips)].sort((a, b) => ipToNumber(a) - ipToNumber(b));
+}
+
 /** `"172.16.16.0/24"` → first address and size; throws when malformed or host bits are set. */
 export function parseCidr(cidr: string): { start: number; size: number; prefix: number } {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(cidr);

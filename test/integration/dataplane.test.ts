@@ -15,7 +15,7 @@ import {
   type DataPlaneContainer,
   type DataPlaneInputs,
 } from "../../components/providers/dataplane-ops";
-import { weaveOf } from "../../components/providers/container-ops";
+import { weaveOf } from "../../components/providers/container-diff";
 import type { OpsEnv } from "../../components/providers/ops-env";
 import { planLab } from "../../components/plan";
 import type { LabSpec } from "../../components/spec";

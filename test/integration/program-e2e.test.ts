@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { closeAll, getConnection } from "../../components/remote";
-import { expectResolves } from "../../components/providers/container-ops";
+import { expectResolves } from "../../components/providers/name-lookup";
 import type { ContainerOutput } from "../../components/lab-containers";
 import type { HostOutput } from "../../components/program";
 import type { DataPlaneMatrix } from "../../components/status/matrix";

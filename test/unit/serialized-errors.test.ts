@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { runSerialized, serializeProvider } from "../engine/serialize";
-import { containerError } from "../../components/providers/container-ops";
+import { containerError } from "../../components/providers/container-diff";
 import { routerError } from "../../components/providers/router-ops";
 import { parseReport } from "../../components/weave/report";
 
