@@ -13,7 +13,7 @@
  * is measured here).
  */
 import { closeAll } from "../components/remote";
-import { clearDnsArgsCache } from "../components/providers/container-ops";
+import { clearDnsArgsCache } from "../components/providers/dns-args";
 import { containerProvider } from "../components/providers/container";
 import type { ContainerSpec } from "../components/spec";
 import { Engine, type Step } from "../test/engine/engine";

@@ -12,7 +12,7 @@
  * Runs about 5 minutes for the defaults (16 hosts add about 5 more: WEAVE_LAB_BENCH_SCALE=4,8,16).
  */
 import { closeAll, setLogger, type RemoteLogEvent } from "../components/remote";
-import { clearDnsArgsCache } from "../components/providers/container-ops";
+import { clearDnsArgsCache } from "../components/providers/dns-args";
 import { Engine } from "../test/engine/engine";
 import { labResources } from "../test/engine/containers";
 import { specForLab } from "../test/engine/network";

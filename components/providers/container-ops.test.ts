@@ -21,12 +21,12 @@ import {
 } from "./container-diff";
 import {
   STATE_FORMAT,
-  clearDnsArgsCache,
   createContainer,
   deleteContainer,
   readContainer,
   updateContainer,
 } from "./container-ops";
+import { clearDnsArgsCache } from "./dns-args";
 import { saidBy } from "./host-errors";
 import { expectResolves, resolveFrom } from "./name-lookup";
 import type { ContainerInputs, ContainerOutputs, DnsRecordInputs, DnsRecordOutputs } from "./container-types";

@@ -5,13 +5,8 @@
  * captures only plain functions (the transport is loaded in that process, see `ops-env.ts`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  createContainer,
-  deleteContainer,
-  diffContainer,
-  readContainer,
-  updateContainer,
-} from "./container-ops";
+import { createContainer, deleteContainer, readContainer, updateContainer } from "./container-ops";
+import { diffContainer } from "./container-diff";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
 import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";

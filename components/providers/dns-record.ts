@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
-import { saidBy } from "./container-ops";
-import { defaultOpsEnv, providerShim, publishModule, type OpsEnv } from "./ops-env";
+import { saidBy } from "./host-errors";
+import { defaultOpsEnv, isConnectError, providerShim, publishModule, type OpsEnv } from "./ops-env";
 import { containsUnknown, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (users' state: never change it). */
@@ -48,7 +48,7 @@ export async function dnsEntries(conn: HostConnection, timeoutMs = 10_000): Prom
     const parsed: unknown = JSON.parse(r.body);
     return Array.isArray(parsed) ? (parsed as DnsEntry[]) : [];
   } catch (e) {
-    if ((e as Error).name === "RemoteConnectError" || (e as Error).name === "HostKeyMismatchError") throw e;
+    if (isConnectError(e)) throw e;
     return undefined;
   }
 }
