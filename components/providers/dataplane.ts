@@ -5,13 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
+import { same } from "./diff-values";
 import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
 import type { DataPlaneMatrix } from "../status/matrix";
 
 /** Fields of the check's state that hold secrets. */
 export const DATAPLANE_SECRET_OUTPUTS = ["connections"];
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** What the verdict depends on: the containers (ids, addresses, names) and the records. */
 function facts(i: Partial<DataPlaneInputs>): unknown {
