@@ -58,14 +58,23 @@ export interface LocalLabSettings {
   /** Port on 127.0.0.1 published for the first host's sshd; host i gets `sshPortBase + i - 1`. Defaults to `2201`. */
   sshPortBase?: number;
   /**
-   * Base image of the host (a Docker-in-Docker engine). Defaults to `"docker:24-dind"` for Weave
-   * 2.8.1 (Engine ≤ 24, see the compatibility table) and `"docker:28-dind"` for rajch.
+   * Base image of the hosts: a Debian bookworm root file system; the host Dockerfile installs
+   * Debian's docker.io (Engine 20.10, which Weave 2.8.1 and rajch 2.9 both drive) on it. Where no
+   * registry answers, a bookworm image made locally (`debootstrap … | docker import`) works.
+   * Defaults to `"debian:bookworm-slim"`.
    */
-  engineImage?: string;
+  baseImage?: string;
   /** Docker daemon of the user (`unix:///var/run/docker.sock`, `ssh://…`). Defaults to `DOCKER_HOST` or the local socket. */
   dockerHost?: string;
-  /** Expected SHA-256 of the downloaded weave script, checked when the host image is built. Defaults to unset (checksum printed and recorded in an image label, not enforced). */
-  scriptSha256?: string;
+  /**
+   * A `docker save` archive of the Weave images (`.tar` or `.tar.zst`, e.g.
+   * `docker save weaveworks/weave:2.8.1 weaveworks/weaveexec:2.8.1 weaveworks/weavedb:latest | zstd`)
+   * on the machine running Pulumi; relative to the project directory. Mounted read-only into every
+   * host and loaded instead of pulling: a lab without registry access. The weave script comes from
+   * the weaveexec image in it. Defaults to unset (the first host pulls, the machine's image cache
+   * volume serves the rest).
+   */
+  weaveImagesArchive?: string;
   /** Registry mirror for the hosts' engines (`--registry-mirror`), e.g. a local pull-through cache. Defaults to unset (Docker Hub). */
   registryMirror?: string;
   /** Seconds to wait for each host to become healthy (the first host pulls the Weave images). Defaults to `600`. */

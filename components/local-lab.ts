@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WEAVE_RELEASES } from "./plan/releases";
 import { DEFAULTS, HostSpec, WeaveDistribution } from "./spec";
 import { SshKeyPair } from "./local/keys";
-import { engineImageFor, LocalHost, LocalTopology, planLocalTopology } from "./local/topology";
+import { LocalHost, LocalTopology, planLocalTopology } from "./local/topology";
 
 /** Arguments of a local lab. Every field is optional. */
 export interface LocalLabArgs {
@@ -30,12 +30,20 @@ export interface LocalLabArgs {
   distribution?: WeaveDistribution;
   /** Weave version. Defaults to `"2.8.1"` for weaveworks, `"2.9.0"` for rajch. */
   version?: string;
-  /** Base image of the hosts. Defaults to `"docker:24-dind"` (weaveworks) or `"docker:28-dind"` (rajch). */
-  engineImage?: string;
+  /**
+   * Base image of the hosts: a Debian bookworm root file system (the Dockerfile installs Debian's
+   * docker.io, Engine 20.10, which both Weave 2.8.1 and rajch 2.9 can drive). Defaults to
+   * `"debian:bookworm-slim"`.
+   */
+  baseImage?: string;
   /** The user's Docker daemon. Defaults to `DOCKER_HOST` or the local socket. */
   dockerHost?: string;
-  /** Expected SHA-256 of the weave script, enforced at image build. Defaults to unset (recorded, not enforced). */
-  scriptSha256?: string;
+  /**
+   * A `docker save` archive of the Weave images (`.tar` or `.tar.zst`) on the machine running
+   * Pulumi, mounted read-only into every host and loaded instead of pulling. Relative paths are
+   * resolved from the working directory. Defaults to unset (the hosts pull, once per machine).
+   */
+  weaveImagesArchive?: string;
   /** Registry mirror for the inner engines. Defaults to unset (Docker Hub). */
   registryMirror?: string;
   /** Folder with the host Dockerfile. Defaults to `docker/host` of this repository. */
@@ -46,7 +54,7 @@ export interface LocalLabArgs {
   keyFile?: string;
   /** Where `scripts/lab.sh` writes the pinned host keys. Defaults to `.lab-state/<stack>/known_hosts`. */
   knownHostsFile?: string;
-  /** Seconds to wait for each host to become healthy (Weave images pulled on first start). Defaults to `600`. */
+  /** Seconds to wait for each host to become healthy (Weave images loaded or pulled on first start). Defaults to `600`. */
   startTimeoutSeconds?: number;
 }
 
@@ -110,6 +118,16 @@ export class LocalLab extends pulumi.ComponentResource {
       );
     }
     const context = args.buildContext ?? defaultBuildContext();
+    let archive: string | undefined;
+    if (args.weaveImagesArchive !== undefined) {
+      archive = path.resolve(args.weaveImagesArchive);
+      if (!fs.existsSync(archive) || !fs.statSync(archive).isFile()) {
+        throw new pulumi.ResourceError(
+          `LocalLab: weaveImagesArchive '${args.weaveImagesArchive}' is not a file (resolved to ${archive}); give a \`docker save\` archive of the Weave images (.tar or .tar.zst)`,
+          this,
+        );
+      }
+    }
     const keyFile = args.keyFile ?? `.lab-state/${stack}/id_ed25519`;
     const knownHostsFile = args.knownHostsFile ?? `.lab-state/${stack}/known_hosts`;
     const child = { parent: this };
@@ -145,11 +163,9 @@ export class LocalLab extends pulumi.ComponentResource {
           context,
           dockerfile: path.join(context, "Dockerfile"),
           args: {
-            ENGINE_IMAGE: args.engineImage ?? engineImageFor(distribution),
+            BASE_IMAGE: args.baseImage ?? DEFAULT_BASE_IMAGE,
             WEAVE_DISTRIBUTION: distribution,
             WEAVE_VERSION: version,
-            WEAVE_SCRIPT_URL: release.scriptUrl,
-            WEAVE_SCRIPT_SHA256: args.scriptSha256 ?? "",
           },
         },
       },
@@ -178,7 +194,11 @@ export class LocalLab extends pulumi.ComponentResource {
       );
       const c = new docker.Container(
         h.name,
-        hostContainerArgs(h, this.topology, imageRef, this.network, this.cache, hostKey, clientKey, args),
+        hostContainerArgs(h, this.topology, imageRef, this.network, this.cache, hostKey, clientKey, {
+          ...args,
+          stack,
+          weaveImagesArchive: archive,
+        }),
         {
           ...onDocker,
           // The host key and authorized key are baked in at creation: a new key needs a new container.
@@ -208,6 +228,20 @@ export class LocalLab extends pulumi.ComponentResource {
   }
 }
 
+/** Base image of the hosts unless `baseImage` says otherwise. */
+export const DEFAULT_BASE_IMAGE = "debian:bookworm-slim";
+
+/** Where the host entrypoint looks for offline image archives (docker/host/entrypoint.sh). */
+export const IMAGES_DIR = "/var/lib/weave-lab/images";
+
+/**
+ * The host's machine-id: Weave derives its peer name from it, and a container has none. Stable
+ * per stack and host, so a re-created host keeps its peer name; different across stacks.
+ */
+export function machineIdFor(stack: string, host: string): string {
+  return crypto.createHash("sha256").update(`weave-lab\0${stack}\0${host}`).digest("hex").slice(0, 32);
+}
+
 /** The ssh command for one local host, pinned to the stack's known_hosts file. */
 export function sshCommand(h: LocalHost, keyFile: string, knownHostsFile: string): string {
   return `ssh -i ${keyFile} -o UserKnownHostsFile=${knownHostsFile} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -p ${h.sshPort} root@127.0.0.1`;
@@ -223,6 +257,7 @@ function hostContainerArgs(
   clientKey: SshKeyPair,
   args: LocalLabArgs,
 ): docker.ContainerArgs {
+  const stack = args.stack ?? pulumi.getStack();
   return {
     name: h.containerName,
     hostname: h.name,
@@ -234,7 +269,11 @@ function hostContainerArgs(
     networksAdvanced: [{ name: network.name, ipv4Address: h.address, aliases: [h.name] }],
     // Only on loopback: the lab's sshd is for this machine, and 127.0.0.1 works with Docker Desktop too.
     ports: [{ internal: 22, external: h.sshPort, ip: "127.0.0.1", protocol: "tcp" }],
-    envs: [`REGISTRY_MIRROR=${args.registryMirror ?? ""}`, "CHECKPOINT_DISABLE=1"],
+    envs: [
+      `REGISTRY_MIRROR=${args.registryMirror ?? ""}`,
+      "CHECKPOINT_DISABLE=1",
+      `WEAVE_LAB_MACHINE_ID=${machineIdFor(stack, h.name)}`,
+    ],
     uploads: [
       {
         file: "/etc/ssh/ssh_host_ed25519_key",
@@ -256,10 +295,19 @@ function hostContainerArgs(
       // The inner engine's storage: an anonymous volume per host, removed with the container.
       { containerPath: "/var/lib/docker" },
       { volumeName: cache.name, containerPath: "/var/cache/weave-lab" },
+      ...(args.weaveImagesArchive
+        ? [
+            {
+              hostPath: args.weaveImagesArchive,
+              containerPath: `${IMAGES_DIR}/${path.basename(args.weaveImagesArchive)}`,
+              readOnly: true,
+            },
+          ]
+        : []),
     ],
     removeVolumes: true,
     labels: [
-      { label: "io.weave-lab.stack", value: args.stack ?? pulumi.getStack() },
+      { label: "io.weave-lab.stack", value: stack },
       { label: "io.weave-lab.host", value: h.name },
       { label: "io.weave-lab.network", value: topo.networkName },
     ],

@@ -3,6 +3,9 @@
  * monitor does not apply engine-side options such as additionalSecretOutputs, so the tests read
  * the options the component passes).
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { mockRuntime, settle } from "../../examples/mock-runtime";
 
@@ -19,12 +22,16 @@ interface Seen {
 describe("LocalLab resource options", () => {
   const seen: Seen[] = [];
   let lab: import("../local-lab").LocalLab;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-local-"));
+  const archive = path.join(tmp, "weave-2.8.1-images.tar.zst");
+  fs.writeFileSync(archive, "not really zstd");
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { LocalLab } = require("../local-lab") as typeof import("../local-lab");
     lab = new LocalLab(
       "local",
-      { stack: "opts", hosts: 2 },
+      { stack: "opts", hosts: 2, weaveImagesArchive: archive, baseImage: "local/bookworm:1" },
       {
         transformations: [
           (a) => {
@@ -78,5 +85,37 @@ describe("LocalLab resource options", () => {
     const [cache] = of("docker:index/volume:Volume");
     expect(cache.props.name).toBe("weave-lab-image-cache-weaveworks-2.8.1");
     expect(cache.opts.retainOnDelete).toBe(true);
+  });
+
+  it("mounts the offline image archive read-only into every host where the entrypoint loads it", () => {
+    for (const h of of("docker:index/container:Container")) {
+      expect(h.props.volumes).toContainEqual({
+        hostPath: archive,
+        containerPath: "/var/lib/weave-lab/images/weave-2.8.1-images.tar.zst",
+        readOnly: true,
+      });
+    }
+  });
+
+  it("gives every host its own stable machine-id (32 hex digits), the same on every run", async () => {
+    const ids = of("docker:index/container:Container").map((h) =>
+      (h.props.envs as string[]).find((e) => e.startsWith("WEAVE_LAB_MACHINE_ID=")),
+    );
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/^WEAVE_LAB_MACHINE_ID=[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(2);
+    const { machineIdFor } = await import("../local-lab");
+    expect(ids[0]).toBe(`WEAVE_LAB_MACHINE_ID=${machineIdFor("opts", "docker1")}`);
+    expect(machineIdFor("opts", "docker1")).toBe(machineIdFor("opts", "docker1"));
+    expect(machineIdFor("other", "docker1")).not.toBe(machineIdFor("opts", "docker1"));
+  });
+
+  it("builds the host image on the configured base image with the Weave release as build args", () => {
+    const [image] = of("docker:index/image:Image");
+    expect((image.props.build as { args: Record<string, string> }).args).toEqual({
+      BASE_IMAGE: "local/bookworm:1",
+      WEAVE_DISTRIBUTION: "weaveworks",
+      WEAVE_VERSION: "2.8.1",
+    });
   });
 });

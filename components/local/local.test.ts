@@ -5,7 +5,7 @@ import * as path from "path";
 import { runSerialized, serializeProvider } from "../../test/engine/serialize";
 import { checkCompat } from "../weave/compat";
 import { generateKeyPair, sshKeyPairProvider } from "./keys";
-import { defaultLocalContainers, engineImageFor, LocalLabError, planLocalTopology } from "./topology";
+import { defaultLocalContainers, LocalLabError, planLocalTopology } from "./topology";
 import { PEM_BEGIN } from "../../test/fake-key";
 
 function issuesOf(fn: () => unknown): string[] {
@@ -82,19 +82,22 @@ describe("planLocalTopology", () => {
   });
 });
 
-describe("engineImageFor", () => {
-  // Representative engines of each base image, as `docker version` reports them.
-  const engine24 = { serverVersion: "24.0.9", apiVersion: "1.43", minApiVersion: "1.12" };
-  const engine28 = { serverVersion: "28.5.1", apiVersion: "1.51", minApiVersion: "1.24" };
+describe("the hosts' engine", () => {
+  // bookworm's docker.io, what docker/host/Dockerfile installs, as `docker version` reports it.
+  const debian = { serverVersion: "20.10.24+dfsg1", apiVersion: "1.41", minApiVersion: "1.12" };
+  it("is one the compatibility check accepts for both distributions", () => {
+    expect(checkCompat({ distribution: "weaveworks", version: "2.8.1" }, debian).ok).toBe(true);
+    expect(checkCompat({ distribution: "rajch", version: "2.9.0" }, debian).ok).toBe(true);
+  });
+});
 
-  it("picks an engine the compat check accepts for each distribution, and not the other way round", () => {
-    expect(engineImageFor("weaveworks")).toBe("docker:24-dind");
-    expect(engineImageFor(undefined)).toBe("docker:24-dind");
-    expect(engineImageFor("rajch")).toBe("docker:28-dind");
-    expect(checkCompat({ distribution: "weaveworks", version: "2.8.1" }, engine24).ok).toBe(true);
-    expect(checkCompat({ distribution: "rajch", version: "2.9.0" }, engine28).ok).toBe(true);
-    // Why 2.8.1 may not simply use the newer engine:
-    expect(checkCompat({ distribution: "weaveworks", version: "2.8.1" }, engine28).ok).toBe(false);
+describe("weaveImagesArchive", () => {
+  it("takes a docker save archive (.tar or .tar.zst) and names anything else", () => {
+    expect(() => planLocalTopology({ stack: "dev", weaveImagesArchive: "images/weave.tar" })).not.toThrow();
+    expect(() => planLocalTopology({ stack: "dev", weaveImagesArchive: "weave.tar.zst" })).not.toThrow();
+    expect(issuesOf(() => planLocalTopology({ stack: "dev", weaveImagesArchive: "weave.zip" }))).toEqual([
+      'weave-lab:local.weaveImagesArchive: "weave.zip" is not allowed; give a `docker save` archive ending in .tar or .tar.zst',
+    ]);
   });
 });
 

@@ -3,7 +3,6 @@
  * the lab's Docker network and the SSH ports published on 127.0.0.1. Pure.
  */
 import type { SpecIssue } from "../plan/types";
-import type { WeaveDistribution } from "../spec";
 import { intToIpv4, parseCidr } from "../view/model";
 
 /** Resolved local lab settings (every default applied). */
@@ -34,6 +33,8 @@ export interface TopologyInput {
   subnet?: string;
   firstHostOffset?: number;
   sshPortBase?: number;
+  /** Offline Weave images; only its name is checked here (the file is checked by LocalLab). */
+  weaveImagesArchive?: string;
 }
 
 /** Defaults of the local lab, in one place for docs and code. */
@@ -45,11 +46,6 @@ export const LOCAL_DEFAULTS = {
   firstHostOffset: 101,
   sshPortBase: 2201,
 } as const;
-
-/** Engine image per distribution: Weave 2.8.1's helpers speak Docker API 1.18, refused by Engine ≥ 25. */
-export function engineImageFor(distribution: WeaveDistribution | undefined): string {
-  return distribution === "rajch" ? "docker:28-dind" : "docker:24-dind";
-}
 
 /** Thrown for impossible local settings; lists every problem as `path: message`. */
 export class LocalLabError extends Error {
@@ -114,6 +110,13 @@ export function planLocalTopology(input: TopologyInput): LocalTopology {
     issues.push({
       path: `${P}.sshPortBase`,
       message: `${JSON.stringify(portBase)} is not allowed; ports ${portBase}..${portBase + Math.max(n, 1) - 1} must lie in 1024..65535`,
+    });
+  }
+  const archive = input.weaveImagesArchive;
+  if (archive !== undefined && (typeof archive !== "string" || !/\.tar(\.zst)?$/.test(archive))) {
+    issues.push({
+      path: `${P}.weaveImagesArchive`,
+      message: `${JSON.stringify(archive)} is not allowed; give a \`docker save\` archive ending in .tar or .tar.zst`,
     });
   }
   if (!/^[a-zA-Z0-9_.-]+$/.test(input.stack)) {

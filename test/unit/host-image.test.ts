@@ -1,13 +1,13 @@
 /**
- * docker/host cannot be built here (no registry, no base image), so these tests read it: the
- * pinned base image, the SSH setup that makes host-key pinning work, and agreement between the
- * files and what LocalLab injects.
+ * docker/host read as text (the local-lab integration test builds it): the Debian base and
+ * packages, the SSH setup that makes host-key pinning work, and agreement between the files and
+ * what LocalLab passes and injects.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { contextDigest, defaultBuildContext } from "../../components/local-lab";
+import { contextDigest, defaultBuildContext, IMAGES_DIR } from "../../components/local-lab";
 
 const DIR = path.resolve(__dirname, "..", "..", "docker", "host");
 const read = (f: string): string => fs.readFileSync(path.join(DIR, f), "utf8");
@@ -33,13 +33,29 @@ describe("docker/host/Dockerfile", () => {
   const ins = instructions(read("Dockerfile"));
   const args = (op: string): string[] => ins.filter((i) => i.op === op).map((i) => i.args);
 
-  it("builds on a pinned Docker-in-Docker engine that Weave 2.8.1 can drive (Engine 24)", () => {
+  it("builds on Debian bookworm (any bookworm image as BASE_IMAGE) with the engine and tools from Debian packages", () => {
     const preFrom = ins.slice(
       0,
       ins.findIndex((i) => i.op === "FROM"),
     );
-    expect(preFrom).toEqual([{ op: "ARG", args: "ENGINE_IMAGE=docker:24-dind" }]);
-    expect(args("FROM")).toEqual(["${ENGINE_IMAGE}"]);
+    expect(preFrom).toEqual([{ op: "ARG", args: "BASE_IMAGE=debian:bookworm-slim" }]);
+    expect(args("FROM")).toEqual(["${BASE_IMAGE}"]);
+    const install = args("RUN").find((r) => r.includes("apt-get install"))!;
+    for (const pkg of ["docker.io", "openssh-server", "busybox-static", "zstd"]) {
+      expect(install.split(/\s+/)).toContain(pkg);
+    }
+  });
+
+  it("takes exactly the build args LocalLab passes", () => {
+    const names = [...new Set(args("ARG").map((a) => a.split("=")[0]))];
+    expect(names.sort()).toEqual(["BASE_IMAGE", "WEAVE_DISTRIBUTION", "WEAVE_VERSION"]);
+    const lab = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "local-lab.ts"), "utf8");
+    for (const n of names) expect(lab).toMatch(new RegExp(`\\b${n}: `));
+  });
+
+  it("starts with an empty machine-id that the entrypoint fills (pinned by WEAVE_LAB_MACHINE_ID)", () => {
+    expect(args("RUN").some((r) => r.includes(": > /etc/machine-id"))).toBe(true);
+    expect(read("entrypoint.sh")).toContain("WEAVE_LAB_MACHINE_ID");
   });
 
   it("ships no host key of its own, so every host presents the one LocalLab generated and pins", () => {
@@ -72,14 +88,16 @@ describe("docker/host/Dockerfile", () => {
     expect(lab).toContain('file: "/root/.ssh/authorized_keys"');
   });
 
-  it("downloads the weave script from the release URL and verifies it when a checksum is given", () => {
-    const fetch = args("RUN").find((r) => r.includes("/usr/local/bin/weave"))!;
-    expect(fetch).toContain('curl -fsSL --retry 3 -o /usr/local/bin/weave "${WEAVE_SCRIPT_URL}"');
-    expect(fetch).toMatch(/sha256sum \/usr\/local\/bin\/weave/);
-    expect(fetch).toMatch(/"\$\{actual\}" != "\$\{WEAVE_SCRIPT_SHA256\}".*exit 1/);
-    expect(args("ARG")).toContain(
-      "WEAVE_SCRIPT_URL=https://github.com/weaveworks/weave/releases/download/v2.8.1/weave",
+  it("downloads nothing at build time: the weave script comes from the weaveexec image at start", () => {
+    expect(args("RUN").some((r) => /\/usr\/local\/bin\/weave(\s|$)/.test(r))).toBe(false);
+    expect(args("ADD")).toEqual([]);
+    expect(read("entrypoint.sh")).toContain(
+      'docker run --rm --entrypoint cat "$EXEC_IMAGE" /home/weave/weave',
     );
+  });
+
+  it("loads offline archives from where LocalLab mounts weaveImagesArchive", () => {
+    expect(read("entrypoint.sh")).toContain(`ARCHIVE_DIR="$R${IMAGES_DIR}"`);
   });
 
   it("reports healthy only when sshd, the inner engine and the Weave images are ready", () => {

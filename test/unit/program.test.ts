@@ -41,6 +41,8 @@ function config(values: Record<string, unknown>, secrets: string[] = []): Config
 const ofType = (t: string): Registered[] => registered.filter((r) => r.type === t);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-program-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const archive = path.join(tmp, "rajch-images.tar");
+fs.writeFileSync(archive, "not really an archive");
 beforeEach(() => {
   registered.length = 0;
 });
@@ -71,10 +73,9 @@ describe("the program with no hosts configured (local lab)", () => {
       skipPush: true,
       build: {
         args: {
-          ENGINE_IMAGE: "docker:24-dind",
+          BASE_IMAGE: "debian:bookworm-slim",
           WEAVE_DISTRIBUTION: "weaveworks",
           WEAVE_VERSION: "2.8.1",
-          WEAVE_SCRIPT_URL: "https://github.com/weaveworks/weave/releases/download/v2.8.1/weave",
         },
       },
     });
@@ -191,11 +192,16 @@ describe("the program with no hosts configured (local lab)", () => {
     );
   });
 
-  it("honours weave-lab:local (two hosts, other ports) and rajch's newer engine", async () => {
+  it("honours weave-lab:local (two hosts, other ports, base image, offline images) and rajch", async () => {
     const out = labProgram(
       config({
         "weave-lab:outputDir": tmp,
-        "weave-lab:local": { hosts: 2, sshPortBase: 2301 },
+        "weave-lab:local": {
+          hosts: 2,
+          sshPortBase: 2301,
+          baseImage: "local/bookworm:1",
+          weaveImagesArchive: archive,
+        },
         "weave-lab:network": { weave: { distribution: "rajch" } },
       }),
     );
@@ -205,9 +211,16 @@ describe("the program with no hosts configured (local lab)", () => {
     expect(hosts.map((h) => (h.inputs.ports as { external: number }[])[0].external)).toEqual([2301, 2302]);
     expect(ofType("docker:index/image:Image")[0].inputs).toMatchObject({
       build: {
-        args: { ENGINE_IMAGE: "docker:28-dind", WEAVE_DISTRIBUTION: "rajch", WEAVE_VERSION: "2.9.0" },
+        args: { BASE_IMAGE: "local/bookworm:1", WEAVE_DISTRIBUTION: "rajch", WEAVE_VERSION: "2.9.0" },
       },
     });
+    for (const h of hosts) {
+      expect(h.inputs.volumes).toContainEqual({
+        hostPath: archive,
+        containerPath: "/var/lib/weave-lab/images/rajch-images.tar",
+        readOnly: true,
+      });
+    }
   });
 });
 
