@@ -67,6 +67,11 @@ function allCmdlines(): string[] {
   return out;
 }
 
+/** The connect loop's "retrying" events: a connect that gave up at once has none. */
+function retries(events: RemoteLogEvent[]): string[] {
+  return events.filter((e) => /not reachable yet .*; retrying in /.test(e.message)).map((e) => e.message);
+}
+
 /** A node program serving in a host's namespace, started with `ip netns exec`; resolves once it listens. */
 async function serveInHost(h: LabHost, program: string): Promise<ChildProcess> {
   if (!h.netns) throw new Error("namespace lab expected");
@@ -181,15 +186,21 @@ describe("exec", () => {
       const r = await c.exec(["printenv", "WEAVE_PASSWORD"], { secretEnv: { WEAVE_PASSWORD: secret } });
       expect(r.stdout).toBe(secret + "\n");
 
-      // While the command runs, nothing in /proc/*/cmdline carries the secret.
-      const running = c.exec(["sh", "-c", 'sleep 1.5; test -n "$WEAVE_PASSWORD"; cat'], {
-        secretEnv: { WEAVE_PASSWORD: secret },
-        stdin: "after-secret",
-      });
-      await new Promise((res) => setTimeout(res, 700));
-      const lines = allCmdlines();
-      expect(lines.some((l) => l.includes("sleep 1.5"))).toBe(true);
+      // While the command runs (it waits for a file the test creates), nothing in
+      // /proc/*/cmdline carries the secret.
+      const release = path.join(fs.mkdtempSync(path.join(tmpRoot, "rel-")), "go");
+      const running = c.exec(
+        ["sh", "-c", 'until [ -e "$1" ]; do sleep 0.05; done; test -n "$WEAVE_PASSWORD"; cat', "sh", release],
+        { secretEnv: { WEAVE_PASSWORD: secret }, stdin: "after-secret" },
+      );
+      let lines = allCmdlines();
+      for (let i = 0; i < 600 && !lines.some((l) => l.includes(release)); i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        lines = allCmdlines();
+      }
+      expect(lines.some((l) => l.includes(release))).toBe(true);
       expect(lines.filter((l) => l.includes(secret.slice(0, 12)))).toEqual([]);
+      fs.writeFileSync(release, "");
       expect((await running).stdout).toBe("after-secret");
 
       // A command that echoes the secret on stderr and fails: the error masks it.
@@ -214,17 +225,18 @@ describe("exec", () => {
   test("the deadline kills the command and names host, command, what and how long", async () => {
     const c = await connect(paramsFor(a, { hostName: "alpha" }));
     try {
-      const t0 = Date.now();
+      // The command would run 97 s: only the deadline can end it (how late it fires is `npm run bench -- remote`).
       const err = await c
         .exec(["sleep", "97.4321"], { timeoutMs: 800, what: "the nap to end" })
         .catch((e: Error) => e);
-      expect(Date.now() - t0).toBeLessThan(3000);
       expect(err).toBeInstanceOf(RemoteTimeoutError);
+      expect((err as RemoteTimeoutError).timeoutMs).toBe(800);
       expect((err as Error).message).toBe(
         "host alpha: gave up after 800 ms waiting for the nap to end: `sleep 97.4321`",
       );
-      // TERM at the deadline, KILL after a grace second: the process is gone either way.
-      const until = Date.now() + 4000;
+      // TERM at the deadline, KILL after a grace second: the process is gone either way
+      // (waited for here, not timed).
+      const until = Date.now() + 20_000;
       while (allCmdlines().some((l) => l.includes("sleep 97.4321")) && Date.now() < until) {
         await new Promise((res) => setTimeout(res, 100));
       }
@@ -241,17 +253,18 @@ describe("connect", () => {
   test("a rebuilt host's new key is refused, naming the host and both fingerprints as ssh-keygen shows them", async () => {
     const oldKey = b.hostKey;
     const newKey = await lab.faults.replaceHostKey(b.name);
-    const t0 = Date.now();
-    const err = await connect(paramsFor(b, { hostKey: oldKey, connectTimeoutSeconds: 30 })).catch(
-      (e: Error) => e,
-    );
+    const events: RemoteLogEvent[] = [];
+    const prev = setLogger((e) => events.push(e));
+    const err = await connect(paramsFor(b, { hostKey: oldKey, connectTimeoutSeconds: 30 }))
+      .catch((e: Error) => e)
+      .finally(() => setLogger(prev));
     expect(err).toBeInstanceOf(HostKeyMismatchError);
     const m = (err as Error).message;
     expect(m).toContain(`host ${b.name} (root@${b.sshHost}:${b.sshPort})`);
     expect(m).toContain(`expected ${fingerprintOfLine(oldKey)}`);
     expect(m).toContain(`presented ${fingerprintOfLine(newKey)}`);
     // Not retried: a mismatch is an answer, not an outage.
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(retries(events)).toEqual([]);
     // The new key, as a line or as a fingerprint, is accepted.
     const c = await connect(paramsFor(b, { hostKey: newKey }));
     expect((await c.exec(["true"])).code).toBe(0);
@@ -287,12 +300,15 @@ describe("connect", () => {
     const dir = fs.mkdtempSync(path.join(tmpRoot, "k-"));
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "pass-phrase-9731", "-C", "", "-f", `${dir}/k`]);
     const key = fs.readFileSync(`${dir}/k`, "utf8");
-    const t0 = Date.now();
+    const events: RemoteLogEvent[] = [];
+    const prev = setLogger((e) => events.push(e));
     const err = await connect(
       paramsFor(a, { privateKey: key, passphrase: "pass-phrase-9731", connectTimeoutSeconds: 30 }),
-    ).catch((e: Error) => e);
-    // Well inside the 30 s a retry loop would spend.
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    )
+      .catch((e: Error) => e)
+      .finally(() => setLogger(prev));
+    // Not retried for the 30 s budget: a refused key is an answer.
+    expect(retries(events)).toEqual([]);
     expect(err).toBeInstanceOf(RemoteConnectError);
     expect((err as RemoteConnectError).kind).toBe("auth");
     const text = `${(err as Error).message} ${(err as Error).stack ?? ""}`;
@@ -337,45 +353,54 @@ describe("connect", () => {
     const starting = new Promise<void>((res) =>
       setTimeout(() => void lab.faults.startSshd(b.name).then(res), 2500),
     );
+    const events: RemoteLogEvent[] = [];
+    const prev = setLogger((e) => events.push(e));
     try {
-      const t0 = Date.now();
       const c = await connect(paramsFor(b, { connectTimeoutSeconds: 20 }));
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(2400);
       expect((await c.exec(["true"])).code).toBe(0);
       await c.close();
+      // It was refused first and retried until sshd answered (not a lucky first attempt).
+      expect(retries(events).length).toBeGreaterThan(0);
+      expect(events.map((e) => e.message)).toContainEqual(
+        expect.stringMatching(/^connected to .* after \d+ attempts$/),
+      );
     } finally {
+      setLogger(prev);
       await starting;
     }
   });
 
-  test("connect gives up within its bound when sshd never starts", async () => {
+  test("connect gives up at its budget, retrying until then, when sshd never starts", async () => {
     await lab.faults.stopSshd(b.name);
     try {
-      const t0 = Date.now();
       const err = await connect(paramsFor(b, { hostName: "ghost", connectTimeoutSeconds: 3 })).catch(
         (e: Error) => e,
       );
-      const took = Date.now() - t0;
-      expect(took).toBeGreaterThanOrEqual(2500);
-      expect(took).toBeLessThan(4500);
+      // How close to the 3 s budget it gives up is `npm run bench -- remote`; here: it gave up,
+      // naming the budget, after retrying (a refusal is an outage: sshd may be starting).
       expect((err as RemoteConnectError).kind).toBe("unreachable");
       expect((err as Error).message).toMatch(
         new RegExp(
           `^host ghost: could not connect to root@${b.sshHost.replace(/\./g, "\\.")}:${b.sshPort} within 3 s \\(\\d+ attempt`,
         ),
       );
+      expect(Number(/\((\d+) attempt/.exec((err as Error).message)?.[1])).toBeGreaterThan(1);
     } finally {
       await lab.faults.startSshd(b.name);
     }
   });
 
-  test("connect gives up within its bound when the host's link is down (no answer at all)", async () => {
+  test("connect gives up at its budget when the host's link is down (no answer at all)", async () => {
     await lab.faults.cutLink(b.name);
     try {
-      const t0 = Date.now();
       const err = await connect(paramsFor(b, { connectTimeoutSeconds: 3 })).catch((e: Error) => e);
-      expect(Date.now() - t0).toBeLessThan(5000);
+      // It gave up on its own budget (3 s), not on a TCP timeout of minutes: the error names it.
       expect((err as RemoteConnectError).kind).toBe("unreachable");
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^host ${b.name}: could not connect to \\S+ within 3 s \\(\\d+ attempt\\(s\\)\\); last error: `,
+        ),
+      );
     } finally {
       await lab.faults.restoreLink(b.name);
     }
@@ -537,6 +562,8 @@ describe("pool", () => {
 
   test("a session on a link that died silently is dropped after a deadline, and the next use reconnects", async () => {
     resetStats();
+    const events: RemoteLogEvent[] = [];
+    const prev = setLogger((e) => events.push(e));
     const conn = getConnection(paramsFor(b, { hostName: "pb" }));
     expect((await conn.exec(["echo", "up"])).stdout).toBe("up\n");
     await lab.faults.cutLink(b.name);
@@ -545,9 +572,15 @@ describe("pool", () => {
         .exec(["echo", "lost"], { timeoutMs: 1000, what: "an echo" })
         .catch((e: Error) => e);
       expect(err).toBeInstanceOf(RemoteTimeoutError);
-      // The liveness probe (5 s) fails on the dead link and drops the session.
-      await new Promise((r) => setTimeout(r, 6000));
+      // The liveness probe fails on the dead link and drops the session: wait until it says so.
+      const dropped = (): boolean =>
+        events.some(
+          (e) => e.hostName === "pb" && /unresponsive after a deadline.*dropping it/.test(e.message),
+        );
+      for (let i = 0; i < 600 && !dropped(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect({ dropped: dropped() }).toEqual({ dropped: true });
     } finally {
+      setLogger(prev);
       await lab.faults.restoreLink(b.name);
     }
     expect((await conn.exec(["echo", "again"], { timeoutMs: 20_000 })).stdout).toBe("again\n");
@@ -556,19 +589,18 @@ describe("pool", () => {
 
   test("idle pooled connections do not keep a Node process alive, and closeAll is awaited to the end", async () => {
     const mod = JSON.stringify(path.resolve(__dirname, "../../components/remote"));
-    const run = (tail: string): { out: string; ms: number } => {
+    const run = (tail: string): { out: string } => {
       const script = `
         const { getConnection, closeAll } = require(${mod});
         const c = getConnection(${JSON.stringify(paramsFor(a))});
         c.exec(["echo", "hi"]).then((r) => process.stdout.write(r.stdout))${tail};
       `;
-      const t0 = Date.now();
       const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
         encoding: "utf8",
         timeout: 30_000,
         cwd: path.resolve(__dirname, "../.."),
       });
-      return { out, ms: Date.now() - t0 };
+      return { out };
     };
     // Nobody closes: the process still ends on its own (well before the 30 s kill).
     expect(run("").out).toBe("hi\n");
