@@ -27,7 +27,8 @@ import {
   updateContainer,
 } from "./container-ops";
 import { clearDnsArgsCache } from "./dns-args";
-import { saidBy } from "./host-errors";
+import { saidBy, withWeaveAdvice } from "./host-errors";
+import { RemoteCommandError } from "../remote/errors";
 import { expectResolves, resolveFrom } from "./name-lookup";
 import type { ContainerInputs, ContainerOutputs, DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import type { OpsEnv } from "./ops-env";
@@ -406,6 +407,41 @@ describe("container operations against an in-memory host", () => {
     await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
       /docker2: .*attach net:172\.16\.16\.128\/26 .* exited 1: IP allocation exhausted \(while waiting for weave attach sub \(an address from IPAM: waits while the ring has no consensus/,
     );
+  });
+
+  test("a failing attach that Weave explains carries the error classifier's advice after the transport's message", async () => {
+    const said = "Unable to claim: address 172.16.16.200 is already owned by 0123456789ab";
+    const host = new FakeHost("docker1", (argv) =>
+      argv[1] === "inspect" && argv[3] !== STATE_FORMAT
+        ? { code: 1, stderr: "Error: No such object: web2" }
+        : argv[1] === "run"
+          ? { stdout: ID }
+          : undefined,
+    );
+    const exec = host.exec.bind(host);
+    host.exec = async (argv, opts) => {
+      if (argv[1] !== "attach") return exec(argv, opts);
+      throw new RemoteCommandError("docker1", argv.join(" "), 1, said);
+    };
+    const err = await createContainer(envWith({ docker1: host }), inputsOf(plan, 1)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^host docker1: `.*attach 172\.16\.16\.200\/24 .*` exited with code 1; stderr:\n {4}Unable to claim/,
+    );
+    expect(err?.message.split("\n").pop()).toBe(
+      "Address 172.16.16.200 is already held by container 0123456789ab; pick another static address or remove that container.",
+    );
+  });
+
+  test("an attach error Weave does not explain is passed on as the transport raised it", () => {
+    const e = new RemoteCommandError("docker2", "weave attach", 1, "something new");
+    expect(withWeaveAdvice(e)).toBe(e);
+    expect(e.message).toBe("host docker2: `weave attach` exited with code 1; stderr:\n    something new");
+    const plain = new Error("no stderr here");
+    expect(withWeaveAdvice(plain)).toBe(plain);
+    expect(plain.message).toBe("no stderr here");
   });
 
   test("read: gone when Docker has no such container, stopped, detached when IPAM holds nothing, running with the held address", async () => {

@@ -39,7 +39,7 @@ import {
 } from "./container-diff";
 import type { ContainerInputs, ContainerOutputs, ContainerWeave } from "./container-types";
 import { dnsArgsOf, dnsArgsScope } from "./dns-args";
-import { OUTPUT_TAIL_LINES, saidBy } from "./host-errors";
+import { OUTPUT_TAIL_LINES, saidBy, withWeaveAdvice } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
 
 // Kept for the callers that still import these from here (the test engine, the containers
@@ -256,7 +256,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   } catch (e) {
     // It may have ended in between (`container <id> not running`): that is the clearer story.
     const late = await exitedError(conn, inputs, id, t).catch(() => undefined);
-    throw late ?? e;
+    throw late ?? withWeaveAdvice(e);
   }
   for (const fqdn of inputs.extraFqdns) {
     const add = w.dnsAdd([], { containerId: id, fqdn });

@@ -2,6 +2,7 @@
  * Failures on a host as the providers raise them, and what a failed command said, fit for an
  * error or a log.
  */
+import { classifyOutput } from "../weave/errors";
 
 /** A failure on one host: the message starts with the host's name. */
 export type HostError<N extends string> = Error & { name: N; host: string };
@@ -20,6 +21,19 @@ export function hostError<N extends string>(name: N, host: string, message: stri
 /** Whether `e` is a failure made by {@link hostError} with this name. */
 export function isHostError<N extends string>(e: unknown, name: N): e is HostError<N> {
   return e instanceof Error && e.name === name;
+}
+
+/**
+ * A failed `weave` command's error with the error classifier's advice appended when it
+ * recognises what Weave said (the transport's errors carry the end of stderr as `stderrTail`).
+ * Anything else is returned as it is.
+ */
+export function withWeaveAdvice(e: unknown): unknown {
+  const said = (e as { stderrTail?: unknown } | undefined)?.stderrTail;
+  if (!(e instanceof Error) || typeof said !== "string") return e;
+  const known = classifyOutput(said)[0];
+  if (known) e.message = `${e.message}\n${known.advice}`;
+  return e;
 }
 
 /** How many trailing lines of a command's output an error or log line carries. */
