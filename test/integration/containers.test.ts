@@ -352,11 +352,11 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
         log: () => undefined,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       };
-      const started = Date.now();
+      // The attach deadline ends the wait (the error names it and what it waited for); how
+      // long the whole create takes is not asserted.
       await expect(createContainer(env, inputs)).rejects.toThrow(
         /docker4: gave up after 3(\.0)? ?s waiting for weave attach stuck \(an address from IPAM: waits while the ring has no consensus or no free address\)/,
       );
-      expect(Date.now() - started).toBeLessThan(20_000);
       expect(await labContainers("docker4")).toEqual(["stuck"]);
       // Delete knows no id (create never returned): it finds our labelled container by name.
       await deleteContainer(env, {
