@@ -328,7 +328,7 @@ describe("connect", () => {
     const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
     const saved = process.env.SSH_AUTH_SOCK;
     try {
-      for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 400 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
       fs.writeFileSync(path.join(dir, "id"), a.privateKey, { mode: 0o600 });
       execFileSync("ssh-add", ["-q", path.join(dir, "id")], {
         env: { ...process.env, SSH_AUTH_SOCK: sock },
