@@ -17,14 +17,21 @@
  * parallel. Dependencies are read off each RegisterResource request and kept in the state, so
  * `destroy()` (and resources dropped from the program) delete in reverse dependency order.
  *
- * What the real engine does that this does not: no preview or plan (unknowns, `isDryRun`), no
+ * Every `up` runs a preview first, as `pulumi up` does (`program-runner.ts`, mode `preview`):
+ * the program under `isDryRun()`, `check` and `diff` called with Pulumi's unknown placeholder
+ * wherever the engine would have one (outputs of resources not created yet), nothing created. A
+ * preview that fails fails the `up` before anything changes. `@pulumi/docker` resources (a
+ * LocalLab with no `weave-lab:hosts`) are performed through the Docker CLI (`docker.ts`);
+ * `retainOnDelete` is honoured (the resource leaves the state, the object stays).
+ *
+ * What the real engine does that this does not: no saved plan (`--plan`), no
  * `--parallel` limit (every ready resource starts at once), no checkpoint written while a step
  * runs (a crash mid-run loses that run's steps; state is kept in memory between runs here), no
- * per-property diff display or `ignoreChanges`/`protect`/`retainOnDelete`/aliases, no secrets
+ * per-property diff display or `ignoreChanges`/`protect`/aliases, no secrets
  * encryption of state (the state here holds plain values in memory and a 0600 temp file), no
  * separate plugin process (providers run in the program's process), no cancellation, and
- * `refresh` here only calls `read` (it does not reconcile inputs). Non-dynamic resources (the
- * LocalLab's Docker resources) are refused: configure `weave-lab:hosts`.
+ * `refresh` here only calls `read` (it does not reconcile inputs); other non-dynamic resources
+ * than `@pulumi/docker`'s are refused.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -58,6 +65,10 @@ export interface ProgramHarnessOptions {
 /** What one run did. */
 export interface ProgramRun {
   steps: RunnerStep[];
+  /** `up` only: the steps its preview planned (kinds create/same/update/replace/delete). */
+  preview?: RunnerStep[];
+  /** `up` only: the exports as the preview saw them (unknown ones are Pulumi's placeholder). */
+  previewExports?: Record<string, unknown>;
   /** The program's exports (stack outputs), resolved. */
   exports: Record<string, unknown>;
   /** What the providers logged (pulumi.log goes to the console under mocks). */
@@ -96,9 +107,16 @@ export class ProgramHarness {
     };
   }
 
-  /** `pulumi up`: run the program, converge, delete what it no longer declares. */
-  up(): Promise<ProgramRun> {
-    return this.run("up");
+  /** `pulumi up`: preview, then run the program, converge, delete what it no longer declares. */
+  async up(): Promise<ProgramRun> {
+    const preview = await this.run("preview");
+    const run = await this.run("up");
+    return { ...run, preview: preview.steps, previewExports: preview.exports };
+  }
+
+  /** `pulumi preview`: check and diff everything with unknowns where the engine has them; change nothing. */
+  preview(): Promise<ProgramRun> {
+    return this.run("preview");
   }
 
   /** `pulumi refresh`: `read` every resource; gone ones leave the state. */
@@ -172,7 +190,7 @@ export class ProgramHarness {
         throw new Error(`program ${mode} produced no result (exit ${out.code}):\n${log.slice(-3000)}`);
       }
       const result = JSON.parse(fs.readFileSync(resultFile, "utf8")) as RunnerResult;
-      this.state = result.state;
+      if (mode !== "preview") this.state = result.state;
       const run: ProgramRun = {
         steps: result.steps,
         exports: result.exports,

@@ -13,10 +13,21 @@
  * Then resources of the previous state that the program no longer declares are deleted in
  * reverse dependency order. `destroy` deletes everything in reverse dependency order; `refresh`
  * calls `read` on everything.
+ *
+ * `@pulumi/docker` resources (a LocalLab) are performed through the Docker CLI (`docker.ts`),
+ * with the same check → create / diff → same | replace → delete steps.
+ *
+ * `preview` runs the program with `isDryRun()` true, as `pulumi preview` (and the preview of
+ * `pulumi up`) does: it calls `check`, and `diff` against the previous state, and never
+ * `create`/`update`/`delete`. What a resource would output is unknown until it exists: a planned
+ * create answers its checked inputs with every other output and its id unknown, a replace the
+ * same, an update its inputs with its id; so later resources see Pulumi's unknown placeholder
+ * where the engine would give it (container ids, generated keys, …), in their `check` and `diff`.
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { dockerProviderFor, UNKNOWN } from "./docker";
 
 /** One resource as the harness keeps it between runs (like a checkpoint entry). */
 export interface StateEntry {
@@ -30,6 +41,8 @@ export interface StateEntry {
   outputs: Record<string, unknown>;
   /** URNs of custom resources this one depends on. */
   deps: string[];
+  /** `retainOnDelete`: deleting it only drops it from the state. */
+  retainOnDelete?: boolean;
 }
 
 export type StepKind = "create" | "update" | "replace" | "same" | "delete" | "refresh" | "gone";
@@ -45,7 +58,7 @@ export interface RunnerStep {
 }
 
 export interface RunnerJob {
-  mode: "up" | "destroy" | "refresh";
+  mode: "up" | "preview" | "destroy" | "refresh";
   programPath: string;
   project: string;
   stack: string;
@@ -68,8 +81,12 @@ const PROVIDER_KEY = "__provider";
 const SECRET_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-/** The mock monitor hands secret inputs over wrapped in Pulumi's sentinel; providers get plain values. */
+/**
+ * The mock monitor hands secret inputs over wrapped in Pulumi's sentinel and unknowns as the SDK's
+ * `unknown` object; providers get plain values and the placeholder string, as the plugin gives them.
+ */
 function unwrapSecrets(v: unknown): unknown {
+  if (isUnknownValue(v)) return UNKNOWN;
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -79,7 +96,14 @@ function unwrapSecrets(v: unknown): unknown {
   return v;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const isUnknownValue = (require("@pulumi/pulumi/output") as { isUnknown(v: unknown): boolean }).isUnknown;
+
 const providers = new Map<string, dynamic.ResourceProvider>();
+/** The provider of a state entry or registration: Docker CLI for `docker:` types, else the serialised one. */
+function providerFor(type: string, text: unknown, urn: string): dynamic.ResourceProvider {
+  return dockerProviderFor(type) ?? providerOf(text, urn);
+}
 function providerOf(text: unknown, urn: string): dynamic.ResourceProvider {
   if (typeof text !== "string" || text === "")
     throw new Error(`${urn}: no serialised provider (__provider) in its inputs`);
@@ -107,6 +131,7 @@ async function deleteInOrder(
   entries: StateEntry[],
   steps: RunnerStep[],
   failures: RunnerResult["failures"],
+  preview = false,
 ): Promise<Set<string>> {
   const deleted = new Set<string>();
   const urns = new Set(entries.map((e) => e.urn));
@@ -120,14 +145,15 @@ async function deleteInOrder(
         if (ok.some((x) => !x)) return false;
         const started = Date.now();
         try {
-          const provider = providerOf(e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY], e.urn);
-          if (provider.delete) await provider.delete(e.id, e.outputs);
+          const provider = providerFor(e.type, e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY], e.urn);
+          if (!preview && !e.retainOnDelete && provider.delete) await provider.delete(e.id, e.outputs);
           deleted.add(e.urn);
           steps.push({
             urn: e.urn,
             name: e.name,
             type: e.type,
             kind: "delete",
+            ...(e.retainOnDelete ? { keys: ["retainOnDelete"] } : {}),
             startedMs: started - t0,
             durationMs: Date.now() - started,
           });
@@ -155,7 +181,7 @@ async function refreshAll(
     state.map(async (e) => {
       const started = Date.now();
       try {
-        const provider = providerOf(e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY], e.urn);
+        const provider = providerFor(e.type, e.outputs[PROVIDER_KEY] ?? e.inputs[PROVIDER_KEY], e.urn);
         if (!provider.read) {
           kept.push(e);
           return;
@@ -198,13 +224,22 @@ async function refreshAll(
     .map((e) => kept.find((k) => k.urn === e.urn) as StateEntry);
 }
 
-async function resolveExports(mod: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function resolveExports(
+  mod: Record<string, unknown>,
+  preview: boolean,
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   await Promise.all(
     Object.entries(mod).map(async ([k, v]) => {
-      out[k] = pulumi.Output.isInstance(v)
-        ? await new Promise((resolve) => (v as pulumi.Output<unknown>).apply(resolve))
-        : v;
+      if (!pulumi.Output.isInstance(v)) out[k] = v;
+      else if (preview) {
+        // An apply never runs on an unknown value: ask whether it is known first (the SDK's own fields).
+        const o = v as unknown as {
+          isKnown: Promise<boolean>;
+          promise(withUnknowns?: boolean): Promise<unknown>;
+        };
+        out[k] = (await o.isKnown) ? unwrapSecrets(await o.promise(true)) : UNKNOWN;
+      } else out[k] = await new Promise((resolve) => (v as pulumi.Output<unknown>).apply(resolve));
     }),
   );
   return out;
@@ -218,7 +253,8 @@ async function up(
   const old = new Map(job.state.map((e) => [e.urn, e]));
   const next = new Map<string, StateEntry>();
   const order: string[] = [];
-  const pendingDeps = new Map<string, { parent: string; deps: string[] }>();
+  const pendingDeps = new Map<string, { parent: string; deps: string[]; retainOnDelete?: boolean }>();
+  const preview = job.mode === "preview";
   let inflight = 0;
   let lastActivity = Date.now();
   const project = job.project;
@@ -238,14 +274,15 @@ async function up(
       const urn = urnOf(meta.parent, args.type, args.name);
       const started = Date.now();
       try {
-        if (!args.type.startsWith("pulumi-nodejs:dynamic")) {
+        const docker = dockerProviderFor(args.type);
+        if (!docker && !args.type.startsWith("pulumi-nodejs:dynamic")) {
           throw new Error(
-            `${urn}: the program harness performs dynamic resources only (got ${args.type}); configure weave-lab:hosts so no LocalLab is built`,
+            `${urn}: the program harness performs dynamic and @pulumi/docker resources only (got ${args.type})`,
           );
         }
         let news = unwrapSecrets(args.inputs) as Record<string, unknown>;
         const text = news[PROVIDER_KEY];
-        const provider = providerOf(text, urn);
+        const provider = docker ?? providerOf(text, urn);
         const prev = old.get(urn);
         if (provider.check) {
           const c = await provider.check(prev?.inputs ?? {}, news);
@@ -253,7 +290,7 @@ async function up(
             throw new Error(
               `${urn}: check failed: ${c.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
             );
-          news = { ...(c.inputs ?? news), [PROVIDER_KEY]: text };
+          news = { ...(c.inputs ?? news), ...(text !== undefined ? { [PROVIDER_KEY]: text } : {}) };
         }
         const record = (
           id: string,
@@ -261,7 +298,7 @@ async function up(
           kind: StepKind,
           keys?: string[],
         ): { id: string; state: Record<string, unknown> } => {
-          const outputs = { ...(outs ?? {}), [PROVIDER_KEY]: text };
+          const outputs = { ...(outs ?? {}), ...(text !== undefined ? { [PROVIDER_KEY]: text } : {}) };
           next.set(urn, {
             urn,
             type: args.type,
@@ -270,6 +307,7 @@ async function up(
             inputs: news,
             outputs,
             deps: meta.deps,
+            ...(meta.retainOnDelete ? { retainOnDelete: true } : {}),
           });
           order.push(urn);
           steps.push({
@@ -283,7 +321,14 @@ async function up(
           });
           return { id, state: outputs };
         };
+        // A preview's planned outputs: the checked inputs, everything else unknown (absent keys
+        // resolve as unknown under isDryRun); an empty id is an unknown id.
+        const planned = (): Record<string, unknown> => {
+          const { [PROVIDER_KEY]: _p, ...rest } = news;
+          return rest;
+        };
         if (!prev) {
+          if (preview) return record("", planned(), "create");
           const r = await provider.create(news);
           return record(r.id, r.outs, "create");
         }
@@ -291,6 +336,11 @@ async function up(
         const replaces = d.replaces ?? [];
         if (d.changes === false || (d.changes === undefined && replaces.length === 0))
           return record(prev.id, prev.outputs, "same");
+        if (preview) {
+          const kind = replaces.length > 0 ? "replace" : "update";
+          const keys = replaces.length > 0 ? replaces : changedKeys(prev.inputs, news);
+          return record(kind === "replace" ? "" : prev.id, planned(), kind, keys);
+        }
         if (replaces.length > 0) {
           if (d.deleteBeforeReplace) {
             if (provider.delete) await provider.delete(prev.id, prev.outputs);
@@ -318,7 +368,7 @@ async function up(
     call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
   };
 
-  await pulumi.runtime.setMocks(mocks, project, stack, false);
+  await pulumi.runtime.setMocks(mocks, project, stack, preview);
   pulumi.runtime.setAllConfig(job.config, job.secretKeys);
   // The mock monitor does not pass dependencies to newResource: read them off the request.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -329,6 +379,7 @@ async function up(
     pendingDeps.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       deps: req.getDependenciesList(),
+      retainOnDelete: req.getRetainondelete() === true,
     });
     return original(req, cb);
   };
@@ -341,7 +392,7 @@ async function up(
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(job.programPath) as Record<string, unknown>;
-    void resolveExports(mod).then((v) => {
+    void resolveExports(mod, preview).then((v) => {
       exportsValue = v;
       exportsDone = true;
     });
@@ -366,10 +417,11 @@ async function up(
   if (failures.length === 0) {
     // Resources the program no longer declares.
     const removed = job.state.filter((e) => !next.has(e.urn));
-    const deleted = await deleteInOrder(removed, steps, failures);
+    const deleted = await deleteInOrder(removed, steps, failures, preview);
     state = state.filter((e) => !deleted.has(e.urn));
   }
-  return { state, exports: exportsValue };
+  // A preview changes nothing: the stack keeps its state.
+  return { state: preview ? job.state : state, exports: exportsValue };
 }
 
 interface RegisterRequest {
@@ -377,6 +429,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getRetainondelete(): boolean | undefined;
 }
 
 async function main(): Promise<void> {
@@ -385,7 +438,7 @@ async function main(): Promise<void> {
   const steps: RunnerStep[] = [];
   const failures: RunnerResult["failures"] = [];
   let result: RunnerResult;
-  if (job.mode === "up") {
+  if (job.mode === "up" || job.mode === "preview") {
     const r = await up(job, steps, failures);
     result = { state: r.state, steps, exports: r.exports, failures };
   } else if (job.mode === "destroy") {
