@@ -112,10 +112,14 @@ export class WeaveContainer extends pulumi.ComponentResource {
     const plan = this.plan;
     const network = args.network;
     // Plain fields stay plain so the preview can show them; the connection and secretEnv are secret.
-    const plain = containerInputs(network.plan, plan, undefined as never, args.timeouts);
+    const plain = containerInputs(
+      network.plan,
+      plan,
+      pulumi.secret(network.connectionFor(plan.host)),
+      args.timeouts,
+    );
     const resourceArgs: ContainerArgs = {
       ...plain,
-      connection: pulumi.secret(network.connectionFor(plan.host)),
       ...(args.secretEnv !== undefined
         ? { secretEnv: pulumi.secret(pulumi.output(args.secretEnv)) as pulumi.Output<Record<string, string>> }
         : {}),

@@ -28,12 +28,12 @@ export interface WeaveDnsRecordArgs {
 }
 
 /** The provider inputs of a planned record (pure). */
-export function dnsRecordInputs(
+export function dnsRecordInputs<C = DnsRecordInputs["connection"]>(
   plan: LabPlan,
   record: DnsRecordPlan,
-  connection: DnsRecordInputs["connection"],
+  connection: C,
   commandMs = DEFAULT_CONTAINER_TIMEOUTS.commandMs,
-): DnsRecordInputs {
+): Omit<DnsRecordInputs, "connection"> & { connection: C } {
   return {
     lab: plan.name,
     networkFingerprint: plan.network.fingerprint,
@@ -63,12 +63,14 @@ export class WeaveDnsRecord extends pulumi.ComponentResource {
         this,
       );
     }
-    const plain = dnsRecordInputs(plan, args.record, undefined as never, args.commandMs);
-    this.resource = new DnsRecordResource(
-      name,
-      { ...plain, connection: pulumi.secret(args.network.connectionFor(args.record.host)) },
-      { parent: this, dependsOn: [args.network.gate] },
+    // Plain fields stay plain so the preview can show them; the connection is secret.
+    const inputs = dnsRecordInputs(
+      plan,
+      args.record,
+      pulumi.secret(args.network.connectionFor(args.record.host)),
+      args.commandMs,
     );
+    this.resource = new DnsRecordResource(name, inputs, { parent: this, dependsOn: [args.network.gate] });
     this.fqdn = this.resource.fqdn;
     this.ips = this.resource.ips;
     this.resolved = this.resource.resolved;

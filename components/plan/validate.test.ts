@@ -21,6 +21,8 @@ function base(): LabSpec {
 }
 
 type Mutable = Record<string, unknown> & LabSpec;
+/** A section as YAML could give it: any field may hold a value of the wrong type. */
+const loose = (section: object): Record<string, unknown> => section as Record<string, unknown>;
 function errorsOf(mutate: (s: Mutable) => void): SpecIssue[] {
   const s = base() as Mutable;
   mutate(s);
@@ -110,7 +112,7 @@ describe("network rules", () => {
   });
   test("unknown bootstrap mode", () => {
     expectOne(
-      errorsOf((s) => (s.network!.bootstrap = "seeds" as never)),
+      errorsOf((s) => (loose(s.network!).bootstrap = "seeds")),
       "network.bootstrap",
       '"seeds"',
       '"seed" or "consensus"',
@@ -156,7 +158,7 @@ describe("network rules", () => {
   });
   test("unknown distribution", () => {
     expectOne(
-      errorsOf((s) => (s.network!.weave = { distribution: "weavenet" as never })),
+      errorsOf((s) => (loose(s.network!).weave = { distribution: "weavenet" })),
       "network.weave.distribution",
       '"weavenet"',
       '"weaveworks"',
@@ -226,7 +228,7 @@ describe("network rules", () => {
   });
   test("boolean settings reject strings", () => {
     expectOne(
-      errorsOf((s) => (s.network!.proxy = "yes" as never)),
+      errorsOf((s) => (loose(s.network!).proxy = "yes")),
       "network.proxy",
       '"yes"',
       "true or false",
@@ -245,7 +247,7 @@ describe("host rules", () => {
   });
   test("hosts that is not a list", () => {
     expectOne(
-      errorsOf((s) => ((s.hosts = "docker1" as never), (s.containers = []))),
+      errorsOf((s) => ((loose(s).hosts = "docker1"), (s.containers = []))),
       "hosts",
       '"docker1"',
       "list",
@@ -575,7 +577,7 @@ describe("container rules", () => {
 });
 
 describe("DNS record rules", () => {
-  const rec = (r: Record<string, unknown>) => errorsOf((s) => (s.dnsRecords = [r as never]));
+  const rec = (r: Record<string, unknown>) => errorsOf((s) => (loose(s).dnsRecords = [r]));
   test("name outside the domain", () => {
     expectOne(
       rec({ name: "gw.example.com", ips: ["192.168.56.1"] }),
@@ -681,9 +683,9 @@ describe("every problem at once", () => {
 
 describe("section shapes", () => {
   test.each([
-    ["network", (s: Mutable) => (s.network = "172.16.16.0/24" as never)],
-    ["network.dns", (s: Mutable) => (s.network!.dns = true as never)],
-    ["network.weave", (s: Mutable) => (s.network!.weave = ["2.8.1"] as never)],
+    ["network", (s: Mutable) => (loose(s).network = "172.16.16.0/24")],
+    ["network.dns", (s: Mutable) => (loose(s.network!).dns = true)],
+    ["network.weave", (s: Mutable) => (loose(s.network!).weave = ["2.8.1"])],
   ])("%s that is not a mapping is reported with its value", (path, mutate) => {
     const e = errorsOf(mutate);
     expect(e.map((i) => i.path)).toEqual([path]);

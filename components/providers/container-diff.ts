@@ -38,15 +38,18 @@ export function secretsOf(i: Pick<ContainerInputs, "secretEnv">): string[] {
   return Object.values(i.secretEnv ?? {}).filter((v): v is string => typeof v === "string");
 }
 
-/** Inputs of the container `c` of a plan (pure; `connection` resolved by the caller). */
-export function containerInputs(
+/**
+ * Inputs of the container `c` of a plan (pure). `connection` is the caller's: resolved
+ * settings, or (in a component) the secret Output that resolves to them.
+ */
+export function containerInputs<C = ConnectParams>(
   plan: LabPlan,
   c: ContainerPlan,
-  connection: ConnectParams,
+  connection: C,
   timeouts: Partial<ContainerTimeouts> = {},
-): ContainerInputs {
+): Omit<ContainerInputs, "connection"> & { connection: C } {
   const w = plan.network.weave;
-  const inputs: ContainerInputs = {
+  const inputs: Omit<ContainerInputs, "connection"> & { connection: C } = {
     lab: plan.name,
     networkFingerprint: plan.network.fingerprint,
     key: c.key,
