@@ -70,9 +70,8 @@ describe("buildRemoteCommand", () => {
 
   test("the host-side deadline ends a command that overruns it", () => {
     const b = buildRemoteCommand(["sleep", "30"], { remoteDeadlineSeconds: 1 });
-    const t0 = Date.now();
     const r = runLocally(b.command, "");
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // 124 is timeout(1)'s own status: the deadline ended it (sleep 30 would exit 0).
     expect(r.status).toBe(124);
   });
 

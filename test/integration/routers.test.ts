@@ -100,9 +100,7 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
       const { plan, resources } = networkResources(s);
       const engine = new Engine();
       resetStats();
-      const t0 = Date.now();
       const steps = await engine.up(resources);
-      const upMs = Date.now() - t0;
       expect(names(steps)).toEqual([`${GATE}:create`, ...FOUR.map((h) => `${routerName(h)}:create`)].sort());
       const gate = engine.outputs<GateOutputs>(GATE);
       expect(gate.healthy).toBe(true);
@@ -117,7 +115,6 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
       // The hosts agree among themselves, not just with us.
       const r1 = await reportOf("host3");
       expect(r1?.ipam?.owners.map((o) => o.peer).sort()).toEqual(plan.hosts.map((h) => h.peerName).sort());
-      console.log(`four-host up with 650 ms CLI calls: ${upMs} ms`);
 
       const mark = events.length;
       const again = await engine.up(resources);
