@@ -96,10 +96,12 @@ export function allOk(rows: readonly Row[]): boolean {
 /** What each bench needs and does, for `--help` (one line each). */
 export const BENCH_NOTES: Record<string, string> = {
   containers: "namespace labs of 4, 16 and 32 hosts (root), containers reconciled in parallel",
-  lab: "namespace lab up+down for 4 and 32 hosts (root)",
+  lab: "namespace lab up+down for 4 and 32 hosts, and what its faults cost (root)",
   network: "4- and 32-host namespace labs (root): SSH sessions per host, router API vs CLI, consensus poll",
   plan: "planLab on 100 hosts and 2,000 containers (pure, no root)",
-  remote: "2-host namespace lab (root): port-forwarded API vs weave CLI, sessions per host",
+  real: "4 DinD hosts with real Weave 2.8.1 (root, Docker; ~5 min): textbook up/destroy vs Weave's floor, CLI calls of a 2nd up, N hosts vs 1 (WEAVE_LAB_BENCH_SCALE)",
+  remote:
+    "2-host namespace lab (root): port-forwarded API vs weave CLI, sessions per host, CLI delay, deadlines and give-up times",
 };
 
 /** The usage text, listing the benches found in `available`. */
