@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
+import { seedLab } from "../../test/builders";
 import { runCli, sanitize, USAGE, type CliIo } from "./main";
 import { rangeBar, renderPlan } from "./render";
 
@@ -32,23 +33,17 @@ function run(
 
 /** The fixtures' seed lab (step 13) with a password, a subnet container and an untracked address. */
 function lab(): LabSpec {
-  const names = ["02:00:00:00:00:03", "02:00:00:00:00:01", "02:00:00:00:00:04", "02:00:00:00:00:02"];
-  return {
+  return seedLab({
     name: "seed13",
-    network: { allocRange: "172.16.16.0/24", password: "s3cret-lab" },
-    hosts: names.map((peerName, i) => ({
-      name: `docker${i + 1}`,
-      address: `10.10.10.10${i + 1}`,
-      peerName,
-      ssh: { hostKey: "SHA256:pinned-host-key-of-the-seed-lab" },
-    })),
+    network: { password: "s3cret-lab" },
+    ssh: { hostKey: "SHA256:pinned-host-key-of-the-seed-lab" },
     containers: [
       { name: "web1", host: "docker1", image: "lab/web:1", dnsNames: ["www"] },
       { name: "db", host: "docker2", image: "postgres:16", subnet: "172.16.16.128/25" },
       { name: "ext", host: "docker4", image: "lab/web:1", address: "1.1.1.1/24" },
     ],
     dnsRecords: [{ name: "gw", ips: ["10.10.10.1"], host: "docker2" }],
-  };
+  });
 }
 
 describe("renderPlan", () => {

@@ -1,19 +1,12 @@
 import type { LabSpec } from "../spec";
 import fc from "fast-check";
 import { planLab, SpecError } from "./index";
+import { seedLab as seedLabOf } from "../../test/builders";
 
-/** The fixtures' seed lab (step 13): explicit peer names deliberately not in host order. */
-export function seedLab(): LabSpec {
-  const names = ["02:00:00:00:00:03", "02:00:00:00:00:01", "02:00:00:00:00:04", "02:00:00:00:00:02"];
-  return {
-    name: "textbook",
-    network: { allocRange: "172.16.16.0/24" },
-    hosts: names.map((peerName, i) => ({
-      name: `docker${i + 1}`,
-      address: `10.10.10.10${i + 1}`,
-      peerName,
-      ssh: { hostKey: "SHA256:pinned-host-key" },
-    })),
+/** The seed lab with a container of each addressing kind, an untracked address and a record. */
+function seedLab(): LabSpec {
+  return seedLabOf({
+    ssh: { hostKey: "SHA256:pinned-host-key" },
     containers: [
       { name: "web1", host: "docker1", image: "lab/web:1" },
       {
@@ -27,7 +20,7 @@ export function seedLab(): LabSpec {
       { name: "ext", host: "docker4", image: "lab/web:1", address: "1.1.1.1/24" },
     ],
     dnsRecords: [{ name: "gw", ips: ["10.10.10.1"] }],
-  };
+  });
 }
 
 describe("planLab", () => {

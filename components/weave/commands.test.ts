@@ -1,22 +1,9 @@
 import { readFixture } from "../../test/fixtures";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
+import { seedLab } from "../../test/builders";
 import type { ContainerPlan, NetworkPlan } from "../model/plan";
 import * as cmd from "./commands";
-
-function seedLab(): LabSpec {
-  const names = ["02:00:00:00:00:03", "02:00:00:00:00:01", "02:00:00:00:00:04", "02:00:00:00:00:02"];
-  return {
-    name: "textbook",
-    network: { allocRange: "172.16.16.0/24" },
-    hosts: names.map((peerName, i) => ({
-      name: `docker${i + 1}`,
-      address: `10.10.10.10${i + 1}`,
-      peerName,
-      ssh: { insecureIgnoreHostKey: true },
-    })),
-  };
-}
 
 /** Split the fixture's `$ ENV=V weave launch …` line into env and argv (no quoting in these lines). */
 function fixtureCommand(file: string): { env: Record<string, string>; argv: string[] } {

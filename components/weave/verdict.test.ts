@@ -1,4 +1,5 @@
 import type { LabPlan } from "../model/plan";
+import { networkPlan } from "../../test/builders";
 import { readFixture, readJsonFixture } from "../../test/fixtures";
 import { parseReport, quoteBigUids } from "./report";
 import type { WeaveReport } from "./types";
@@ -450,26 +451,7 @@ describe("expectedFromPlan", () => {
     });
     const plan: LabPlan = {
       name: "lab",
-      network: {
-        allocRange: "10.32.0.0/24",
-        defaultSubnet: "10.32.0.0/24",
-        bootstrap: "seed",
-        encrypted: true,
-        trustedSubnets: [],
-        dns: { domain: "weave.local", ttl: 1, disabled: false },
-        weave: {
-          distribution: "weaveworks",
-          version: "2.8.1",
-          dockerApiVersion: "1.18",
-          install: "present",
-          scriptPath: "/usr/local/bin/weave",
-        },
-        proxy: false,
-        plugin: false,
-        resetForeignRouters: false,
-        consensusTimeoutSeconds: 120,
-        fingerprint: "x",
-      },
+      network: networkPlan({ allocRange: "10.32.0.0/24", defaultSubnet: "10.32.0.0/24", encrypted: true }),
       hosts: [host(0, "a", "02:00:00:00:00:01"), host(1, "b", "02:00:00:00:00:02")],
       containers: [],
       dnsRecords: [],

@@ -1,0 +1,67 @@
+/**
+ * Builders the tests share: the fixtures' seed lab and a NetworkPlan with every default resolved.
+ * Each test states what it changes; the rest is the same lab everywhere.
+ */
+import type { NetworkPlan } from "../components/model/plan";
+import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec, SshSettings } from "../components/spec";
+
+/** The seed lab's peer names (fixture step 13), deliberately not in host order. */
+export const SEED_PEER_NAMES = [
+  "02:00:00:00:00:03",
+  "02:00:00:00:00:01",
+  "02:00:00:00:00:04",
+  "02:00:00:00:00:02",
+];
+
+/**
+ * The fixtures' seed lab (step 13): docker1..docker4 at 10.10.10.101..104 with explicit peer
+ * names, range 172.16.16.0/24. Defaults to the name `textbook`, hosts with
+ * `insecureIgnoreHostKey`, and no containers or records.
+ */
+export function seedLab(
+  o: {
+    name?: string;
+    network?: NetworkSpec;
+    ssh?: SshSettings;
+    containers?: ContainerSpec[];
+    dnsRecords?: DnsRecordSpec[];
+  } = {},
+): LabSpec {
+  return {
+    name: o.name ?? "textbook",
+    network: { allocRange: "172.16.16.0/24", ...o.network },
+    hosts: SEED_PEER_NAMES.map((peerName, i) => ({
+      name: `docker${i + 1}`,
+      address: `10.10.10.10${i + 1}`,
+      peerName,
+      ssh: o.ssh ?? { insecureIgnoreHostKey: true },
+    })),
+    ...(o.containers ? { containers: o.containers } : {}),
+    ...(o.dnsRecords ? { dnsRecords: o.dnsRecords } : {}),
+  };
+}
+
+/** A NetworkPlan as `planLab` resolves the defaults (range 10.32.0.0/12, seed mode, no password), with `over` on top. */
+export function networkPlan(over: Partial<NetworkPlan> = {}): NetworkPlan {
+  return {
+    allocRange: "10.32.0.0/12",
+    defaultSubnet: "10.32.0.0/12",
+    bootstrap: "seed",
+    encrypted: false,
+    trustedSubnets: [],
+    dns: { domain: "weave.local", ttl: 1, disabled: false },
+    weave: {
+      distribution: "weaveworks",
+      version: "2.8.1",
+      dockerApiVersion: "1.18",
+      install: "present",
+      scriptPath: "/usr/local/bin/weave",
+    },
+    proxy: false,
+    plugin: false,
+    resetForeignRouters: false,
+    consensusTimeoutSeconds: 120,
+    fingerprint: "x",
+    ...over,
+  };
+}
