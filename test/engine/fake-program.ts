@@ -2,7 +2,9 @@
  * A tiny Pulumi program for testing the program harness without hosts: one dynamic resource per
  * item of config `fake:items` (`[{ name, value, replaceKey?, dependsOn?: [names], fail? }]`),
  * whose provider records every call in `<fake:dir>/log` (one JSON line per call) and keeps each
- * resource as a file `<fake:dir>/<name>`.
+ * resource as a file `<fake:dir>/<name>`. `lengthOf: "<item>"` makes an input (`basis`) of
+ * another item's output, unknown in a preview until that item exists; `check` and `diff` log
+ * whether they were given Pulumi's unknown placeholder.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -14,6 +16,7 @@ interface Item {
   replaceKey?: string;
   dependsOn?: string[];
   fail?: boolean;
+  lengthOf?: string;
 }
 
 interface Props {
@@ -22,13 +25,23 @@ interface Props {
   value: string;
   replaceKey: string;
   fail: boolean;
+  basis?: pulumi.Input<number>;
 }
 
-const note = (dir: string, op: string, name: string): void =>
-  fs.appendFileSync(path.join(dir, "log"), JSON.stringify({ op, name, at: Date.now() }) + "\n");
+const note = (dir: string, op: string, name: string, extra: Record<string, unknown> = {}): void =>
+  fs.appendFileSync(path.join(dir, "log"), JSON.stringify({ op, name, at: Date.now(), ...extra }) + "\n");
+/** Pulumi's unknown placeholder, as the dynamic-provider plugin hands it over. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const provider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Props, news: Props) {
+    note(news.dir, "check", news.name, { unknown: Object.values(news).includes(UNKNOWN) });
+    return { inputs: news };
+  },
   async diff(_id: string, olds: Props, news: Props) {
+    note(news.dir, "diff", news.name, { unknown: Object.values(news).includes(UNKNOWN) });
+    if ((news.basis as unknown) === UNKNOWN)
+      return { changes: true, replaces: [], deleteBeforeReplace: true };
     const replaces = olds.replaceKey !== news.replaceKey ? ["replaceKey"] : [];
     return { changes: replaces.length > 0 || olds.value !== news.value, replaces, deleteBeforeReplace: true };
   },
@@ -76,7 +89,14 @@ for (const it of items) {
     it.name,
     new Fake(
       it.name,
-      { dir, name: it.name, value: it.value, replaceKey: it.replaceKey ?? "", fail: it.fail ?? false },
+      {
+        dir,
+        name: it.name,
+        value: it.value,
+        replaceKey: it.replaceKey ?? "",
+        fail: it.fail ?? false,
+        ...(it.lengthOf ? { basis: made.get(it.lengthOf)?.length } : {}),
+      },
       { dependsOn: deps },
     ),
   );

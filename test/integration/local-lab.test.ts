@@ -148,6 +148,9 @@ beforeAll(async () => {
     throw e;
   }
   timings.up = Date.now() - t;
+  process.stderr.write(
+    `local-lab test: ${/docker harness: .*/.exec(first.log)?.[0] ?? "privileged hosts run with Docker's default runtime"}\n`,
+  );
 });
 
 afterAll(async () => {

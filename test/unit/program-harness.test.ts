@@ -16,7 +16,14 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-type Item = { name: string; value: string; replaceKey?: string; dependsOn?: string[]; fail?: boolean };
+type Item = {
+  name: string;
+  value: string;
+  replaceKey?: string;
+  dependsOn?: string[];
+  fail?: boolean;
+  lengthOf?: string;
+};
 const harness = (items: Item[]): ProgramHarness =>
   new ProgramHarness({
     programPath: path.join(__dirname, "..", "engine", "fake-program.ts"),
@@ -25,17 +32,21 @@ const harness = (items: Item[]): ProgramHarness =>
   });
 const configure = (h: ProgramHarness, items: Item[]): void =>
   h.configure({ "fake:items": JSON.stringify(items) });
-function log(): Array<{ op: string; name: string; at: number }> {
+function log(): Array<{ op: string; name: string; at: number; unknown?: boolean }> {
   const f = path.join(dir, "log");
   return fs.existsSync(f)
     ? fs
         .readFileSync(f, "utf8")
         .trim()
         .split("\n")
-        .map((l) => JSON.parse(l) as { op: string; name: string; at: number })
+        .map((l) => JSON.parse(l) as { op: string; name: string; at: number; unknown?: boolean })
     : [];
 }
-const ops = (): string[] => log().map((e) => `${e.op} ${e.name}`);
+/** What changed things (check and diff, which every preview and up call, left out). */
+const ops = (): string[] =>
+  log()
+    .filter((e) => e.op !== "check" && e.op !== "diff")
+    .map((e) => `${e.op} ${e.name}`);
 
 test("a program's lifecycle: ordered creates, a quiet second up, update and replace by the provider's diff, refresh, removal and destroy dependants first", async () => {
   const items: Item[] = [
@@ -48,7 +59,7 @@ test("a program's lifecycle: ordered creates, a quiet second up, update and repl
   expect(first.exports.lengths).toEqual({ a: 1, b: 2, c: 3 });
   expect(ops()[0]).toBe("create a");
   expect(ops().slice(1).sort()).toEqual(["create b", "create c"]);
-  const [a, b, c] = ["a", "b", "c"].map((n) => log().find((e) => e.name === n)!.at);
+  const [a, b, c] = ["a", "b", "c"].map((n) => log().find((e) => e.op === "create" && e.name === n)!.at);
   // Ordering, not speed: b and c start only after a's create ended (the fake logs a create's start
   // and then takes 150 ms, so a ended at a + 150; 10 ms spare for timer rounding). Whether b and
   // c overlap is not asserted: the log has no end times to compare, and start times alone would
@@ -115,4 +126,38 @@ test("a provider failure fails the run naming the resource; dependants are not c
   expect(h.state.map((e) => e.name)).toEqual(["ok"]);
   await h.destroy();
   expect(h.state).toEqual([]);
+});
+
+test("every up previews first: check and diff get Pulumi's unknown placeholder for outputs not known yet, and nothing changes", async () => {
+  const items: Item[] = [
+    { name: "a", value: "x" },
+    { name: "b", value: "yy", lengthOf: "a" },
+  ];
+  const h = harness(items);
+  const preview = await h.preview();
+  expect(ops()).toEqual([]);
+  expect(h.state).toEqual([]);
+  expect(preview.steps.map((s) => `${s.kind} ${s.name}`)).toEqual(["create a", "create b"]);
+  // b's input comes from a's output, which does not exist yet.
+  expect(log().filter((e) => e.op === "check")).toEqual([
+    expect.objectContaining({ name: "a", unknown: false }),
+    expect.objectContaining({ name: "b", unknown: true }),
+  ]);
+  expect(preview.exports.lengths).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+
+  const first = await h.up();
+  expect(first.preview?.map((s) => s.kind)).toEqual(["create", "create"]);
+  expect(first.exports.lengths).toEqual({ a: 1, b: 2 });
+  expect(ops()).toEqual(["create a", "create b"]);
+
+  // a replaced: in the preview b's basis is unknown again and b's diff is given the placeholder.
+  fs.writeFileSync(path.join(dir, "log"), "");
+  configure(h, [{ name: "a", value: "xxx", replaceKey: "2" }, items[1]]);
+  const planned = await h.preview();
+  expect(planned.steps.map((s) => `${s.kind} ${s.name}`)).toEqual(["replace a", "update b"]);
+  expect(log().find((e) => e.op === "diff" && e.name === "b")?.unknown).toBe(true);
+  expect(ops()).toEqual([]);
+  const applied = await h.up();
+  expect(applied.exports.lengths).toEqual({ a: 3, b: 2 });
+  await h.destroy();
 });
