@@ -41,6 +41,13 @@ function sh(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
   );
 }
 const docker = (...args: string[]): Promise<string> => sh("docker", args);
+/** `docker logs` of a container, both streams (the host entrypoint logs to stderr). */
+const containerLogs = (name: string): Promise<string> =>
+  new Promise((resolve, reject) =>
+    execFile("docker", ["logs", name], { maxBuffer: 64 << 20 }, (e, out, err) =>
+      e ? reject(e) : resolve(out + err),
+    ),
+  );
 const lines = (s: string): string[] => s.split("\n").filter(Boolean);
 /** Runs argv inside the lab host `host` (the DinD container). */
 const onHost = (host: string, ...argv: string[]): Promise<string> =>
@@ -97,6 +104,7 @@ const cidrInterval = (cidr: string): [number, number] => {
 };
 
 let subnet: string;
+let archivePath: string;
 let harness: ProgramHarness;
 let outDir: string;
 let cacheExisted = false;
@@ -109,9 +117,9 @@ beforeAll(async () => {
   await cleanup();
   subnet = await freeSubnet();
   cacheExisted = (await docker("volume", "ls", "-q", "--filter", `name=^${CACHE_VOLUME}$`)).trim() !== "";
-  const archive =
+  const archive = (archivePath =
     process.env.WEAVE_LAB_IMAGES_ARCHIVE ??
-    path.resolve(REPO_ROOT, "..", "shared", "weave-images", "weave-2.8.1-images.tar.zst");
+    path.resolve(REPO_ROOT, "..", "shared", "weave-images", "weave-2.8.1-images.tar.zst"));
   if (!fs.existsSync(archive))
     throw new Error(`no Weave images archive at ${archive} (see the issue: ../shared/weave-images)`);
   const localBase = await docker("image", "inspect", "weave-lab-base:bookworm").then(
@@ -209,6 +217,12 @@ describe("index.ts with no hosts, on this machine's Docker", () => {
       ).trim();
       expect(ip).toBe(subnet.replace(/0\/24$/, String(101 + i)));
       expect((await docker("port", `${PREFIX}-${h}`, "22/tcp")).trim()).toBe(`127.0.0.1:${24701 + i}`);
+    }
+    // The Weave images came from the offline archive on every host, not from a registry.
+    for (const h of HOSTS) {
+      const logs = await containerLogs(`${PREFIX}-${h}`);
+      expect(logs).toContain(`loading Weave images from the archive ${path.basename(archivePath)}`);
+      expect(logs).not.toMatch(/docker pull|weave setup/);
     }
     // Test set-up: nothing in the lab reaches off this machine.
     await sh("iptables", ["-w", "-C", ...egressRule(subnet)]);
