@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createContainer, deleteContainer, readContainer, updateContainer } from "./container-ops";
 import { diffContainer } from "./container-diff";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
-import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
+import { providerShim, publishModule } from "./ops-env";
+import { opsProvider } from "./ops-provider";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (`pulumi-nodejs:dynamic/` + ours; users' state: never change it). */
@@ -81,37 +82,15 @@ export function checkContainerInputs(news: Partial<ContainerInputs>): pulumi.dyn
 }
 
 /** The provider's implementation: loaded by the shim below in a provider process, never serialised. */
-export const containerProviderImpl: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: ContainerInputs) {
-    return { inputs: news, failures: checkContainerInputs(news) };
-  },
-  async diff(_id: string, olds: ContainerOutputs, news: ContainerInputs) {
-    // `replaces` names the fields that replace the container (the preview shows them); the SDK's
-    // dynamic diff has no field for in-place changes, so the engine's log says them.
-    const d = diffContainer(olds, news);
-    if (d.changes)
-      defaultOpsEnv().log(
-        `container ${String(news.key)}: ` +
-          (d.replaces.length > 0 ? `replace (${d.replaces.join(", ")})` : `update (${d.updates.join(", ")})`),
-      );
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
-  async create(inputs: ContainerInputs) {
-    const outs = await createContainer(defaultOpsEnv(), inputs);
-    return { id: `${inputs.lab}/${inputs.key}`, outs };
-  },
-  async read(id: string, props: ContainerOutputs) {
-    const outs = await readContainer(defaultOpsEnv(), props);
-    // An empty id tells the engine the container is gone (refresh drops it; the next up recreates it).
-    return outs ? { id, props: outs } : { id: "", props: {} };
-  },
-  async update(_id: string, olds: ContainerOutputs, news: ContainerInputs) {
-    return { outs: await updateContainer(defaultOpsEnv(), olds, news) };
-  },
-  async delete(_id: string, props: ContainerOutputs) {
-    await deleteContainer(defaultOpsEnv(), props);
-  },
-};
+export const containerProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider({
+  what: "container",
+  check: checkContainerInputs,
+  diff: diffContainer,
+  create: createContainer,
+  read: readContainer,
+  update: updateContainer,
+  delete: deleteContainer,
+});
 
 // This process has the implementation already: the shim uses it instead of loading it again.
 publishModule("container", { containerProviderImpl });

@@ -9,7 +9,8 @@ import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import { saidBy } from "./host-errors";
-import { defaultOpsEnv, isConnectError, providerShim, publishModule, type OpsEnv } from "./ops-env";
+import { isConnectError, providerShim, publishModule, type OpsEnv } from "./ops-env";
+import { opsProvider } from "./ops-provider";
 import { containsUnknown, isUnknown } from "./unknowns";
 
 /** Type token of the dynamic resource (users' state: never change it). */
@@ -173,33 +174,15 @@ export function checkDnsRecordInputs(news: Partial<DnsRecordInputs>): pulumi.dyn
   return failures;
 }
 
-export const dnsRecordProviderImpl: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: DnsRecordInputs) {
-    return { inputs: news, failures: checkDnsRecordInputs(news) };
-  },
-  async diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs) {
-    const d = diffDnsRecord(olds, news);
-    if (d.changes)
-      defaultOpsEnv().log(
-        `DNS record ${String(news.key)}: ` +
-          (d.replaces.length > 0 ? `replace (${d.replaces.join(", ")})` : `update (${d.updates.join(", ")})`),
-      );
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-  },
-  async create(inputs: DnsRecordInputs) {
-    return { id: `${inputs.lab}/${inputs.key}`, outs: await createDnsRecord(defaultOpsEnv(), inputs) };
-  },
-  async read(id: string, props: DnsRecordOutputs) {
-    const outs = await readDnsRecord(defaultOpsEnv(), props);
-    return outs ? { id, props: outs } : { id: "", props: {} };
-  },
-  async update(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs) {
-    return { outs: await updateDnsRecord(defaultOpsEnv(), olds, news) };
-  },
-  async delete(_id: string, props: DnsRecordOutputs) {
-    await deleteDnsRecord(defaultOpsEnv(), props);
-  },
-};
+export const dnsRecordProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider({
+  what: "DNS record",
+  check: checkDnsRecordInputs,
+  diff: diffDnsRecord,
+  create: createDnsRecord,
+  read: readDnsRecord,
+  update: updateDnsRecord,
+  delete: deleteDnsRecord,
+});
 
 // This process has the implementation already: the shim uses it instead of loading it again.
 publishModule("dnsRecord", { dnsRecordProviderImpl });
