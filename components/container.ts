@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
 import { planLab, SpecError } from "./plan";
-import type { ContainerPlan, LabPlan } from "./plan/types";
+import type { ContainerPlan, LabPlan } from "./model/plan";
 import { containerInputs } from "./providers/container-diff";
 import { ContainerResource, type ContainerArgs } from "./providers/container";
 import type { ContainerTimeouts } from "./providers/container-types";

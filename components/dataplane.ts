@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveContainer } from "./container";
 import type { WeaveNetwork } from "./network";
-import type { LabPlan } from "./plan/types";
+import type { LabPlan } from "./model/plan";
 import type { DataPlaneContainer } from "./providers/dataplane-ops";
 import { DataPlaneCheck } from "./providers/dataplane";
 import type { ConnectParams } from "./remote/types";

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
-import type { DnsRecordPlan, LabPlan } from "./plan/types";
+import type { DnsRecordPlan, LabPlan } from "./model/plan";
 import { DnsRecordResource } from "./providers/dns-record";
 import { DEFAULT_CONTAINER_TIMEOUTS } from "./providers/container-types";
 import { weaveOf } from "./providers/container-diff";

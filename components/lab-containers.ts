@@ -8,7 +8,7 @@ import { WeaveContainer } from "./container";
 import { declareDataPlaneCheck } from "./dataplane";
 import { WeaveDnsRecord } from "./dns-record";
 import type { WeaveNetwork } from "./network";
-import type { LabPlan } from "./plan/types";
+import type { LabPlan } from "./model/plan";
 import type { ContainerSpec } from "./spec";
 import type { DataPlaneMatrix } from "./status/matrix";
 

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { planLab, SpecError } from "../plan";
-import type { SpecIssue } from "../plan/types";
+import type { SpecIssue } from "../model/plan";
 import { renderPlan } from "./render";
 
 export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json|-> [--json]

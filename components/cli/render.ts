@@ -3,7 +3,7 @@
  * exact expectations. Secrets never appear: the plan holds none, and launch commands show secret
  * variables as `NAME=<secret>`.
  */
-import type { LabPlan, RangeShare } from "../plan/types";
+import type { LabPlan, RangeShare } from "../model/plan";
 import { renderForLog } from "../remote/quote";
 
 /** Left-aligned columns separated by two spaces, trailing spaces trimmed. */

@@ -7,7 +7,7 @@
  * numbers because ip-num's BigInt-based parsing costs ~15-50 µs per value, which alone would
  * take a large part of the 100 ms budget for planning 2,000 containers.
  */
-import type { RangeShare } from "./types";
+import type { RangeShare } from "../model/plan";
 
 /** A parsed IPv4 CIDR as written by the user (host bits may be set; see `hostBitsSet`). */
 export interface Cidr {

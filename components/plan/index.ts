@@ -19,11 +19,11 @@ import type {
   NetworkPlan,
   SpecIssue,
   SshPlan,
-} from "./types";
+} from "../model/plan";
 import { qualifyDnsName, validateSpec, type SpecContext } from "./validate";
 import { WEAVE_RELEASES } from "./releases";
 
-export type { LabPlan, HostPlan, ContainerPlan, NetworkPlan, SpecIssue } from "./types";
+export type { LabPlan, HostPlan, ContainerPlan, NetworkPlan, SpecIssue } from "../model/plan";
 export { validateSpec } from "./validate";
 
 /** A spec that cannot be planned. `issues` lists every problem; the message has one line per problem. */

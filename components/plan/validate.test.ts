@@ -1,7 +1,7 @@
 import type { LabSpec } from "../spec";
 import { planLab, SpecError } from "./index";
 import { validateSpec } from "./validate";
-import type { SpecIssue } from "./types";
+import type { SpecIssue } from "../model/plan";
 
 /** A valid two-host lab; each test breaks one thing. */
 function base(): LabSpec {

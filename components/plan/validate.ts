@@ -18,7 +18,7 @@
  */
 import type { LabSpec } from "../spec";
 import { describe } from "./cidr";
-import type { SpecIssue } from "./types";
+import type { SpecIssue } from "../model/plan";
 import { buildContext, type ContainerCtx, type Rule, type SpecContext } from "./rules/context";
 import { containerRules, dnsNameRules, dnsRecordRules } from "./rules/containers";
 import { fieldItems, fieldRules } from "./rules/fields";

@@ -3,7 +3,7 @@
  * `components/weave/commands.ts` bound to the lab's script and environment, plus the two Docker
  * reads whose output format the providers choose.
  */
-import type { CommandPlan } from "../plan/types";
+import type { CommandPlan } from "../model/plan";
 import { dockerVersion, weaveCommands } from "../weave/commands";
 
 /** The router facts providers act on (script path, API override). */

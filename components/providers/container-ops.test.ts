@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFixture } from "../../test/fixtures";
 import { planLab, SpecError } from "../plan";
-import type { LabPlan } from "../plan/types";
+import type { LabPlan } from "../model/plan";
 import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpResponse } from "../remote/types";
 import type { ContainerSpec, LabSpec } from "../spec";
 import { planContainer } from "../container";

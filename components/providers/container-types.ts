@@ -2,7 +2,7 @@
  * What the Container and DnsRecord providers receive and record. Plain data only (it travels
  * through Pulumi state and the serialised provider closure): no classes, no handles.
  */
-import type { ContainerPlan } from "../plan/types";
+import type { ContainerPlan } from "../model/plan";
 import type { ConnectParams } from "../remote/types";
 import type { WeaveDistribution } from "../spec";
 

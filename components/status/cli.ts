@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import { parseSpecText, sanitize, type CliJsonError } from "../cli/main";
 import { planLab, SpecError } from "../plan";
-import type { LabPlan, SpecIssue } from "../plan/types";
+import type { LabPlan, SpecIssue } from "../model/plan";
 import * as remote from "../remote";
 import type { ConnectParams } from "../remote/types";
 import type { LabSpec } from "../spec";

@@ -7,7 +7,7 @@
  * Exit codes: 2 when a host could not be reached at all (the picture is incomplete), else 1 when
  * anything drifted or the verdict is not ready, else 0.
  */
-import type { ContainerPlan, LabPlan } from "../plan/types";
+import type { ContainerPlan, LabPlan } from "../model/plan";
 import {
   consensusVerdict,
   expectedFromPlan,

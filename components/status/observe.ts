@@ -5,7 +5,7 @@
  * inspect`), and `weave ps` — and, for `--verify`, runs the data-plane probes. Every command is
  * an argv; errors come from the transport, which names the host and the command.
  */
-import type { HostPlan, LabPlan } from "../plan/types";
+import type { HostPlan, LabPlan } from "../model/plan";
 import type { ConnectParams, HostConnection } from "../remote/types";
 import type { LabSpec } from "../spec";
 import { dockerInspect, dockerPs, weaveCommands } from "../weave/commands";

@@ -2,7 +2,7 @@
  * Builds a `RangeView` from a plan (the predicted split, before anything runs) or completes a
  * share list from CIDRs. Pure.
  */
-import type { LabPlan, RangeShare } from "../plan/types";
+import type { LabPlan, RangeShare } from "../model/plan";
 import { intToIpv4, parseCidr, RangeView } from "./model";
 
 /** A `RangeShare` from a CIDR (host bits masked). */

@@ -2,7 +2,7 @@
  * The input of the range picture and table: verified (or predicted) state, plain data only, so
  * the renderers are pure and can be fed from stack outputs, a plan, or a test.
  */
-import type { RangeShare } from "../plan/types";
+import type { RangeShare } from "../model/plan";
 
 /** One host and the pieces of the range it owns. */
 export interface RangeViewHost {

@@ -2,7 +2,7 @@
  * The range split as plain text for terminals and `pulumi stack output`: one line per piece of
  * the range (host, peer name, CIDR, size, share), unowned gaps, then the containers.
  */
-import type { RangeShare } from "../plan/types";
+import type { RangeShare } from "../model/plan";
 import { intToIpv4, ipv4ToInt, parseCidr, percent, RangeView, RangeViewHost, unownedSpans } from "./model";
 
 /** Left-aligned columns separated by two spaces; trailing spaces trimmed. */

@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
 import { findAll, parseXml, XmlElement } from "../../test/unit/view-xml";
-import type { LabPlan } from "../plan/types";
+import type { LabPlan } from "../model/plan";
 import { intToIpv4, ipv4ToInt, parseCidr, RangeView, unownedSpans } from "./model";
 import { shareOf, viewFromPlan } from "./from-plan";
 import { LAYOUT, packRows, renderRangeSvg, shortAddress } from "./svg";

@@ -5,7 +5,7 @@
  * listing what is missing). Hosts are in-memory fakes of `HostConnection`.
  */
 import { planLab } from "../../components/plan";
-import type { LabPlan } from "../../components/plan/types";
+import type { LabPlan } from "../../components/model/plan";
 import { runGate } from "../../components/providers/gate-ops";
 import { gateInputs, routerInputs } from "../../components/providers/inputs";
 import type { OpsEnv } from "../../components/providers/ops-env";
