@@ -5,7 +5,8 @@ import * as path from "path";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
 import { seedLab } from "../../test/builders";
-import { runCli, sanitize, USAGE, type CliIo } from "./main";
+import { runCli, USAGE, type CliIo } from "./main";
+import { sanitize } from "./text";
 import { rangeBar, renderPlan } from "./render";
 
 const REPO = path.resolve(__dirname, "..", "..");

@@ -13,10 +13,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { planLab, SpecError } from "../plan";
 import type { SpecIssue } from "../model/plan";
 import { renderPlan } from "./render";
+import { parseSpecText, sanitize, type CliJsonError } from "./text";
 
 export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json|-> [--json]
        weave-lab status <spec.yaml|spec.json> [--json] [--verify]
@@ -62,39 +62,12 @@ export function packageVersion(): string {
   return "unknown";
 }
 
-/**
- * Text fit for a terminal: C0 and C1 control characters (except newline and tab), DEL and the
- * bidirectional overrides are shown as `\xNN` / `\u{NNNN}` escapes instead of being written.
- */
-export function sanitize(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
-  });
-}
-
 /** JSON text with DEL and C1 controls escaped too (JSON.stringify escapes only C0). */
 function safeJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(
     /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-}
-
-/** Parse a spec file's text: JSON if it looks like JSON, YAML otherwise (YAML 1.2 core schema). */
-export function parseSpecText(text: string, path: string): unknown {
-  if (path.endsWith(".json")) return JSON.parse(text);
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join("\n"));
-  return doc.toJS();
-}
-
-/** A failure as `--json` prints it. */
-export interface CliJsonError {
-  ok: false;
-  exitCode: number;
-  error: string;
-  issues: SpecIssue[];
 }
 
 /** Run the CLI with `args` (without `node` and the script); returns the exit code. */

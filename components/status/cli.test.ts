@@ -1,5 +1,5 @@
 import { fakePrivateKey } from "../../test/fake-key";
-import { parseSpecText } from "../cli/main";
+import { parseSpecText } from "../cli/text";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
 import type { WeaveReport } from "../weave/types";

@@ -12,7 +12,7 @@
  * `$WEAVE_LAB_SSH_KEY_FILE` (passphrase in `$WEAVE_LAB_SSH_PASSPHRASE`); else the SSH agent.
  */
 import * as fs from "fs";
-import { parseSpecText, sanitize, type CliJsonError } from "../cli/main";
+import { parseSpecText, sanitize, type CliJsonError } from "../cli/text";
 import { planLab, SpecError } from "../plan";
 import type { LabPlan, SpecIssue } from "../model/plan";
 import * as remote from "../remote";
