@@ -10,7 +10,7 @@ import { WeaveDnsRecord } from "./dns-record";
 import type { WeaveNetwork } from "./network";
 import type { LabPlan } from "./model/plan";
 import type { ContainerSpec } from "./spec";
-import type { DataPlaneMatrix } from "./status/matrix";
+import type { DataPlaneMatrix } from "./providers/dataplane-matrix";
 
 /** A container as the stack outputs show it. */
 export interface ContainerOutput {

@@ -2,7 +2,7 @@
  * The data-plane probes: from inside the lab's containers (`docker exec` over SSH, argv only),
  * every container pings every other container's Weave address, and one container per host looks
  * up every declared name. What to expect and how to read the answers is pure
- * (`status/matrix.ts`); this file only asks.
+ * (`dataplane-matrix.ts`); this file only asks.
  *
  * Tools: busybox images have `ping` and `nslookup` but no `getent`; glibc images have `getent`
  * and often neither of the others. A lookup tries `getent hosts` (the container's own resolver
@@ -26,7 +26,7 @@ import {
   type PingOutcome,
   type PingProbe,
   type ProbeContainer,
-} from "../status/matrix";
+} from "./dataplane-matrix";
 import { isMissingTool, parseGetent, parseNslookup, type LookupTool } from "../weave/lookup";
 import { lookUpName } from "./name-lookup";
 import type { OpsEnv } from "./ops-env";

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
 import { same } from "./diff-values";
 import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
-import type { DataPlaneMatrix } from "../status/matrix";
+import type { DataPlaneMatrix } from "./dataplane-matrix";
 
 /** Fields of the check's state that hold secrets. */
 export const DATAPLANE_SECRET_OUTPUTS = ["connections"];

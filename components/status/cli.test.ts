@@ -6,7 +6,7 @@ import type { WeaveReport } from "../weave/types";
 import type { ConnectParams } from "../remote/types";
 import type { HostLive } from "./compare";
 import { runStatus, STATUS_USAGE, type StatusIo } from "./cli";
-import type { DataPlaneMatrix } from "./matrix";
+import type { DataPlaneMatrix } from "../providers/dataplane-matrix";
 
 const SPEC = `
 name: cli

@@ -20,7 +20,7 @@ import type { ConnectParams } from "../remote/types";
 import type { LabSpec } from "../spec";
 import type { OpsEnv } from "../providers/ops-env";
 import { compareLab, type HostLive, type LabStatus } from "./compare";
-import type { DataPlaneMatrix } from "./matrix";
+import type { DataPlaneMatrix } from "../providers/dataplane-matrix";
 import { KEY_FILE_ENV, observeLab, PASSPHRASE_ENV, statusConnections, verifyLab } from "./observe";
 import { renderStatus } from "./render";
 

@@ -15,7 +15,7 @@ import {
   type VerdictProblem,
 } from "../weave/verdict";
 import type { PsEntry, WeaveReport } from "../weave/types";
-import { inSubnet } from "./matrix";
+import { inSubnet } from "../providers/dataplane-matrix";
 
 /** One of the lab's containers as Docker shows it (`docker inspect`). */
 export interface LiveContainer {

@@ -16,7 +16,7 @@ import { INSPECT_FORMAT, LABEL_LAB, parseInspectLine, weaveOf } from "../provide
 import { probeDataPlane, type DataPlaneContainer } from "../providers/dataplane-ops";
 import type { OpsEnv } from "../providers/ops-env";
 import type { HostLive, LabStatus, LiveContainer } from "./compare";
-import type { DataPlaneMatrix } from "./matrix";
+import type { DataPlaneMatrix } from "../providers/dataplane-matrix";
 
 /** Environment variable naming a private key file, used for hosts whose spec gives no key. */
 export const KEY_FILE_ENV = "WEAVE_LAB_SSH_KEY_FILE";

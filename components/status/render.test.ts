@@ -1,5 +1,5 @@
 import type { LabStatus } from "./compare";
-import type { DataPlaneMatrix } from "./matrix";
+import type { DataPlaneMatrix } from "../providers/dataplane-matrix";
 import { renderStatus } from "./render";
 
 const base: LabStatus = {

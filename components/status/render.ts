@@ -5,7 +5,7 @@
  */
 import { columns } from "../cli/render";
 import type { LabStatus } from "./compare";
-import { renderMatrix, type DataPlaneMatrix } from "./matrix";
+import { renderMatrix, type DataPlaneMatrix } from "../providers/dataplane-matrix";
 
 /** The status as `weave-lab status` prints it (ends with a newline). */
 export function renderStatus(s: LabStatus, matrix?: DataPlaneMatrix): string {

@@ -10,7 +10,7 @@ import { closeAll, getConnection } from "../../components/remote";
 import { expectResolves } from "../../components/providers/name-lookup";
 import type { ContainerOutput } from "../../components/lab-containers";
 import type { HostOutput } from "../../components/program";
-import type { DataPlaneMatrix } from "../../components/status/matrix";
+import type { DataPlaneMatrix } from "../../components/providers/dataplane-matrix";
 import { ProgramHarness, stackConfigForLab, type ProgramRun } from "../engine/program-harness";
 import { getLab, resetRealHosts, type TestLab } from "../lab";
 import type { LabHost } from "../lab";

@@ -11,7 +11,7 @@ import {
   type LookupOutcome,
   type PingOutcome,
   type ProbeContainer,
-} from "./matrix";
+} from "./dataplane-matrix";
 
 const c = (key: string, cidr: string, names: string[] = []): ProbeContainer => {
   const [host, name] = key.split("/");
