@@ -8,6 +8,7 @@ export {
   parseCidr,
   unownedSpans,
 } from "./model";
-export { renderRangeSvg, HOST_COLOURS, LAYOUT } from "./svg";
+export { renderRangeSvg } from "./svg";
+export { HOST_COLOURS, LAYOUT } from "./layout";
 export { renderRangeTable } from "./table";
 export { viewFromPlan } from "./from-plan";

@@ -3,7 +3,8 @@ import { findAll, parseXml, XmlElement } from "../../test/unit/view-xml";
 import type { LabPlan } from "../model/plan";
 import { intToIpv4, ipv4ToInt, parseCidr, RangeView, unownedSpans } from "./model";
 import { shareOf, viewFromPlan } from "./from-plan";
-import { LAYOUT, packRows, renderRangeSvg, shortAddress } from "./svg";
+import { LAYOUT, packRows, shortAddress } from "./layout";
+import { renderRangeSvg } from "./svg";
 import { renderRangeTable } from "./table";
 
 const textbook: RangeView = {
