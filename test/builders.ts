@@ -1,9 +1,11 @@
 /**
- * Builders the tests share: the fixtures' seed lab and a NetworkPlan with every default resolved.
+ * Builders the tests share: the fixtures' seed lab, a NetworkPlan with every default resolved, and
+ * a router's report.
  * Each test states what it changes; the rest is the same lab everywhere.
  */
 import type { NetworkPlan } from "../components/model/plan";
 import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec, SshSettings } from "../components/spec";
+import type { ReportDns, ReportIpam, ReportRouter, WeaveReport } from "../components/weave/types";
 
 /** The seed lab's peer names (fixture step 13), deliberately not in host order. */
 export const SEED_PEER_NAMES = [
@@ -63,5 +65,52 @@ export function networkPlan(over: Partial<NetworkPlan> = {}): NetworkPlan {
     consensusTimeoutSeconds: 120,
     fingerprint: "x",
     ...over,
+  };
+}
+
+/**
+ * A Weave 2.8.1 `/report` of a running router: the fields every report has, with this router's
+ * particulars (`name`, `nickname`, and whatever else `router` sets) and its IPAM view on top.
+ * Without `ipam.range` the range is 172.16.16.0/24; the default subnet follows the range.
+ */
+export function weaveReport(o: {
+  router: Pick<ReportRouter, "name" | "nickname"> & Partial<ReportRouter>;
+  ipam?: Partial<ReportIpam>;
+  dns?: ReportDns;
+}): WeaveReport {
+  const range = o.ipam?.range ?? "172.16.16.0/24";
+  return {
+    ready: true,
+    version: "2.8.1",
+    versionCheck: { enabled: false, success: false, newVersion: "", nextCheckAt: "" },
+    router: {
+      protocol: "weave",
+      protocolMinVersion: 1,
+      protocolMaxVersion: 2,
+      encryption: false,
+      peerDiscovery: true,
+      port: 6783,
+      peers: [],
+      connections: [],
+      terminationCount: 0,
+      targets: [],
+      trustedSubnets: [],
+      interface: "",
+      ...o.router,
+    },
+    ipam: {
+      paxos: null,
+      range,
+      rangeNumIPs: 256,
+      activeIPs: 0,
+      defaultSubnet: range,
+      entries: [],
+      owners: [],
+      pendingClaims: [],
+      pendingAllocates: [],
+      status: "ready",
+      ...o.ipam,
+    },
+    ...(o.dns ? { dns: o.dns } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { fakePrivateKey } from "../../test/fake-key";
 import { parseSpecText } from "../cli/text";
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
-import type { WeaveReport } from "../weave/types";
+import { weaveReport } from "../../test/builders";
 import type { ConnectParams } from "../remote/types";
 import type { HostLive } from "./compare";
 import { runStatus, STATUS_USAGE, type StatusIo } from "./cli";
@@ -160,32 +160,13 @@ describe("weave-lab status (command line, hosts injected)", () => {
 function healthyLive(): HostLive[] {
   const h = planLab(parseSpecText(SPEC, "lab.yaml") as LabSpec).hosts[0];
   const whole = { cidr: "172.16.16.0/24", start: "172.16.16.0", end: "172.16.16.255", size: 256 };
-  const report: WeaveReport = {
-    ready: true,
-    version: "2.8.1",
-    versionCheck: { enabled: false, success: false, newVersion: "", nextCheckAt: "" },
+  const report = weaveReport({
     router: {
-      protocol: "weave",
-      protocolMinVersion: 1,
-      protocolMaxVersion: 2,
-      encryption: false,
-      peerDiscovery: true,
       name: h.peerName,
       nickname: "docker1",
-      port: 6783,
       peers: [{ name: h.peerName, nickname: "docker1", uid: "1", shortId: 1, version: 1, connections: [] }],
-      connections: [],
-      terminationCount: 0,
-      targets: [],
-      trustedSubnets: [],
-      interface: "",
     },
     ipam: {
-      paxos: null,
-      range: "172.16.16.0/24",
-      rangeNumIPs: 256,
-      activeIPs: 0,
-      defaultSubnet: "172.16.16.0/24",
       entries: [
         {
           token: "172.16.16.0",
@@ -197,10 +178,7 @@ function healthyLive(): HostLive[] {
         },
       ],
       owners: [{ peer: h.peerName, nickname: "docker1", size: 256, reachable: true, shares: [whole] }],
-      pendingClaims: [],
-      pendingAllocates: [],
-      status: "ready",
     },
-  };
+  });
   return [{ host: "docker1", router: "running", report, containers: [], attached: [] }];
 }

@@ -1,6 +1,7 @@
 import { planLab } from "../plan";
 import type { LabSpec } from "../spec";
 import type { IpamOwner, PsEntry, WeaveReport } from "../weave/types";
+import { weaveReport } from "../../test/builders";
 import { compareLab, type HostLive } from "./compare";
 
 // Two hosts with explicit peer names; seed mode splits 172.16.16.0/24 in halves by sorted name.
@@ -52,19 +53,10 @@ function report(
       ? { p: P2, n: "docker2", a: "10.10.10.102" }
       : { p: P1, n: "docker1", a: "10.10.10.101" };
   const own = o.owners ?? owners();
-  return {
-    ready: true,
-    version: "2.8.1",
-    versionCheck: { enabled: false, success: false, newVersion: "", nextCheckAt: "" },
+  return weaveReport({
     router: {
-      protocol: "weave",
-      protocolMinVersion: 1,
-      protocolMaxVersion: 2,
-      encryption: false,
-      peerDiscovery: true,
       name: o.name ?? me,
       nickname: host,
-      port: 6783,
       peers: [
         { name: o.name ?? me, nickname: host, uid: "1", shortId: 1, version: 1, connections: [] },
         { name: other.p, nickname: other.n, uid: "2", shortId: 2, version: 1, connections: [] },
@@ -79,17 +71,11 @@ function report(
           info: "",
         },
       ],
-      terminationCount: 0,
       targets: [other.a],
-      trustedSubnets: [],
-      interface: "",
     },
     ipam: {
-      paxos: null,
-      range: o.range ?? "172.16.16.0/24",
-      rangeNumIPs: 256,
+      ...(o.range ? { range: o.range } : {}),
       activeIPs: 1,
-      defaultSubnet: o.range ?? "172.16.16.0/24",
       entries: own.flatMap((x) =>
         x.shares.map((s) => ({
           token: s.cidr.split("/")[0],
@@ -101,9 +87,6 @@ function report(
         })),
       ),
       owners: own,
-      pendingClaims: [],
-      pendingAllocates: [],
-      status: "ready",
     },
     dns: {
       domain: "weave.local.",
@@ -119,7 +102,7 @@ function report(
         tombstone: 0,
       })),
     },
-  };
+  });
 }
 
 const labelled = (id: string, key: string, state = "running") => ({
