@@ -133,6 +133,26 @@ function envWith(hosts: Record<string, FakeHost>): OpsEnv & { logs: string[] } {
 /** The container-state query of `exitedError`. */
 const isStateQuery = (argv: string[]): boolean => argv[1] === "inspect" && argv[3] === STATE_FORMAT;
 
+type Answer = Partial<ExecResult> | undefined;
+
+/**
+ * A host without a container of the name yet, whose `docker run` prints ID; `more` answers the
+ * other commands by their verb (`argv[1]`), `state` the container-state query (running if absent).
+ */
+function freshHost(
+  name: string,
+  more: Record<string, Answer | (() => Answer)> = {},
+  state?: () => Answer,
+): FakeHost {
+  return new FakeHost(name, (argv) => {
+    if (isStateQuery(argv)) return state?.();
+    if (argv[1] === "inspect") return { code: 1, stderr: `Error: No such object: ${argv[argv.length - 1]}` };
+    if (argv[1] === "run") return { stdout: `${ID}\n` };
+    const a = more[argv[1]];
+    return typeof a === "function" ? a() : a;
+  });
+}
+
 /** A docker+weave that works: no container yet, run prints the id, attach prints the address. */
 function healthy(name = "docker1", existing?: string): FakeHost {
   return new FakeHost(name, (argv) => {
@@ -393,17 +413,7 @@ describe("container operations against an in-memory host", () => {
   });
 
   test("a failing attach surfaces the transport's error (host, command, what was awaited)", async () => {
-    const host = new FakeHost("docker2", (argv) =>
-      isStateQuery(argv)
-        ? undefined
-        : argv[1] === "inspect"
-          ? { code: 1, stderr: "Error: No such object: sub" }
-          : argv[1] === "run"
-            ? { stdout: ID }
-            : argv[1] === "attach"
-              ? { code: 1, stderr: "IP allocation exhausted" }
-              : { stdout: "" },
-    );
+    const host = freshHost("docker2", { attach: { code: 1, stderr: "IP allocation exhausted" } });
     await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
       /docker2: .*attach net:172\.16\.16\.128\/26 .* exited 1: IP allocation exhausted \(while waiting for weave attach sub \(an address from IPAM: waits while the ring has no consensus/,
     );
@@ -411,13 +421,7 @@ describe("container operations against an in-memory host", () => {
 
   test("a failing attach that Weave explains carries the error classifier's advice after the transport's message", async () => {
     const said = "Unable to claim: address 172.16.16.200 is already owned by 0123456789ab";
-    const host = new FakeHost("docker1", (argv) =>
-      argv[1] === "inspect" && argv[3] !== STATE_FORMAT
-        ? { code: 1, stderr: "Error: No such object: web2" }
-        : argv[1] === "run"
-          ? { stdout: ID }
-          : undefined,
-    );
+    const host = freshHost("docker1");
     const exec = host.exec.bind(host);
     host.exec = async (argv, opts) => {
       if (argv[1] !== "attach") return exec(argv, opts);
@@ -613,13 +617,11 @@ describe("issue 9: what real Weave 2.8.1 showed", () => {
 
   test("a container whose command exits at once is refused before attach: host, container, command, exit code, last log lines (secrets masked)", async () => {
     const secret = "hunter2-very-secret";
-    const host = new FakeHost("docker2", (argv) => {
-      if (isStateQuery(argv)) return { stdout: "exited 3\n" };
-      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: sub" };
-      if (argv[1] === "run") return { stdout: `${ID}\n` };
-      if (argv[1] === "logs") return { stdout: "starting\n", stderr: `fatal: bad token ${secret}\n` };
-      return undefined;
-    });
+    const host = freshHost(
+      "docker2",
+      { logs: { stdout: "starting\n", stderr: `fatal: bad token ${secret}\n` } },
+      () => ({ stdout: "exited 3\n" }),
+    );
     const err = (await createContainer(envWith({ docker2: host }), {
       ...inputsOf(plan, 2),
       secretEnv: { TOKEN: secret },
@@ -635,16 +637,16 @@ describe("issue 9: what real Weave 2.8.1 showed", () => {
 
   test("a command that ends while attach runs: attach's `not running` becomes the same clear error", async () => {
     let attached = false;
-    const host = new FakeHost("docker2", (argv) => {
-      if (isStateQuery(argv)) return { stdout: attached ? "exited 0\n" : "running 0\n" };
-      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: sub" };
-      if (argv[1] === "run") return { stdout: `${ID}\n` };
-      if (argv[1] === "attach") {
-        attached = true;
-        return { code: 1, stderr: `container ${ID} not running\n` };
-      }
-      return undefined;
-    });
+    const host = freshHost(
+      "docker2",
+      {
+        attach: () => {
+          attached = true;
+          return { code: 1, stderr: `container ${ID} not running\n` };
+        },
+      },
+      () => ({ stdout: attached ? "exited 0\n" : "running 0\n" }),
+    );
     await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
       /^docker2: container sub \(4e5b1d7e0f0a, .*\) is exited, exit code 0: .*\(the logs are empty\)$/s,
     );
@@ -658,17 +660,7 @@ describe("issue 10: fewer helper containers per container", () => {
     const h1 = healthy();
     const a = await createContainer(envWith({ docker1: h1 }), inputsOf(plan, 0));
     const b = await createContainer(envWith({ docker1: h1 }), inputsOf(plan, 1));
-    const h2 = new FakeHost("docker2", (argv) =>
-      isStateQuery(argv)
-        ? undefined
-        : argv[1] === "inspect"
-          ? { code: 1, stderr: "Error: No such object: sub" }
-          : argv[1] === "run"
-            ? { stdout: ID }
-            : argv[1] === "attach"
-              ? { stdout: "172.16.16.130\n" }
-              : undefined,
-    );
+    const h2 = freshHost("docker2", { attach: { stdout: "172.16.16.130\n" } });
     const c = await createContainer(envWith({ docker2: h2 }), inputsOf(plan, 2));
     expect([a.cidr, b.cidr, c.cidr]).toEqual(["172.16.16.3/25", "172.16.16.200/24", "172.16.16.130/26"]);
     expect([a.mac, c.mac]).toEqual(["6a:1b:2c:3d:4e:5f", "6a:1b:2c:3d:4e:5f"]);
@@ -676,14 +668,10 @@ describe("issue 10: fewer helper containers per container", () => {
   });
 
   test("when the MAC cannot be read in the container (no cat in the image), weave ps answers", async () => {
-    const host = new FakeHost("docker1", (argv) => {
-      if (isStateQuery(argv)) return undefined;
-      if (argv[1] === "inspect") return { code: 1, stderr: "Error: No such object: web1" };
-      if (argv[1] === "run") return { stdout: ID };
-      if (argv[1] === "attach") return { stdout: "172.16.16.3\n" };
-      if (argv[1] === "exec") return { code: 126, stderr: 'exec: "cat": executable file not found in $PATH' };
-      if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 0a:0b:0c:0d:0e:0f 172.16.16.3/25\n` };
-      return undefined;
+    const host = freshHost("docker1", {
+      attach: { stdout: "172.16.16.3\n" },
+      exec: { code: 126, stderr: 'exec: "cat": executable file not found in $PATH' },
+      ps: { stdout: `${ID.slice(0, 12)} 0a:0b:0c:0d:0e:0f 172.16.16.3/25\n` },
     });
     const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
     expect(out).toMatchObject({ cidr: "172.16.16.3/25", mac: "0a:0b:0c:0d:0e:0f" });
