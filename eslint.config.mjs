@@ -2,7 +2,17 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["bin/**", "node_modules/**", "coverage/**", ".scratch/**", ".lab-state/**", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: [
+      "bin/**",
+      "node_modules/**",
+      "coverage/**",
+      ".scratch/**",
+      ".lab-state/**",
+      "**/*.js",
+      "**/*.mjs",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],
