@@ -362,3 +362,21 @@ export function withLock<T>(home: string, fn: () => T): T {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Ends a process the way `docker stop` ends a container's: `signal`, up to 10 s for it to go,
+ * then SIGKILL. Nothing to do when it is not running.
+ */
+export async function stopProcess(pid: number, signal: NodeJS.Signals): Promise<void> {
+  if (!(pid > 0 && pidAlive(pid))) return;
+  const send = (s: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // Already gone.
+    }
+  };
+  send(signal);
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (pidAlive(pid)) send("SIGKILL");
+}

@@ -5,7 +5,7 @@ import { readFixture } from "../../fixtures";
 import { dockerMain } from "./docker";
 import { humanDuration, table } from "./docker-format";
 import { parseRunArgs } from "./docker-run-args";
-import { Io } from "./io";
+import { CaptureIo } from "./docker-run";
 import { goJson, renderTemplate, TemplateError } from "./gotemplate";
 import { collectCidrArgs, containerFqdn, dockerApiRefusal, lastFlag, makeCtx } from "./weavecore";
 import { DEFAULT_CONFIG } from "../state";
@@ -143,20 +143,9 @@ describe("weave double: script helpers", () => {
 });
 
 describe("docker double: containers end when their command does (real Docker; issue 9)", () => {
-  /** One in-process `docker …` call on a fresh host directory; output captured. */
-  class Capture extends Io {
-    stdout = "";
-    stderr = "";
-    override out(s: string): void {
-      this.stdout += s;
-    }
-    override err(s: string): void {
-      this.stderr += s;
-    }
-  }
   let home: string;
   const docker = async (...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const io = new Capture();
+    const io = new CaptureIo();
     const code = await dockerMain(makeCtx(io, home, { WEAVE_DOUBLE_HOST: "h1" }), argv);
     return { code, stdout: io.stdout, stderr: io.stderr };
   };

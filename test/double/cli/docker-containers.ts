@@ -7,12 +7,11 @@ import {
   dockerTime,
   findContainer,
   listContainers,
-  pidAlive,
   saveContainer,
+  stopProcess,
   withLock,
 } from "../state";
 import { goJson, renderTemplate, TemplateError } from "./gotemplate";
-import { sleep } from "./io";
 import { execInContainer } from "./net";
 import { Ctx } from "./weavecore";
 import { seeHelp, table, psRow } from "./docker-format";
@@ -128,23 +127,7 @@ export function inspect(ctx: Ctx, args: string[]): number {
 
 /** Stop the process behind a container (only the router has one) and mark it exited. */
 async function stopContainer(ctx: Ctx, c: ContainerRecord, signal: NodeJS.Signals): Promise<void> {
-  const pid = c.State.Pid;
-  if (pid > 0 && pidAlive(pid)) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-    // `docker stop` waits up to 10 s before SIGKILL.
-    for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
-    if (pidAlive(pid)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  }
+  await stopProcess(c.State.Pid, signal);
   withLock(ctx.home, () => {
     const cur = findContainer(ctx.home, c.Id);
     if (cur && cur.State.Status === "running") {

@@ -222,7 +222,7 @@ export async function run(ctx: Ctx, args: string[], viaProxy: boolean): Promise<
 }
 
 /** Output of a command run inside a container, kept for `docker logs`. */
-class CaptureIo extends Io {
+export class CaptureIo extends Io {
   stdout = "";
   stderr = "";
   override out(s: string): void {

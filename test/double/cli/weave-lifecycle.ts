@@ -1,7 +1,7 @@
 /** The `weave` double's commands that take a router down or hand its space back: stop, reset, rmpeer. */
 import * as fs from "fs";
 import * as path from "path";
-import { deleteContainer, listContainers, pidAlive, removeBridge, withLock } from "../state";
+import { deleteContainer, listContainers, removeBridge, stopProcess, withLock } from "../state";
 import { sleep } from "./io";
 import { callWeave, checkRunning, Ctx, dropAllInterfaces, httpCall } from "./weavecore";
 import { usage } from "./weave-usage";
@@ -22,22 +22,7 @@ export async function stop(ctx: Ctx): Promise<void> {
     ctx.io.errLine("Weave is not running (ignore on Kubernetes).");
     return;
   }
-  const pid = c.State.Pid;
-  if (pid > 0 && pidAlive(pid)) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // Gone already.
-    }
-    for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
-    if (pidAlive(pid)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Gone already.
-      }
-    }
-  }
+  await stopProcess(c.State.Pid, "SIGTERM");
   markExited(ctx, c.Id, 0);
 }
 
