@@ -4,6 +4,7 @@
  * Each test states what it changes; the rest is the same lab everywhere.
  */
 import type { NetworkPlan } from "../components/model/plan";
+import { planLab } from "../components/plan";
 import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec, SshSettings } from "../components/spec";
 import type { ReportDns, ReportIpam, ReportRouter, WeaveReport } from "../components/weave/types";
 
@@ -43,29 +44,12 @@ export function seedLab(
   };
 }
 
-/** A NetworkPlan as `planLab` resolves the defaults (range 10.32.0.0/12, seed mode, no password), with `over` on top. */
+/** The NetworkPlan `planLab` makes of a one-host lab with every default, with `over` on top. */
 export function networkPlan(over: Partial<NetworkPlan> = {}): NetworkPlan {
-  return {
-    allocRange: "10.32.0.0/12",
-    defaultSubnet: "10.32.0.0/12",
-    bootstrap: "seed",
-    encrypted: false,
-    trustedSubnets: [],
-    dns: { domain: "weave.local", ttl: 1, disabled: false },
-    weave: {
-      distribution: "weaveworks",
-      version: "2.8.1",
-      dockerApiVersion: "1.18",
-      install: "present",
-      scriptPath: "/usr/local/bin/weave",
-    },
-    proxy: false,
-    plugin: false,
-    resetForeignRouters: false,
-    consensusTimeoutSeconds: 120,
-    fingerprint: "x",
-    ...over,
-  };
+  const plan = planLab({
+    hosts: [{ name: "h1", address: "10.0.0.1", ssh: { insecureIgnoreHostKey: true } }],
+  });
+  return { ...plan.network, ...over };
 }
 
 /**
