@@ -1,10 +1,11 @@
 /**
  * Builders the tests share: the fixtures' seed lab, a NetworkPlan with every default resolved, and
- * a router's report.
+ * a router's report, values with Pulumi's unknown placeholder.
  * Each test states what it changes; the rest is the same lab everywhere.
  */
 import type { NetworkPlan } from "../components/model/plan";
 import { planLab } from "../components/plan";
+import { UNKNOWN } from "../components/providers/unknowns";
 import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec, SshSettings } from "../components/spec";
 import type { ReportDns, ReportIpam, ReportRouter, WeaveReport } from "../components/weave/types";
 
@@ -97,4 +98,22 @@ export function weaveReport(o: {
     },
     ...(o.dns ? { dns: o.dns } : {}),
   };
+}
+
+/** Every position in a JSON value below the top (each key and index, depth first). */
+export function innerPositions(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = at.length > 0 ? [at] : [];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...innerPositions(x, [...at, i])));
+  else if (v !== null && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) out.push(...innerPositions(x, [...at, k]));
+  return out;
+}
+
+/** A deep copy of `v` with Pulumi's unknown placeholder ("known after apply") at `path`. */
+export function withUnknownAt<T>(v: T, path: Array<string | number>): T {
+  const copy = JSON.parse(JSON.stringify(v)) as Record<string | number, unknown>;
+  let node = copy;
+  for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+  node[path[path.length - 1]] = UNKNOWN;
+  return copy as T;
 }

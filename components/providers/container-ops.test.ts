@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { innerPositions, withUnknownAt } from "../../test/builders";
 import { readFixture } from "../../test/fixtures";
 import { planLab, SpecError } from "../plan";
 import type { LabPlan } from "../model/plan";
@@ -800,21 +801,6 @@ describe("issue 11: secrets, option-like images, masked outputs, diff reasons", 
 
 describe("issue 9 item 6: preview's unknown values in the Container and DnsRecord providers", () => {
   const plan = planLab(lab());
-  /** Every position in a JSON value below the top: each key/index, depth first. */
-  function positions(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-    const out: Array<Array<string | number>> = at.length > 0 ? [at] : [];
-    if (Array.isArray(v)) v.forEach((x, i) => out.push(...positions(x, [...at, i])));
-    else if (v !== null && typeof v === "object")
-      for (const [k, x] of Object.entries(v)) out.push(...positions(x, [...at, k]));
-    return out;
-  }
-  function withUnknownAt<T>(v: T, path: Array<string | number>): T {
-    const copy = JSON.parse(JSON.stringify(v)) as Record<string | number, unknown>;
-    let node = copy;
-    for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
-    node[path[path.length - 1]] = pulumi.runtime.unknownValue;
-    return copy as T;
-  }
   const news: ContainerInputs = { ...inputsOf(plan, 0), secretEnv: { TOKEN: "t" } };
   const olds: ContainerOutputs = {
     ...news,
@@ -827,7 +813,7 @@ describe("issue 9 item 6: preview's unknown values in the Container and DnsRecor
   };
 
   test("Container check and diff take the placeholder at every position: no failure, no throw, a possible change of that field", async () => {
-    const ps = positions(news);
+    const ps = innerPositions(news);
     expect(ps.length).toBeGreaterThan(25);
     for (const p of ps) {
       const n = withUnknownAt(news, p);
@@ -864,7 +850,7 @@ describe("issue 9 item 6: preview's unknown values in the Container and DnsRecor
       commandMs: 1000,
     };
     const outs: DnsRecordOutputs = { ...rec, resolved: rec.ips, present: true };
-    const ps = positions(rec);
+    const ps = innerPositions(rec);
     expect(ps.length).toBeGreaterThan(15);
     for (const p of ps) {
       const n = withUnknownAt(rec, p);

@@ -14,6 +14,7 @@ import { routerProvider } from "./router";
 import type { GateOutputs, RouterOutputs } from "./types";
 import { containsUnknown, UNKNOWN } from "./unknowns";
 import type { ConnectParams } from "../remote/types";
+import { innerPositions, withUnknownAt } from "../../test/builders";
 
 const plan = planLab({
   name: "preview",
@@ -62,33 +63,12 @@ const gateOut: GateOutputs = {
   convergedMs: 1,
 };
 
-/** Every position in a JSON value: `[]` is the whole value, then each key/index, depth first. */
-function paths(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  const out = [at];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-  else if (v !== null && typeof v === "object")
-    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
-  return out;
-}
-
-/** A deep copy of `v` with the placeholder at `path`. */
-function withUnknownAt<T>(v: T, path: Array<string | number>): T {
-  const copy = JSON.parse(JSON.stringify(v)) as Record<string | number, unknown>;
-  let node = copy;
-  for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
-  node[path[path.length - 1]] = UNKNOWN;
-  return copy as T;
-}
-
-/** Positions below the top level (the whole inputs object is never unknown). */
-const inner = (v: unknown): Array<Array<string | number>> => paths(v).filter((p) => p.length > 0);
-
 test("the placeholder is Pulumi's own", () => {
   expect(UNKNOWN).toBe(pulumi.runtime.unknownValue);
 });
 
 test("Router check and diff take the placeholder at every position of its inputs: no failure, no throw, a possible change", async () => {
-  const positions = inner(routerIn);
+  const positions = innerPositions(routerIn);
   expect(positions.length).toBeGreaterThan(40);
   for (const p of positions) {
     const news = withUnknownAt(routerIn, p);
@@ -101,7 +81,7 @@ test("Router check and diff take the placeholder at every position of its inputs
 });
 
 test("Gate check and diff take the placeholder at every position of its inputs: no failure, no throw, a re-verification", async () => {
-  const positions = inner(gateIn);
+  const positions = innerPositions(gateIn);
   expect(positions.length).toBeGreaterThan(40);
   for (const p of positions) {
     const news = withUnknownAt(gateIn, p);
