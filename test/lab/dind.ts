@@ -20,6 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { mapLimit, mustRun, run, sleep } from "./exec";
 import { generateKeyPair, waitForBanner } from "./sshd";
+import { egressRule } from "../engine/docker";
 import type { Faults, LabExecResult, LabHost, TestLab } from "./index";
 
 /** What a DinD lab needs from the environment (set by `test/dind/prepare.sh`). */
@@ -194,21 +195,7 @@ async function buildDindLab(id: string, tmp: string, names: string[], s: DindSet
   // cleanup never sees the rule without its network): nothing in a lab reaches past its /24.
   await mustRun(
     "iptables",
-    [
-      "-I",
-      "DOCKER-USER",
-      "-s",
-      subnet,
-      "!",
-      "-d",
-      subnet,
-      "-j",
-      "REJECT",
-      "-m",
-      "comment",
-      "--comment",
-      ruleComment(id),
-    ],
+    ["-w", "-I", ...egressRule(subnet), "-m", "comment", "--comment", ruleComment(id)],
     {
       what: `lab ${id}: block egress of ${subnet}`,
     },
