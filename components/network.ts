@@ -152,7 +152,7 @@ export class WeaveNetwork extends pulumi.ComponentResource {
         peers: peersOf(plan, h.name, {}).map((p) => ({ ...p, ssh: endpoints[p.host] })),
         ...(password ? { password } : {}),
       };
-      this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs as never, { parent: this });
+      this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs, { parent: this });
     }
     const routerIds = pulumi.all(
       Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.containerId])),
@@ -164,7 +164,7 @@ export class WeaveNetwork extends pulumi.ComponentResource {
         ...plainGate,
         hosts: plainGate.hosts.map((g) => ({ ...g, connection: this.connections[g.host] })),
         routerIds,
-      } as never,
+      },
       { parent: this, dependsOn: Object.values(this.routers) },
     );
 

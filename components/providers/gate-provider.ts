@@ -5,11 +5,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { runGate, updateGate } from "./gate-ops";
+import { same } from "./diff-values";
 import { defaultOpsEnv } from "./ops-env";
 import type { GateInputs, GateOutputs } from "./types";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Known host entries (a preview may hold the placeholder for the list or for one entry). */
 function hostList(hosts: unknown): Array<Partial<GateInputs["hosts"][number]>> {

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as impl from "./gate-provider";
 import { providerShim, publishModule } from "./ops-env";
 import type { GateHostResult, GateInputs } from "./types";
+import type { DeepInput } from "./unknowns";
 
 // This process has the implementation already: the shim uses it instead of loading it again.
 publishModule("gate", impl);
@@ -23,7 +24,7 @@ export const GATE_SECRET_OUTPUTS = ["hosts"];
 /** The provider Pulumi serialises (exported for the engine-like test harness and serialisation tests). */
 export const gateProvider: pulumi.dynamic.ResourceProvider = providerShim("gate", "gateProviderImpl");
 
-export type GateArgs = { [K in keyof GateInputs]: pulumi.Input<GateInputs[K]> };
+export type GateArgs = { [K in keyof GateInputs]: DeepInput<GateInputs[K]> };
 
 /** Passes when every host agrees on one ring. Created by `WeaveNetwork`. */
 export class ConsensusGate extends pulumi.dynamic.Resource {

@@ -16,6 +16,7 @@
  * reconfigured out of band (other name or range), it is replaced.
  */
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
+import { same } from "./diff-values";
 import { containsUnknown, isRecord } from "./unknowns";
 import { redactLaunchArgs } from "../plan/launch-args";
 
@@ -46,8 +47,6 @@ export const REPLACE_FIELDS = [
   "host",
   "lab",
 ] as const;
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * The launch flags that are this router's own (extra args included), i.e. the argv without the

@@ -16,6 +16,7 @@ import {
   parseWeaveVersion,
 } from "../weave/ps";
 import { dockerVersionCmd, inspectRouter, listContainerNames, scriptVersionCmd, weaveCli } from "./cli";
+import { hostError, withWeaveAdvice, type HostError } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
@@ -37,11 +38,8 @@ export interface RouterContainer {
  * A failure on a host: the message names the host and what was being done. A factory, not an
  * `Error` subclass: subclasses lose their message when Pulumi serialises them by value.
  */
-export function routerError(host: string, message: string): Error & { host: string } {
-  const e = new Error(`${host}: ${message}`) as Error & { host: string };
-  e.name = "RouterError";
-  e.host = host;
-  return e;
+export function routerError(host: string, message: string): HostError<"RouterError"> {
+  return hostError("RouterError", host, message);
 }
 
 const REPORT_HEADERS = { Accept: "application/json" };
@@ -552,7 +550,13 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
 const BRIDGE_TYPE_MISMATCH = /Existing bridge type "bridge" is different than requested "bridged_fastdp"/;
 
 /** Add the router's own log tail to a failed launch: Weave only says "has died" on stderr. */
-async function explainLaunchFailure(conn: HostConnection, inputs: RouterInputs, err: Error): Promise<Error> {
+async function explainLaunchFailure(
+  conn: HostConnection,
+  inputs: RouterInputs,
+  failure: Error,
+): Promise<Error> {
+  // What Weave said, explained where the classifier knows it (weave/errors.ts).
+  const err = withWeaveAdvice(failure) as Error;
   if (!/has died/.test(err.message)) return err;
   try {
     const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], {

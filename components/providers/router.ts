@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerShim, publishModule } from "./ops-env";
 import * as impl from "./router-provider";
 import type { RouterInputs, RouterOutputs } from "./types";
+import type { DeepInput } from "./unknowns";
 
 // This process has the implementation already: the shim uses it instead of loading it again.
 publishModule("router", impl);
@@ -26,7 +27,7 @@ export const ROUTER_SECRET_OUTPUTS = ["connection", "password"];
 export const routerProvider: pulumi.dynamic.ResourceProvider = providerShim("router", "routerProviderImpl");
 
 /** Router inputs as Pulumi Inputs (secrets may be Outputs). */
-export type RouterArgs = { [K in keyof RouterInputs]: pulumi.Input<RouterInputs[K]> };
+export type RouterArgs = { [K in keyof RouterInputs]: DeepInput<RouterInputs[K]> };
 
 /** One Weave router. Created by `WeaveNetwork`; not meant to be constructed directly. */
 export class Router extends pulumi.dynamic.Resource {

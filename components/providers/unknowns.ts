@@ -9,6 +9,7 @@
  * providers use, needs nothing from `@pulumi/pulumi` (it equals `pulumi.runtime.unknownValue`;
  * a unit test pins that).
  */
+import type { Input } from "@pulumi/pulumi"; // a type only: erased when compiled
 
 /** Pulumi's placeholder for a value known only after apply. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -30,3 +31,13 @@ export function containsUnknown(v: unknown): boolean {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
+
+/**
+ * `T` with any part, at any depth, allowed to be a Pulumi Input: what a dynamic resource accepts
+ * (Pulumi resolves nested Outputs before the provider sees the inputs).
+ */
+export type DeepInput<T> = T extends readonly (infer U)[]
+  ? Input<DeepInput<U>[]>
+  : T extends object
+    ? Input<{ [K in keyof T]: DeepInput<T[K]> }>
+    : Input<T>;

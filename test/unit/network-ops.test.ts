@@ -357,6 +357,31 @@ describe("router operations", () => {
     expect(logs.join("\n")).toContain("adopting the running router");
   });
 
+  test("a launch Weave refuses fails naming the host and the command, with the error classifier's advice", async () => {
+    const base = freshHost("docker1");
+    const h = new FakeHost(
+      "docker1",
+      (argv, o) => {
+        if (argv[1] === "launch") {
+          // As the transport raises it: the command, and the end of what it printed.
+          const said = "weave is created, paused, or restarting; you can stop it with 'weave stop'.";
+          return Object.assign(new Error(`host docker1: \`weave launch …\` exited with code 1: ${said}`), {
+            stderrTail: said,
+          });
+        }
+        return base.onExec(argv, o);
+      },
+      () => base.onReport(),
+    );
+    const err = (await createRouter(envOf({ docker1: h, ...silentPeers() }), inputsOf("docker1")).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(err.message).toContain(
+      "host docker1: `weave launch …` exited with code 1: weave is created, paused",
+    );
+    expect(err.message).toContain("run `weave stop` (or `weave reset --force`) before launching");
+  });
+
   test("a router that keeps restarting is stopped before the relaunch (weave launch refuses a restarting container)", async () => {
     const base = freshHost("docker1");
     let stopped = false;
