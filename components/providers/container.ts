@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createContainer, deleteContainer, readContainer, updateContainer } from "./container-ops";
 import { diffContainer } from "./container-diff";
 import type { ContainerInputs, ContainerOutputs } from "./container-types";
-import { providerShim, publishModule } from "./ops-env";
+import { shimOf } from "./ops-env";
 import { opsProvider } from "./ops-provider";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
@@ -92,17 +92,15 @@ export const containerProviderImpl: pulumi.dynamic.ResourceProvider = opsProvide
   delete: deleteContainer,
 });
 
-// This process has the implementation already: the shim uses it instead of loading it again.
-publishModule("container", { containerProviderImpl });
-
 /**
  * The provider Pulumi serialises into each container's state: a small shim that loads
  * {@link containerProviderImpl} from the weave-lab package at run time (see `ops-env.ts`).
  * Exported for the engine-like harness and serialisation tests.
  */
-export const containerProvider: pulumi.dynamic.ResourceProvider = providerShim(
+export const containerProvider: pulumi.dynamic.ResourceProvider = shimOf(
   "container",
   "containerProviderImpl",
+  containerProviderImpl,
 );
 
 /** Container inputs as Pulumi Inputs (the connection is a secret Output). */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
 import { same } from "./diff-values";
-import { defaultOpsEnv, providerShim, publishModule } from "./ops-env";
+import { defaultOpsEnv, shimOf } from "./ops-env";
 import type { DataPlaneMatrix } from "./dataplane-matrix";
 
 /** Fields of the check's state that hold secrets. */
@@ -62,13 +62,11 @@ export const dataPlaneProviderImpl: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-// This process has the implementation already: the shim uses it instead of loading it again.
-publishModule("dataplane", { dataPlaneProviderImpl });
-
 /** What Pulumi serialises into the check's state: a small shim that loads the implementation at run time (`ops-env.ts`). */
-export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = providerShim(
+export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = shimOf(
   "dataplane",
   "dataPlaneProviderImpl",
+  dataPlaneProviderImpl,
 );
 
 export type DataPlaneArgs = { [K in keyof DataPlaneInputs]: pulumi.Input<DataPlaneInputs[K]> };

@@ -9,7 +9,7 @@ import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import { saidBy } from "./host-errors";
-import { isConnectError, providerShim, publishModule, type OpsEnv } from "./ops-env";
+import { isConnectError, type OpsEnv, shimOf } from "./ops-env";
 import { opsProvider } from "./ops-provider";
 import { containsUnknown, isUnknown } from "./unknowns";
 
@@ -184,13 +184,11 @@ export const dnsRecordProviderImpl: pulumi.dynamic.ResourceProvider = opsProvide
   delete: deleteDnsRecord,
 });
 
-// This process has the implementation already: the shim uses it instead of loading it again.
-publishModule("dnsRecord", { dnsRecordProviderImpl });
-
 /** What Pulumi serialises into each record's state: a small shim that loads the implementation at run time (`ops-env.ts`). */
-export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = providerShim(
+export const dnsRecordProvider: pulumi.dynamic.ResourceProvider = shimOf(
   "dnsRecord",
   "dnsRecordProviderImpl",
+  dnsRecordProviderImpl,
 );
 
 export type DnsRecordArgs = { [K in keyof DnsRecordInputs]: pulumi.Input<DnsRecordInputs[K]> };

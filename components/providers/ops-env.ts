@@ -180,6 +180,20 @@ export function providerShim(
   };
 }
 
+/**
+ * The serialisable provider of an implementation this process already has: publishes `impl`
+ * under `slot` (as `{ [exportName]: impl }`, the shape the module exports) and returns
+ * {@link providerShim}. The shim's closures hold only the slot and the name, never `impl`.
+ */
+export function shimOf(
+  slot: Exclude<keyof typeof PACKAGE_MODULES, "transport" | "router" | "gate">,
+  exportName: string,
+  impl: pulumi.dynamic.ResourceProvider,
+): pulumi.dynamic.ResourceProvider {
+  publishModule(slot, { [exportName]: impl });
+  return providerShim(slot, exportName);
+}
+
 /** The SSH transport of this process (loaded on first use in a fresh provider process). */
 export function loadTransport(): Transport {
   return loadPackageModule<Transport>("transport");
