@@ -8,8 +8,8 @@
  * order: what `setLatency` adds to an SSH round trip (median of 7, against the set delay), how
  * fast ssh is refused after `stopSshd`, and how long ssh takes to give up after `cutLink`.
  */
-import { Client, type ClientChannel } from "ssh2";
 import { createLab, leftoversOf, type TestLab } from "../test/lab";
+import { catSession } from "../test/lab/cat-session";
 import type { BenchResult } from "./run";
 
 async function upDown(hosts: number): Promise<{ up: number; down: number }> {
@@ -29,37 +29,16 @@ async function upDown(hosts: number): Promise<{ up: number; down: number }> {
   return { up: t1 - t0, down: t3 - t2 };
 }
 
-/** An ssh2 session running `cat`: `rtt()` sends a line and times its echo (one round trip). */
-async function catSession(lab: TestLab, host: string): Promise<{ rtt(): Promise<number>; close(): void }> {
-  const h = lab.hosts.find((x) => x.name === host);
-  if (!h) throw new Error(`bench: no host ${host}`);
-  const c = new Client();
-  await new Promise<void>((resolve, reject) => {
-    c.on("ready", resolve).on("error", reject);
-    c.connect({ host: h.sshHost, port: h.sshPort, username: h.user, privateKey: h.privateKey });
-  });
-  const ch = await new Promise<ClientChannel>((resolve, reject) =>
-    c.exec("cat", (e, s) => (e ? reject(e) : resolve(s))),
-  );
-  let waiting: (() => void) | undefined;
-  let buf = "";
-  ch.on("data", (b: Buffer) => {
-    buf += b.toString();
-    if (buf.endsWith("\n") && waiting) {
-      buf = "";
-      const w = waiting;
-      waiting = undefined;
-      w();
-    }
-  });
+/** A `cat` session whose `rtt()` times one echo (one round trip). */
+async function rttSession(lab: TestLab, host: string): Promise<{ rtt(): Promise<number>; close(): void }> {
+  const s = await catSession(lab, host);
   return {
-    rtt: () =>
-      new Promise((resolve) => {
-        const t0 = performance.now();
-        waiting = () => resolve(performance.now() - t0);
-        ch.write("ping\n");
-      }),
-    close: () => c.end(),
+    rtt: async () => {
+      const t0 = performance.now();
+      await s.echo();
+      return performance.now() - t0;
+    },
+    close: s.close,
   };
 }
 
@@ -74,7 +53,7 @@ export async function faults(): Promise<BenchResult[]> {
   const lab = await createLab({ hosts: 2 });
   const out: BenchResult[] = [];
   try {
-    const s = await catSession(lab, "host2");
+    const s = await rttSession(lab, "host2");
     try {
       const base = await medianOf(7, s.rtt);
       out.push({ name: "ssh round trip, no latency (median of 7)", value: +base.toFixed(1), unit: "ms" });

@@ -23,6 +23,7 @@ import {
   NEIGH_THRESHOLDS,
 } from "../lab";
 import { cmdline, pidsInNetns } from "../lab/state";
+import { catSession } from "../lab/cat-session";
 
 jest.setTimeout(60_000);
 
@@ -229,60 +230,6 @@ function runSshArgs(args: string[]): Promise<{ code: number; stderr: string }> {
     c.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     c.on("close", (code) => resolve({ code: code ?? -1, stderr }));
   });
-}
-
-/**
- * An open ssh2 session running `cat`: each `echo()` sends a line and resolves when it comes back
- * (one round trip). Round-trip times are measured by `npm run bench -- lab`, not here.
- */
-async function catSession(
-  lab: TestLab,
-  host: string,
-): Promise<{ echo(): Promise<void>; close(): void; exec(cmd: string): Promise<string> }> {
-  const h = lab.hosts.find((x) => x.name === host);
-  if (!h) throw new Error(`no host ${host}`);
-  const c = new Client();
-  await new Promise<void>((resolve, reject) => {
-    c.on("ready", resolve).on("error", reject);
-    c.connect({
-      host: h.sshHost,
-      port: h.sshPort,
-      username: h.user,
-      privateKey: h.privateKey,
-      hostVerifier: () => true,
-    });
-  });
-  const ch = await new Promise<import("ssh2").ClientChannel>((resolve, reject) =>
-    c.exec("cat", (e, s) => (e ? reject(e) : resolve(s))),
-  );
-  let waiting: (() => void) | undefined;
-  let buf = "";
-  ch.on("data", (b: Buffer) => {
-    buf += b.toString();
-    if (buf.endsWith("\n") && waiting) {
-      buf = "";
-      const w = waiting;
-      waiting = undefined;
-      w();
-    }
-  });
-  return {
-    echo: () =>
-      new Promise((resolve) => {
-        waiting = resolve;
-        ch.write("ping\n");
-      }),
-    exec: (cmd) =>
-      new Promise((resolve, reject) =>
-        c.exec(cmd, (e, s) => {
-          if (e) return reject(e);
-          let out = "";
-          s.on("data", (b: Buffer) => (out += b.toString())).on("close", () => resolve(out));
-          s.stderr.resume();
-        }),
-      ),
-    close: () => c.end(),
-  };
 }
 
 /**
