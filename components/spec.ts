@@ -2,9 +2,15 @@
  * The declarative model of a Weave Net lab: what a user writes, in Weave's own vocabulary.
  *
  * Plain data only: this module imports nothing, so the planner, the CLI and the Pulumi
- * components all share it. Secret fields are generic (`S`): the planner and CLI use plain
- * strings, the Pulumi components accept `pulumi.Input<string>` so that secrets stay secrets.
- * The planner never reads a secret's value, only whether it is present.
+ * components all share it. Two kinds of fields are generic:
+ * - secrets (`S`): the planner and CLI use plain strings, the Pulumi components accept
+ *   `pulumi.Input<string>` so that secrets stay secrets. The planner never reads a secret's
+ *   value, only whether it is present.
+ * - where a host is (`A`: `address`, `ssh.host`, `ssh.user`, the bastion's `host` and `user`):
+ *   the components accept `pulumi.Input<string>`, so hosts can come from other resources (VMs
+ *   created in the same program). Such a value is checked once it is known, at deploy time; a
+ *   preview shows it as `<address of NAME>` and plans everything that does not depend on it
+ *   (peer names, seeds, the predicted split).
  */
 
 /** Where the lab's Weave comes from. */
@@ -14,7 +20,7 @@ export type WeaveDistribution = "weaveworks" | "rajch";
 export type BootstrapMode = "seed" | "consensus";
 
 /** A complete lab: one Weave network, the hosts it spans and the containers on it. */
-export interface LabSpec<S = string> {
+export interface LabSpec<S = string, A = string> {
   /**
    * Name of the lab. Peer names in `seed` mode are derived from it and the host names, so two
    * labs with different names never share peer names.
@@ -24,7 +30,7 @@ export interface LabSpec<S = string> {
   /** Router-wide settings shared by every host. */
   network?: NetworkSpec<S>;
   /** The hosts that run a Weave router, reached over SSH. At least one. */
-  hosts: HostSpec<S>[];
+  hosts: HostSpec<S, A>[];
   /** Containers to run on the network. Defaults to none. */
   containers?: ContainerSpec[];
   /** Extra weaveDNS records (`weave dns-add`), e.g. names for hosts or external IPs. Defaults to none. */
@@ -145,13 +151,13 @@ export interface WeaveSettings {
 }
 
 /** SSH settings for reaching a host. */
-export interface SshSettings<S = string> {
-  /** Address or name to SSH to. Defaults to the host's `address`. */
-  host?: string;
+export interface SshSettings<S = string, A = string> {
+  /** Address or name to SSH to; may be known only at deploy time (see `A`). Defaults to the host's `address`. */
+  host?: A;
   /** SSH port, 1–65535. Defaults to `22`. */
   port?: number;
-  /** Login user; must be root or able to use Docker (see `sudo`). Defaults to `"root"`. */
-  user?: string;
+  /** Login user; must be root or able to use Docker (see `sudo`). May be known only at deploy time. Defaults to `"root"`. */
+  user?: A;
   /** Private key (PEM/OpenSSH text). A Pulumi secret in the components. Defaults to unset (use the agent). */
   privateKey?: S;
   /** Passphrase of `privateKey`. A Pulumi secret in the components. Defaults to unset. */
@@ -170,19 +176,19 @@ export interface SshSettings<S = string> {
   /** Run remote commands through `sudo -n`. Defaults to `false`. */
   sudo?: boolean;
   /** A bastion to hop through. Defaults to unset (direct connection). */
-  jumpHost?: JumpHostSpec<S>;
+  jumpHost?: JumpHostSpec<S, A>;
   /** Give up connecting after this many seconds in all (retries included). Defaults to `60`. */
   connectTimeoutSeconds?: number;
 }
 
 /** A bastion host in front of a lab host. */
-export interface JumpHostSpec<S = string> {
-  /** Address or name of the bastion. Required. */
-  host: string;
+export interface JumpHostSpec<S = string, A = string> {
+  /** Address or name of the bastion; may be known only at deploy time. Required. */
+  host: A;
   /** SSH port of the bastion. Defaults to `22`. */
   port?: number;
-  /** Login user on the bastion. Defaults to the lab host's `user`. */
-  user?: string;
+  /** Login user on the bastion; may be known only at deploy time. Defaults to the lab host's `user`. */
+  user?: A;
   /** Private key for the bastion. Defaults to the lab host's key. */
   privateKey?: S;
   /** Expected host key of the bastion (same forms as `SshSettings.hostKey`). Required unless the lab host ignores host keys. */
@@ -190,16 +196,17 @@ export interface JumpHostSpec<S = string> {
 }
 
 /** One host of the lab: it runs one Weave router. */
-export interface HostSpec<S = string> {
+export interface HostSpec<S = string, A = string> {
   /** Host name, a DNS label (`[a-z0-9-]`, 1–63 chars). Unique in the lab. Required. */
   name: string;
   /**
    * IPv4 address other routers use to reach this host's router (TCP 6783, UDP 6783–6784). Unique.
-   * Required.
+   * May be known only at deploy time (e.g. a VM's address from another resource): it is then
+   * checked once known. Required.
    */
-  address: string;
+  address: A;
   /** How to reach the host over SSH. Defaults to root@`address`:22 with the agent. */
-  ssh?: SshSettings<S>;
+  ssh?: SshSettings<S, A>;
   /**
    * Weave peer name (`--name`), in MAC form (`aa:bb:cc:dd:ee:ff`). Unique.
    * Defaults to one derived from the lab and host names (a locally administered MAC), which makes

@@ -3,6 +3,7 @@
  * without I/O. Contains no secret values: only whether a secret is present.
  */
 import type { BootstrapMode, RestartPolicy, WeaveDistribution } from "../spec";
+import type { DeployTimeHostField } from "./deploy-time";
 
 /** One problem (error) or caveat (warning) found in a spec, attributed to a field. */
 export interface SpecIssue {
@@ -87,7 +88,14 @@ export interface HostPlan {
   /** Position in the spec's `hosts`. */
   index: number;
   name: string;
+  /** IPv4 address; `<address of NAME>` while it is given at deploy time (see `atDeploy`). */
   address: string;
+  /**
+   * The fields of this host given at deploy time (Pulumi Outputs: `address`, `ssh.host`, …). They
+   * read `<address of NAME>` in this plan; the plan made once they are known has their values.
+   * Absent when every field was known.
+   */
+  atDeploy?: DeployTimeHostField[];
   ssh: SshPlan;
   /** Peer name in MAC form; always explicit (derived when the spec gives none). */
   peerName: string;

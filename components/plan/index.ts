@@ -9,6 +9,7 @@ import { DEFAULTS } from "../spec";
 import { launchCommand } from "../weave/commands";
 import { networkText, type Cidr } from "./cidr";
 import { sortPeerNames } from "../model/peer-names";
+import { atDeployText, deployTimeFields, isDeployTime, type DeployTimeHostField } from "../model/deploy-time";
 import { predictShares } from "./ring";
 import type {
   AddressingPlan,
@@ -41,11 +42,19 @@ export class SpecError extends Error {
 /**
  * Validate `spec` and derive the plan. Throws `SpecError` listing every problem at once.
  * Secret fields (`password`, SSH keys, host keys) may be of any type: only their presence is read.
+ * Where a host is (`address`, `ssh.host`, …) may be a Pulumi Output: the plan then shows
+ * `<address of NAME>` there, lists the field in the host's `atDeploy`, and is made again with the
+ * values once they are known (`WeaveNetwork` does).
  */
-export function planLab<S>(spec: LabSpec<S>): LabPlan {
+export function planLab<S, A = string>(spec: LabSpec<S, A>): LabPlan {
   const { errors, warnings, context } = validateSpec(spec);
   if (errors.length > 0) throw new SpecError(errors);
-  return buildPlan(spec as LabSpec<unknown>, context, warnings);
+  return buildPlan(spec as LabSpec<unknown, unknown>, context, warnings);
+}
+
+/** A host field as plan text: its value, or `<address of NAME>` when it is given at deploy time. */
+function known(h: HostSpec<unknown, unknown>, field: DeployTimeHostField, v: unknown): string {
+  return isDeployTime(v) ? atDeployText(field, h.name) : (v as string);
 }
 
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== "";
@@ -107,11 +116,11 @@ export function networkFingerprint(n: Omit<NetworkPlan, "fingerprint">, peerName
   return createHash("sha256").update(JSON.stringify(facts)).digest("hex").slice(0, 16);
 }
 
-function buildSsh(h: HostSpec<unknown>): SshPlan {
-  const s: SshSettings<unknown> = h.ssh ?? {};
-  const user = s.user ?? DEFAULTS.sshUser;
+function buildSsh(h: HostSpec<unknown, unknown>): SshPlan {
+  const s: SshSettings<unknown, unknown> = h.ssh ?? {};
+  const user = s.user === undefined ? DEFAULTS.sshUser : known(h, "ssh.user", s.user);
   return {
-    host: s.host ?? h.address,
+    host: s.host === undefined ? known(h, "address", h.address) : known(h, "ssh.host", s.host),
     port: s.port ?? DEFAULTS.sshPort,
     user,
     hasPrivateKey: present(s.privateKey),
@@ -122,9 +131,9 @@ function buildSsh(h: HostSpec<unknown>): SshPlan {
     ...(s.jumpHost
       ? {
           jumpHost: {
-            host: s.jumpHost.host,
+            host: known(h, "ssh.jumpHost.host", s.jumpHost.host),
             port: s.jumpHost.port ?? DEFAULTS.sshPort,
-            user: s.jumpHost.user ?? user,
+            user: s.jumpHost.user === undefined ? user : known(h, "ssh.jumpHost.user", s.jumpHost.user),
             hasHostKey: present(s.jumpHost.hostKey),
             hasPrivateKey: present(s.jumpHost.privateKey) || present(s.privateKey),
           },
@@ -150,7 +159,7 @@ function addressing(
   return { kind: "dynamic", subnet: defaultSubnet };
 }
 
-function buildPlan(spec: LabSpec<unknown>, c: SpecContext, warnings: SpecIssue[]): LabPlan {
+function buildPlan(spec: LabSpec<unknown, unknown>, c: SpecContext, warnings: SpecIssue[]): LabPlan {
   const n = spec.network ?? {};
   const peerNames = c.hosts.map((h) => ({ peerName: h.peerName! }));
   const network = buildNetwork(n, c, peerNames);
@@ -161,12 +170,14 @@ function buildPlan(spec: LabSpec<unknown>, c: SpecContext, warnings: SpecIssue[]
   const hosts: HostPlan[] = spec.hosts.map((h, index) => {
     const peerName = c.hosts[index].peerName!;
     const nickname = h.nickname ?? h.name;
-    const peers = spec.hosts.filter((_, j) => j !== index).map((o) => o.address);
+    const peers = spec.hosts.filter((_, j) => j !== index).map((o) => known(o, "address", o.address));
     const extraLaunchArgs = h.extraLaunchArgs ?? [];
+    const atDeploy = deployTimeFields(h);
     return {
       index,
       name: h.name,
-      address: h.address,
+      address: known(h, "address", h.address),
+      ...(atDeploy.length > 0 ? { atDeploy } : {}),
       ssh: buildSsh(h),
       peerName,
       nickname,

@@ -7,6 +7,7 @@ import { DEFAULTS } from "../../spec";
 import { isInside, parseCidr, parseIPv4, type Cidr, type ParseResult } from "../cidr";
 import { classifyLaunchArgs, type LaunchArg } from "../launch-args";
 import { derivePeerName, normalizePeerName } from "../../model/peer-names";
+import { deployTimeFields, type DeployTimeHostField } from "../../model/deploy-time";
 
 export type Obj = Record<string, unknown>;
 
@@ -33,6 +34,8 @@ export interface HostCtx {
   /** Host name if it is a string. */
   name?: string;
   address: ParseResult<number>;
+  /** Fields given at deploy time (Pulumi Outputs): checked once known, not here. */
+  atDeploy: ReadonlySet<DeployTimeHostField>;
   /** Canonical peer name (given and valid, or derived); undefined when the given one is invalid. */
   peerName?: string;
   peerNameGiven: boolean;
@@ -134,7 +137,10 @@ export function buildContext(spec: LabSpec<unknown> | unknown): SpecContext {
     const raw = obj(h);
     const ssh = obj(raw.ssh);
     const name = str(raw.name);
-    const address = parseIPv4(raw.address);
+    const atDeploy = new Set(deployTimeFields(raw));
+    const address: ParseResult<number> = atDeploy.has("address")
+      ? { ok: false, reason: "given at deploy time" }
+      : parseIPv4(raw.address);
     const given = raw.peerName !== undefined;
     const peerName = given
       ? typeof raw.peerName === "string"
@@ -154,6 +160,7 @@ export function buildContext(spec: LabSpec<unknown> | unknown): SpecContext {
       jump: ssh.jumpHost === undefined ? undefined : obj(ssh.jumpHost),
       name,
       address,
+      atDeploy,
       peerName,
       peerNameGiven: given,
       args,

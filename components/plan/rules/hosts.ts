@@ -33,7 +33,7 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
   },
   {
     path: ({ h }) => `hosts[${h.i}].address`,
-    when: ({ h }) => !h.address.ok,
+    when: ({ h }) => !h.address.ok && !h.atDeploy.has("address"),
     message: ({ h }) =>
       `${(h.address as { reason: string }).reason}; allowed: the IPv4 address other routers reach this host on`,
   },
@@ -90,6 +90,7 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
     path: ({ h }) => `hosts[${h.i}].ssh.user`,
     when: ({ h }) =>
       h.ssh.user !== undefined &&
+      !h.atDeploy.has("ssh.user") &&
       (typeof h.ssh.user !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(h.ssh.user)),
     message: ({ h }) =>
       `${describe(h.ssh.user)} is not a login name; allowed: letters, digits, '_', '.', '-'`,
@@ -98,6 +99,7 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
     path: ({ h }) => `hosts[${h.i}].ssh.host`,
     when: ({ h }) =>
       h.ssh.host !== undefined &&
+      !h.atDeploy.has("ssh.host") &&
       (typeof h.ssh.host !== "string" || h.ssh.host === "" || hasSpace(h.ssh.host)),
     message: ({ h }) =>
       `${describe(h.ssh.host)} is not a host name or address; allowed: a non-empty name or IP without whitespace`,
@@ -141,6 +143,7 @@ export const hostRules: Rule<{ h: HostCtx; c: SpecContext }>[] = [
     path: ({ h }) => `hosts[${h.i}].ssh.jumpHost.host`,
     when: ({ h }) =>
       h.jump !== undefined &&
+      !h.atDeploy.has("ssh.jumpHost.host") &&
       (typeof h.jump.host !== "string" || h.jump.host === "" || hasSpace(h.jump.host)),
     message: ({ h }) =>
       `${describe(h.jump!.host)} is not a bastion address; allowed: a non-empty host name or IP (required when jumpHost is given)`,
