@@ -1,5 +1,5 @@
 import { HostKeyMismatchError, RemoteCommandError, RemoteTimeoutError, formatMs, tailLines } from "./errors";
-import { planConnection } from "./ssh";
+import { planConnection } from "./dial-plan";
 import type { ConnectParams } from "./types";
 import { fakePrivateKey } from "../../test/fake-key";
 

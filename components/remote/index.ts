@@ -24,13 +24,7 @@ export {
   type ConnectFailureKind,
 } from "./errors";
 export { getLogger, setLogger, type RemoteLogger, type RemoteLogEvent, type RemoteLogLevel } from "./log";
-export {
-  connect,
-  planConnection,
-  SshConnection,
-  ROUTER_API,
-  DEFAULT_EXEC_TIMEOUT_MS,
-  DEFAULT_HTTP_TIMEOUT_MS,
-  type ConnectOptions,
-} from "./ssh";
+export { SshConnection, ROUTER_API, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_HTTP_TIMEOUT_MS } from "./connection";
+export { connect, type ConnectOptions } from "./dial";
+export { planConnection } from "./dial-plan";
 export { getConnection, openConnection, closeAll, stats, resetStats, poolKey } from "./pool";

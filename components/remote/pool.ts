@@ -3,7 +3,8 @@
  * process. Pulumi serialises providers separately, so module-level state would be duplicated if
  * this module were loaded twice; the pool lives on `globalThis` under a registered symbol.
  */
-import { connect, type ConnectOptions, SshConnection } from "./ssh";
+import type { SshConnection } from "./connection";
+import { connect, type ConnectOptions } from "./dial";
 import { RemoteConnectError } from "./errors";
 import { log } from "./log";
 import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpResponse } from "./types";

@@ -1,5 +1,5 @@
 /**
- * The one door to hosts. Providers see only these interfaces; `ssh.ts` implements them with
+ * The one door to hosts. Providers see only these interfaces; `connection.ts` implements them with
  * ssh2, and tests may implement them in memory.
  */
 
