@@ -5,7 +5,7 @@
 import * as dgram from "dgram";
 import { readFixture } from "../../fixtures";
 import { buildResponse, parseQuery } from "./dnswire";
-import { call, Handle, ipOf, launch, logOf, removeHomes, until } from "./harness";
+import { call, Handle, ipOf, launch, LaunchOptions, logOf, removeHomes, until } from "./harness";
 
 jest.setTimeout(60_000);
 afterAll(() => removeHomes());
@@ -19,16 +19,79 @@ afterEach(async () => {
   while (running.length) await running.pop()!.stop();
 });
 
-async function start(o: Parameters<typeof launch>[0]): Promise<Handle> {
-  const h = await launch(o);
-  running.push(h);
-  return h;
+/** Address of router `n` (what another router is given as a launch peer). */
+const ip = (n: number): string => ipOf(NET, n);
+
+/** What a router of a test differs in; the weaver args are built from it. */
+interface Spec extends Partial<
+  Pick<LaunchOptions, "password" | "home" | "alive" | "destroyed" | "deadGraceMs">
+> {
+  nick: string;
+  /** `--name`; without it the name is derived from the host label. */
+  name?: string;
+  /** `--ipalloc-range`. */
+  range?: string;
+  /** `--ipalloc-init`. */
+  init?: string;
+  /** Other weaver flags. */
+  flags?: string[];
+  /** The routers (by index) given as launch peers. */
+  peers?: number[];
+}
+
+/** The routers of one test: all on one fresh port, router `n` on `127.77.0.n`. */
+function newLab() {
+  const port = nextPort();
+  /** Router `n`, stopped after the test. */
+  const up = async (n: number, s: Spec): Promise<Handle> => {
+    const { nick, name, range = "172.16.16.0/24", init, flags = [], peers = [], ...launchOptions } = s;
+    const args = [
+      ...(name ? ["--name", name] : []),
+      "--nickname",
+      nick,
+      ...flags,
+      "--ipalloc-range",
+      range,
+      ...(init ? ["--ipalloc-init", init] : []),
+      ...peers.map(ip),
+    ];
+    const h = await launch({ net: NET, index: n, port, args, ...launchOptions });
+    running.push(h);
+    return h;
+  };
+  /** Routers 1…count, one after the other, each given all the others as peers unless told. */
+  const all = async (count: number, spec: (n: number) => Spec): Promise<Handle[]> => {
+    const hs: Handle[] = [];
+    for (let n = 1; n <= count; n++) {
+      const others = Array.from({ length: count }, (_, i) => i + 1).filter((m) => m !== n);
+      hs.push(await up(n, { peers: others, ...spec(n) }));
+    }
+    return hs;
+  };
+  return { port, up, all };
+}
+
+/** Stop a router before the test ends. */
+async function stop(h: Handle): Promise<void> {
+  await h.stop();
+  running.splice(running.indexOf(h), 1);
 }
 
 const get = async (h: Handle, p: string): Promise<string> => (await call(h.api, "GET", p)).body;
 const id = (n: number): string => n.toString(16).padStart(64, "c");
 const established = (n: number) => async (h: Handle) =>
   (await get(h, "/status")).includes(`Connections: ${n} (${n} established)`);
+/** Every router connected to all the others. */
+async function meshed(hs: Handle[]): Promise<void> {
+  for (const h of hs) await until("mesh", () => established(hs.length - 1)(h));
+}
+const ready = (h: Handle): Promise<void> =>
+  until("ring", async () => (await get(h, "/status")).includes("Status: ready"));
+/** `GET /report` as JSON (UIDs, beyond a JS number, zeroed). */
+async function report(h: Handle) {
+  const r = await call(h.api, "GET", "/report", { headers: { Accept: "application/json" } });
+  return JSON.parse(r.body.replace(/"UID": \d+/g, '"UID": 0'));
+}
 
 const SEED = [
   { name: "02:00:00:00:00:03", nick: "docker1", c: "c1" },
@@ -39,33 +102,11 @@ const SEED = [
 
 describe("seed mode (fixture 13)", () => {
   it("four routers split the range by sorted names and docker1's status equals the fixture byte for byte", async () => {
-    const port = nextPort();
     const seed = `seed=${SEED.map((s) => s.name).join(",")}`;
-    const hs: Handle[] = [];
-    for (let i = 0; i < 4; i++) {
-      const others = [1, 2, 3, 4].filter((n) => n !== i + 1).map((n) => ipOf(NET, n));
-      hs.push(
-        await start({
-          net: NET,
-          index: i + 1,
-          port,
-          args: [
-            "--name",
-            SEED[i].name,
-            "--nickname",
-            SEED[i].nick,
-            "--ipalloc-range",
-            "172.16.16.0/24",
-            "--ipalloc-init",
-            seed,
-            ...others,
-          ],
-        }),
-      );
-    }
+    const hs = await newLab().all(4, (n) => ({ name: SEED[n - 1].name, nick: SEED[n - 1].nick, init: seed }));
     // IPAM is ready at once, before any connection or allocation.
     expect(await get(hs[0], "/status")).toContain("         Status: ready\n");
-    for (const h of hs) await until("full mesh", () => established(3)(h));
+    await meshed(hs);
     const got: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await call(hs[i].api, "POST", `/ip/${id(i + 1)}`);
@@ -107,43 +148,17 @@ describe("seed mode (fixture 13)", () => {
 
 describe("consensus", () => {
   it("three routers with full peer lists agree on one ring when one primes (deferred consensus)", async () => {
-    const port = nextPort();
-    const hs: Handle[] = [];
-    for (let i = 1; i <= 3; i++) {
-      const others = [1, 2, 3].filter((n) => n !== i).map((n) => ipOf(NET, n));
-      hs.push(
-        await start({
-          net: NET,
-          index: i,
-          port,
-          args: [
-            "--name",
-            `0a:00:00:00:00:0${i}`,
-            "--nickname",
-            `n${i}`,
-            "--ipalloc-range",
-            "10.32.0.0/12",
-            ...others,
-          ],
-        }),
-      );
-    }
-    for (const h of hs) await until("mesh", () => established(2)(h));
+    const hs = await newLab().all(3, (n) => ({
+      name: `0a:00:00:00:00:0${n}`,
+      nick: `n${n}`,
+      range: "10.32.0.0/12",
+    }));
+    await meshed(hs);
     expect(await get(hs[0], "/status/ipam")).toBe("");
     expect(await get(hs[0], "/status")).toContain("         Status: idle\n");
     expect(await call(hs[1].api, "GET", "/ring")).toMatchObject({ status: 200, body: "" });
-    for (const h of hs)
-      await until("ring everywhere", async () => (await get(h, "/status")).includes("Status: ready"));
-    const reports = await Promise.all(
-      hs.map(async (h) =>
-        JSON.parse(
-          (await call(h.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
-            /"UID": \d+/g,
-            '"UID": 0',
-          ),
-        ),
-      ),
-    );
+    for (const h of hs) await ready(h);
+    const reports = await Promise.all(hs.map(report));
     const rings = reports.map((r) =>
       r.IPAM.Entries.map(
         (e: { Token: string; Peer: string; Size: number }) => `${e.Token} ${e.Peer} ${e.Size}`,
@@ -158,49 +173,20 @@ describe("consensus", () => {
   });
 
   it("a lone router with consensus=3 waits with quorum 2 and known 1, then completes when peers arrive", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: [
-        "--name",
-        "0a:00:00:00:00:01",
-        "--nickname",
-        "a",
-        "--ipalloc-range",
-        "10.32.0.0/12",
-        "--ipalloc-init",
-        "consensus=3",
-      ],
+    const lab = newLab();
+    const spec = (n: number, nick: string): Spec => ({
+      name: `0a:00:00:00:00:0${n}`,
+      nick,
+      range: "10.32.0.0/12",
+      init: "consensus=3",
     });
+    const a = await lab.up(1, spec(1, "a"));
     const pending = call(a.api, "POST", `/ip/${id(7)}`);
     await until("awaiting consensus", async () =>
       (await get(a, "/status")).includes("Status: awaiting consensus (quorum: 2, known: 1)"),
     );
-    const report = JSON.parse(
-      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
-        /"UID": \d+/g,
-        '"UID": 0',
-      ),
-    );
-    expect(report.IPAM.Paxos).toEqual({ Elector: true, KnownNodes: 1, Quorum: 2 });
-    await start({
-      net: NET,
-      index: 2,
-      port,
-      args: [
-        "--name",
-        "0a:00:00:00:00:02",
-        "--nickname",
-        "b",
-        "--ipalloc-range",
-        "10.32.0.0/12",
-        "--ipalloc-init",
-        "consensus=3",
-        ipOf(NET, 1),
-      ],
-    });
+    expect((await report(a)).IPAM.Paxos).toEqual({ Elector: true, KnownNodes: 1, Quorum: 2 });
+    await lab.up(2, { ...spec(2, "b"), peers: [1] });
     expect((await pending).body).toMatch(/^10\.(3[2-9]|4[0-7])\.\d+\.\d+\/12$/);
     expect(await get(a, "/status")).toContain("Status: ready");
   });
@@ -208,25 +194,16 @@ describe("consensus", () => {
 
 describe("connection failures (fixtures 06, 15, 17)", () => {
   it("a router with a different range cannot join a peer that has a ring: Incompatible IP allocation ranges", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    const lab = newLab();
+    const port = lab.port;
+    const a = await lab.up(1, { nick: "docker1" });
     await call(a.api, "POST", `/ip/${id(1)}`);
-    const d = await start({
-      net: NET,
-      index: 4,
-      port,
-      args: ["--nickname", "docker4", "--ipalloc-range", "172.64.65.0/24", ipOf(NET, 1)],
-    });
+    const d = await lab.up(4, { nick: "docker4", range: "172.64.65.0/24", peers: [1] });
     await until("failed connection", async () => (await get(d, "/status/connections")).includes("failed"));
     const line = await get(d, "/status/connections");
     expect(line).toMatch(
       new RegExp(
-        `^-> ${ipOf(NET, 1).replace(/\./g, "\\.")}:${port} +failed      Incompatible IP allocation ranges \\(received: 172\\.16\\.16\\.0/24, ours: 172\\.64\\.65\\.0/24\\), retry: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)? \\+0000 UTC m=\\+\\d+\\.\\d{9} \\n$`,
+        `^-> ${ip(1).replace(/\./g, "\\.")}:${port} +failed      Incompatible IP allocation ranges \\(received: 172\\.16\\.16\\.0/24, ours: 172\\.64\\.65\\.0/24\\), retry: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)? \\+0000 UTC m=\\+\\d+\\.\\d{9} \\n$`,
       ),
     );
     const status = await get(d, "/status");
@@ -237,44 +214,28 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     );
     // The peer with the ring dials the newcomer back and is reset (06-docker1-weave-status-connections).
     const back = new RegExp(
-      `^-> ${ipOf(NET, 4).replace(/\./g, "\\.")}:${port} +failed      read tcp ${ipOf(NET, 1).replace(/\./g, "\\.")}:\\d+->${ipOf(NET, 4).replace(/\./g, "\\.")}:${port}: read: connection reset by peer, retry: `,
+      `^-> ${ip(4).replace(/\./g, "\\.")}:${port} +failed      read tcp ${ip(1).replace(/\./g, "\\.")}:\\d+->${ip(4).replace(/\./g, "\\.")}:${port}: read: connection reset by peer, retry: `,
       "m",
     );
     await until("dial-back failure on docker1", async () => back.test(await get(a, "/status/connections")));
   });
 
   it("a wrong-range newcomer to a three-peer ring learns nobody through it, and every link to it fails both ways, again on retry (fixture 06)", async () => {
-    const port = nextPort();
-    const ring: Handle[] = [];
-    for (let i = 1; i <= 3; i++) {
-      const others = [1, 2, 3].filter((n) => n < i).map((n) => ipOf(NET, n));
-      ring.push(
-        await start({
-          net: NET,
-          index: i,
-          port,
-          args: ["--nickname", `docker${i}`, "--ipalloc-range", "172.16.16.0/24", ...others],
-        }),
-      );
-    }
-    for (const h of ring) await until("ring mesh", () => established(2)(h));
+    const lab = newLab();
+    const port = lab.port;
+    const ring = await lab.all(3, (n) => ({ nick: `docker${n}`, peers: [1, 2, 3].filter((m) => m < n) }));
+    await meshed(ring);
     await call(ring[0].api, "POST", `/ip/${id(1)}`);
-    for (const h of ring)
-      await until("ring everywhere", async () => (await get(h, "/status")).includes("Status: ready"));
-    const d = await start({
-      net: NET,
-      index: 4,
-      port,
-      args: ["--nickname", "docker4", "--ipalloc-range", "172.64.65.0/24", ipOf(NET, 1)],
-    });
+    for (const h of ring) await ready(h);
+    const d = await lab.up(4, { nick: "docker4", range: "172.64.65.0/24", peers: [1] });
     const esc = (s: string): string => s.replace(/\./g, "\\.");
     const range =
       "Incompatible IP allocation ranges \\(received: 172\\.16\\.16\\.0/24, ours: 172\\.64\\.65\\.0/24\\)";
-    const only = new RegExp(`^-> ${esc(ipOf(NET, 1))}:${port} +failed {6}${range}, retry: [^\\n]+ \\n$`);
+    const only = new RegExp(`^-> ${esc(ip(1))}:${port} +failed {6}${range}, retry: [^\\n]+ \\n$`);
     await until("docker4's failed target", async () => only.test(await get(d, "/status/connections")));
     // docker1 learned docker4 from its inbound link, dials it and is reset (06-docker1-weave-status-connections).
     const back = new RegExp(
-      `^-> ${esc(ipOf(NET, 4))}:${port} +failed {6}read tcp ${esc(ipOf(NET, 1))}:\\d+->${esc(ipOf(NET, 4))}:${port}: read: connection reset by peer, retry: `,
+      `^-> ${esc(ip(4))}:${port} +failed {6}read tcp ${esc(ip(1))}:\\d+->${esc(ip(4))}:${port}: read: connection reset by peer, retry: `,
       "m",
     );
     await until("docker1's dial to docker4 reset", async () =>
@@ -297,31 +258,20 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
     expect(status).toContain("         Status: idle\n");
     expect(await get(d, "/status/peers")).toBe(`${d.router.name}(docker4)\n`);
     // Never dialled docker2 or docker3: no discovery through a link dropped for its range.
-    for (const n of [2, 3])
-      expect(logOf(d)).not.toContain(`->[${ipOf(NET, n)}:${port}] attempting connection`);
+    for (const n of [2, 3]) expect(logOf(d)).not.toContain(`->[${ip(n)}:${port}] attempting connection`);
     await until("docker1 reset again", async () => back.test(await get(ring[0], "/status/connections")));
     expect(await get(ring[0], "/status/connections")).not.toMatch(
-      new RegExp(`^-> ${esc(ipOf(NET, 4))}:${port} +established`, "m"),
+      new RegExp(`^-> ${esc(ip(4))}:${port} +established`, "m"),
     );
   });
 
   it("two independently formed rings refuse each other: seeded by different peers, both directions logged (split brain)", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--name", "3e:a2:4a:17:e0:d9", "--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--name", "56:ff:8d:9e:da:f9", "--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    const lab = newLab();
+    const a = await lab.up(1, { name: "3e:a2:4a:17:e0:d9", nick: "docker1" });
+    const b = await lab.up(2, { name: "56:ff:8d:9e:da:f9", nick: "docker2" });
     expect((await call(a.api, "POST", `/ip/${id(1)}`)).body).toBe("172.16.16.1/24");
     expect((await call(b.api, "POST", `/ip/${id(2)}`)).body).toBe("172.16.16.1/24");
-    expect(await call(a.api, "POST", "/connect", { form: { peer: ipOf(NET, 2) } })).toMatchObject({
+    expect(await call(a.api, "POST", "/connect", { form: { peer: ip(2) } })).toMatchObject({
       status: 200,
       body: "",
     });
@@ -340,20 +290,9 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
   });
 
   it("password on one side only: both handshake texts of fixture 15, never established", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      password: "s3cret-lab",
-      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const c = await start({
-      net: NET,
-      index: 3,
-      port,
-      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const a = await lab.up(1, { nick: "docker1", password: "s3cret-lab" });
+    const c = await lab.up(3, { nick: "docker3", peers: [1] });
     await until(
       "both texts",
       () =>
@@ -373,32 +312,14 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
   });
 
   it("matching passwords connect encrypted (encrypted=truemtu=1414); different passwords fail to decrypt", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      password: "pw-1",
-      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      password: "pw-1",
-      args: ["--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const a = await lab.up(1, { nick: "docker1", password: "pw-1" });
+    const b = await lab.up(2, { nick: "docker2", password: "pw-1", peers: [1] });
     await until("encrypted link", () => established(1)(b));
     expect(await get(a, "/status/connections")).toMatch(
       /^<- 127\.77\.0\.2:\d+ +established encrypted   sleeve \S+\(docker2\) encrypted=truemtu=1414\n$/,
     );
-    const c = await start({
-      net: NET,
-      index: 3,
-      port,
-      password: "pw-2",
-      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const c = await lab.up(3, { nick: "docker3", password: "pw-2", peers: [1] });
     await until(
       "decrypt failure",
       () => logOf(c).includes("Unable to decrypt TCP msg") || logOf(a).includes("Unable to decrypt TCP msg"),
@@ -407,68 +328,41 @@ describe("connection failures (fixtures 06, 15, 17)", () => {
   });
 
   it("a router listing itself gets 'cannot connect to ourself, retry: never'", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const a = await lab.up(1, { nick: "docker1", peers: [1] });
     await until("self failure", async () => (await get(a, "/status/connections")).includes("never"));
     expect(await get(a, "/status/connections")).toBe(
-      `-> ${ipOf(NET, 1)}:${port}`.padEnd(24) + " failed      cannot connect to ourself, retry: never \n",
+      `-> ${ip(1)}:${lab.port}`.padEnd(24) + " failed      cannot connect to ourself, retry: never \n",
     );
   });
 });
 
+/** Router `n` of a ring seeded by routers 1…count: `02:00:00:00:00:0<n>`, docker<n>. */
+const seeded =
+  (count: number) =>
+  (n: number): Spec => ({
+    name: `02:00:00:00:00:0${n}`,
+    nick: `docker${n}`,
+    init: `seed=${Array.from({ length: count }, (_, i) => `02:00:00:00:00:0${i + 1}`).join(",")}`,
+  });
+
 describe("removing peers (fixture 16)", () => {
-  async function seededPair(port: number, n = 2): Promise<Handle[]> {
-    const names = ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"].slice(0, n);
-    const hs: Handle[] = [];
-    for (let i = 0; i < n; i++) {
-      const others = names
-        .map((_, j) => j)
-        .filter((j) => j !== i)
-        .map((j) => ipOf(NET, j + 1));
-      hs.push(
-        await start({
-          net: NET,
-          index: i + 1,
-          port,
-          args: [
-            "--name",
-            names[i],
-            "--nickname",
-            `docker${i + 1}`,
-            "--ipalloc-range",
-            "172.16.16.0/24",
-            "--ipalloc-init",
-            `seed=${names.join(",")}`,
-            ...others,
-          ],
-        }),
-      );
-    }
-    for (const h of hs) await until("mesh", () => established(n - 1)(h));
+  async function seededMesh(n = 2, lab = newLab()): Promise<Handle[]> {
+    const hs = await lab.all(n, seeded(n));
+    await meshed(hs);
     return hs;
   }
 
   it("reset (DELETE /peer) hands every range to a live peer with the version bumped by 100", async () => {
-    const [a, b] = await seededPair(nextPort());
+    const [a, b] = await seededMesh();
     expect((await call(b.api, "DELETE", "/peer")).status).toBe(204);
     await until("hand-over", async () =>
       (await get(a, "/status/ipam")).startsWith(
         "02:00:00:00:00:01(docker1)                 256 IPs (100.0% of total) (0 active)\n",
       ),
     );
-    const report = JSON.parse(
-      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
-        /"UID": \d+/g,
-        '"UID": 0',
-      ),
-    );
     expect(
-      report.IPAM.Entries.map(
+      (await report(a)).IPAM.Entries.map(
         (e: { Token: string; Peer: string; Version: number }) => `${e.Token} ${e.Peer} ${e.Version}`,
       ),
     ).toEqual(["172.16.16.0 02:00:00:00:00:01 0", "172.16.16.128 02:00:00:00:00:01 100"]);
@@ -480,19 +374,17 @@ describe("removing peers (fixture 16)", () => {
   });
 
   it("the hand-over is sent before DELETE /peer answers, so killing the router right after loses nothing", async () => {
-    const [a, b] = await seededPair(nextPort());
+    const [a, b] = await seededMesh();
     expect((await call(b.api, "DELETE", "/peer")).status).toBe(204);
-    await b.stop();
-    running.splice(running.indexOf(b), 1);
+    await stop(b);
     await until("hand-over", async () =>
       (await get(a, "/status/ipam")).includes("256 IPs (100.0% of total)"),
     );
   });
 
   it("a stopped peer's range is unreachable until one survivor runs rmpeer; the others catch up", async () => {
-    const [a, b, c] = await seededPair(nextPort(), 3);
-    await c.stop();
-    running.splice(running.indexOf(c), 1);
+    const [a, b, c] = await seededMesh(3);
+    await stop(c);
     await until("unreachable", async () =>
       (await get(a, "/status/ipam")).includes(
         "02:00:00:00:00:03(docker3)                  64 IPs (25.0% of total) - unreachable!\n",
@@ -516,29 +408,12 @@ describe("removing peers (fixture 16)", () => {
   });
 
   it("relaunching a reset peer with the same seed while peers hold the newer ring crashes like weaver", async () => {
-    const port = nextPort();
-    const [a, b] = await seededPair(port);
+    const lab = newLab();
+    const [a, b] = await seededMesh(2, lab);
     await call(b.api, "DELETE", "/peer");
     await until("hand-over", async () => (await get(a, "/status/ipam")).includes("256 IPs"));
-    await b.stop();
-    running.splice(running.indexOf(b), 1);
-    const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const again = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: [
-        "--name",
-        "02:00:00:00:00:02",
-        "--nickname",
-        "docker2",
-        "--ipalloc-range",
-        "172.16.16.0/24",
-        "--ipalloc-init",
-        `seed=${names}`,
-        ipOf(NET, 1),
-      ],
-    });
+    await stop(b);
+    const again = await lab.up(2, { ...seeded(2)(2), peers: [1] });
     await until("panic", () => again.fatal !== undefined);
     const log = logOf(again);
     expect(log).toContain("[allocator 02:00:00:00:00:02] Initialising with supplied IPAM seed");
@@ -552,40 +427,11 @@ describe("removing peers (fixture 16)", () => {
 
 describe("IPAM across peers", () => {
   it("a peer out of space gets a donation: upper half of the donor's largest free block", async () => {
-    const port = nextPort();
-    const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: [
-        "--name",
-        "02:00:00:00:00:01",
-        "--nickname",
-        "a",
-        "--ipalloc-range",
-        "172.16.16.0/28",
-        "--ipalloc-init",
-        `seed=${names}`,
-        ipOf(NET, 2),
-      ],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: [
-        "--name",
-        "02:00:00:00:00:02",
-        "--nickname",
-        "b",
-        "--ipalloc-range",
-        "172.16.16.0/28",
-        "--ipalloc-init",
-        `seed=${names}`,
-        ipOf(NET, 1),
-      ],
-    });
+    const [a, b] = await newLab().all(2, (n) => ({
+      ...seeded(2)(n),
+      nick: n === 1 ? "a" : "b",
+      range: "172.16.16.0/28",
+    }));
     await until("mesh", () => established(1)(b));
     const got: string[] = [];
     for (let i = 1; i <= 8; i++) got.push((await call(a.api, "POST", `/ip/${id(i)}`)).body);
@@ -598,40 +444,7 @@ describe("IPAM across peers", () => {
   });
 
   it("claims: outside the range are local only; inside, an address used by its owner is refused", async () => {
-    const port = nextPort();
-    const names = "02:00:00:00:00:01,02:00:00:00:00:02";
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: [
-        "--name",
-        "02:00:00:00:00:01",
-        "--nickname",
-        "docker1",
-        "--ipalloc-range",
-        "172.16.16.0/24",
-        "--ipalloc-init",
-        `seed=${names}`,
-        ipOf(NET, 2),
-      ],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: [
-        "--name",
-        "02:00:00:00:00:02",
-        "--nickname",
-        "docker2",
-        "--ipalloc-range",
-        "172.16.16.0/24",
-        "--ipalloc-init",
-        `seed=${names}`,
-        ipOf(NET, 1),
-      ],
-    });
+    const [a, b] = await newLab().all(2, seeded(2));
     await until("mesh", () => established(1)(b));
     expect((await call(a.api, "PUT", `/ip/${id(1)}/1.1.1.1/24`)).status).toBe(204);
     expect(await call(a.api, "PUT", `/ip/${id(2)}/1.1.1.1/24`)).toMatchObject({
@@ -655,36 +468,18 @@ describe("IPAM across peers", () => {
   });
 
   it("keeps its ring and allocations across a relaunch with the same name and range", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    const lab = newLab();
+    const spec: Spec = { name: "02:00:00:00:00:01", nick: "a" };
+    const a = await lab.up(1, spec);
     expect((await call(a.api, "POST", `/ip/${id(1)}`)).body).toBe("172.16.16.1/24");
     await new Promise((r) => setTimeout(r, 50));
-    await a.stop();
-    running.splice(running.indexOf(a), 1);
-    const again = await start({
-      net: NET,
-      index: 1,
-      port,
-      home: a.home,
-      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    await stop(a);
+    const again = await lab.up(1, { ...spec, home: a.home });
     expect(logOf(again)).toContain("[allocator 02:00:00:00:00:01] Initialising with persisted data");
     expect(await get(again, `/ip/${id(1)}`)).toBe("172.16.16.1/24");
     expect((await call(again.api, "POST", `/ip/${id(2)}`)).body).toBe("172.16.16.2/24");
-    await again.stop();
-    running.splice(running.indexOf(again), 1);
-    const moved = await start({
-      net: NET,
-      index: 1,
-      port,
-      home: a.home,
-      args: ["--name", "02:00:00:00:00:01", "--nickname", "a", "--ipalloc-range", "10.2.0.0/16"],
-    });
+    await stop(again);
+    const moved = await lab.up(1, { ...spec, range: "10.2.0.0/16", home: a.home });
     expect(logOf(moved)).toContain(
       "[allocator 02:00:00:00:00:01] Deleting persisted data for IPAM range 172.16.16.0/24",
     );
@@ -717,19 +512,10 @@ describe("weaveDNS", () => {
   }
 
   it("answers names registered on any peer, forgets them when the origin peer goes away", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const port = lab.port;
+    const a = await lab.up(1, { nick: "a" });
+    const b = await lab.up(2, { nick: "b", peers: [1] });
     await until("mesh", () => established(1)(b));
     expect(
       (await call(b.api, "PUT", `/name/${id(1)}/172.16.16.9`, { form: { fqdn: "Web.weave.local" } })).status,
@@ -743,20 +529,19 @@ describe("weaveDNS", () => {
         .status,
     ).toBe(204);
     await until("gossip", async () => (await get(a, "/status/dns")).split("\n").length === 3);
-    expect(await query(ipOf(NET, 1), port + 3, "web.weave.local")).toEqual({
+    expect(await query(ip(1), port + 3, "web.weave.local")).toEqual({
       rcode: 0,
       ips: ["172.16.16.10", "172.16.16.9"],
     });
-    expect(await query(ipOf(NET, 1), port + 3, "web")).toEqual({
+    expect(await query(ip(1), port + 3, "web")).toEqual({
       rcode: 0,
       ips: ["172.16.16.10", "172.16.16.9"],
     });
-    expect((await query(ipOf(NET, 1), port + 3, "nosuch.weave.local")).rcode).toBe(3);
+    expect((await query(ip(1), port + 3, "nosuch.weave.local")).rcode).toBe(3);
     expect(logOf(a)).toContain("Ignoring registration web.example.com. (not a subdomain of weave.local.)");
-    await b.stop();
-    running.splice(running.indexOf(b), 1);
+    await stop(b);
     await until("origin gone", async () => (await get(a, "/status/dns")).split("\n").length === 2);
-    expect(await query(ipOf(NET, 1), port + 3, "web")).toEqual({ rcode: 0, ips: ["172.16.16.10"] });
+    expect(await query(ip(1), port + 3, "web")).toEqual({ rcode: 0, ips: ["172.16.16.10"] });
     await call(a.api, "DELETE", `/name/${id(2)}/172.16.16.10?fqdn=web.weave.local.`);
     expect(await get(a, "/status/dns")).toBe("");
     expect((await get(a, "/status")).includes("        Entries: 0\n")).toBe(true);
@@ -771,12 +556,7 @@ describe("weaveDNS", () => {
 
 describe("HTTP API details", () => {
   it("GET /report needs Accept: application/json exactly; unknown status views are 404", async () => {
-    const a = await start({
-      net: NET,
-      index: 1,
-      port: nextPort(),
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    const a = await newLab().up(1, { nick: "a" });
     expect(await call(a.api, "GET", "/report")).toMatchObject({
       status: 400,
       body: "error: must supply one format parameter\n",
@@ -805,12 +585,7 @@ describe("HTTP API details", () => {
   });
 
   it("with IPAM disabled /status/ipam is a template error and /ip is 404; with --no-dns the same for dns", async () => {
-    const a = await start({
-      net: NET,
-      index: 1,
-      port: nextPort(),
-      args: ["--nickname", "a", "--ipalloc-range", "", "--no-dns"],
-    });
+    const a = await newLab().up(1, { nick: "a", range: "", flags: ["--no-dns"] });
     expect(await call(a.api, "GET", "/status/ipam")).toMatchObject({
       status: 500,
       body: "error during template execution",
@@ -827,12 +602,7 @@ describe("HTTP API details", () => {
 
 describe("IPAM life cycle", () => {
   it("an exhausted /29 queues the 7th allocation (waiting for IP(s) to become available) until one is freed", async () => {
-    const a = await start({
-      net: NET,
-      index: 1,
-      port: nextPort(),
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/29"],
-    });
+    const a = await newLab().up(1, { nick: "a", range: "172.16.16.0/29" });
     const got: string[] = [];
     for (let i = 1; i <= 6; i++) got.push((await call(a.api, "POST", `/ip/${id(i)}`)).body);
     expect(got).toEqual([1, 2, 3, 4, 5, 6].map((n) => `172.16.16.${n}/29`));
@@ -840,13 +610,7 @@ describe("IPAM life cycle", () => {
     await until("waiting status", async () =>
       (await get(a, "/status")).includes("         Status: waiting for IP(s) to become available\n"),
     );
-    const report = JSON.parse(
-      (await call(a.api, "GET", "/report", { headers: { Accept: "application/json" } })).body.replace(
-        /"UID": \d+/g,
-        '"UID": 0',
-      ),
-    );
-    expect(report.IPAM.PendingAllocates).toEqual([`${id(7)} 172.16.16.0/29`]);
+    expect((await report(a)).IPAM.PendingAllocates).toEqual([`${id(7)} 172.16.16.0/29`]);
     expect((await call(a.api, "DELETE", `/ip/${id(3)}`)).status).toBe(204);
     expect((await seventh).body).toBe("172.16.16.3/29");
     expect(await get(a, "/status")).toContain("Status: ready");
@@ -854,14 +618,7 @@ describe("IPAM life cycle", () => {
 
   it("a stopped container loses its DNS names at once and its addresses after the grace period", async () => {
     let alive = true;
-    const a = await start({
-      net: NET,
-      index: 1,
-      port: nextPort(),
-      deadGraceMs: 300,
-      alive: () => alive,
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
+    const a = await newLab().up(1, { nick: "a", deadGraceMs: 300, alive: () => alive });
     expect((await call(a.api, "POST", `/ip/${id(1)}?check-alive=true`)).body).toBe("172.16.16.1/24");
     await call(a.api, "PUT", `/name/${id(1)}/172.16.16.1?check-alive=true`, {
       form: { fqdn: "web.weave.local." },
@@ -878,14 +635,11 @@ describe("IPAM life cycle", () => {
   it("a removed container (Docker destroy) loses its addresses at once, not after the grace period", async () => {
     let alive = true;
     let destroyed = false;
-    const a = await start({
-      net: NET,
-      index: 1,
-      port: nextPort(),
+    const a = await newLab().up(1, {
+      nick: "a",
       deadGraceMs: 3_600_000,
       alive: () => alive,
       destroyed: () => destroyed,
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
     });
     expect((await call(a.api, "POST", `/ip/${id(1)}?check-alive=true`)).body).toBe("172.16.16.1/24");
     alive = false;
@@ -894,65 +648,34 @@ describe("IPAM life cycle", () => {
   });
 
   it("an observer shows 'priming' until an elector builds the ring for it", async () => {
-    const port = nextPort();
-    const obs = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: [
-        "--name",
-        "0a:00:00:00:00:09",
-        "--nickname",
-        "obs",
-        "--ipalloc-range",
-        "10.32.0.0/12",
-        "--ipalloc-init",
-        "observer",
-        ipOf(NET, 2),
-      ],
+    const lab = newLab();
+    const range = "10.32.0.0/12";
+    const obs = await lab.up(1, {
+      name: "0a:00:00:00:00:09",
+      nick: "obs",
+      range,
+      init: "observer",
+      peers: [2],
     });
     const prime = call(obs.api, "GET", "/ring");
     await until("priming", async () => (await get(obs, "/status")).includes("         Status: priming\n"));
     // The elector has no targets of its own, so its quorum is 1.
-    await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--name", "0a:00:00:00:00:01", "--nickname", "el", "--ipalloc-range", "10.32.0.0/12"],
-    });
+    await lab.up(2, { name: "0a:00:00:00:00:01", nick: "el", range });
     expect((await prime).status).toBe(200);
     const ipam = await get(obs, "/status/ipam");
     expect(ipam).toBe("0a:00:00:00:00:01(el)                  1048576 IPs (100.0% of total) \n");
   });
 
   it("consensus=4 with a prime gives a ring every peer agrees on, over at least a quorum of 3 (fixture 14)", async () => {
-    const port = nextPort();
-    const hs: Handle[] = [];
-    for (let i = 1; i <= 4; i++) {
-      const others = [1, 2, 3, 4].filter((n) => n !== i).map((n) => ipOf(NET, n));
-      hs.push(
-        await start({
-          net: NET,
-          index: i,
-          port,
-          args: [
-            "--name",
-            `0b:00:00:00:00:0${i}`,
-            "--nickname",
-            `docker${i}`,
-            "--ipalloc-range",
-            "172.16.16.0/24",
-            "--ipalloc-init",
-            "consensus=4",
-            ...others,
-          ],
-        }),
-      );
-    }
-    for (const h of hs) await until("mesh", () => established(3)(h));
+    const hs = await newLab().all(4, (n) => ({
+      name: `0b:00:00:00:00:0${n}`,
+      nick: `docker${n}`,
+      init: "consensus=4",
+    }));
+    await meshed(hs);
     for (const h of hs) expect(await get(h, "/status/ipam")).toBe("");
     expect(await call(hs[2].api, "GET", "/ring")).toMatchObject({ status: 200, body: "" });
-    for (const h of hs) await until("ready", async () => (await get(h, "/status")).includes("Status: ready"));
+    for (const h of hs) await ready(h);
     const rings = await Promise.all(
       hs.map(async (h) =>
         (await get(h, "/status/ipam"))
@@ -971,57 +694,28 @@ describe("IPAM life cycle", () => {
 
 describe("topology", () => {
   it("discovers peers of peers: C, told only of B, also connects to A", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "a", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--nickname", "b", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const a = await lab.up(1, { nick: "a" });
+    const b = await lab.up(2, { nick: "b", peers: [1] });
     await until("a-b", () => established(1)(b));
-    const c = await start({
-      net: NET,
-      index: 3,
-      port,
-      args: ["--nickname", "c", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)],
-    });
+    const c = await lab.up(3, { nick: "c", peers: [2] });
     await until("c reaches a", () => established(2)(c));
     expect(await get(c, "/status")).toContain(
       "        Targets: 1\n    Connections: 2 (2 established)\n          Peers: 3 (with 6 established connections)\n",
     );
-    expect(await get(c, "/status/targets")).toBe(`${ipOf(NET, 2)}\n`);
+    expect(await get(c, "/status/targets")).toBe(`${ip(2)}\n`);
     await until("a sees 3 peers", async () =>
       (await get(a, "/status")).includes("Peers: 3 (with 6 established connections)"),
     );
   });
 
   it("with --no-discovery everywhere peers only talk to their own targets", async () => {
-    const port = nextPort();
-    await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "a", "--no-discovery", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--nickname", "b", "--no-discovery", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const flags = ["--no-discovery"];
+    await lab.up(1, { nick: "a", flags });
+    const b = await lab.up(2, { nick: "b", flags, peers: [1] });
     await until("a-b", () => established(1)(b));
-    const c = await start({
-      net: NET,
-      index: 3,
-      port,
-      args: ["--nickname", "c", "--no-discovery", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 2)],
-    });
+    const c = await lab.up(3, { nick: "c", flags, peers: [2] });
     await until("c-b", () => established(1)(c));
     await until("c knows a", async () => (await get(c, "/status")).includes("Peers: 3"));
     await new Promise((r) => setTimeout(r, 300));
@@ -1031,49 +725,21 @@ describe("topology", () => {
   });
 
   it("two hosts with the same peer name refuse each other for good (G6)", async () => {
-    const port = nextPort();
-    await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--name", "aa:00:00:00:00:01", "--nickname", "clone1", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const b = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: [
-        "--name",
-        "aa:00:00:00:00:01",
-        "--nickname",
-        "clone2",
-        "--ipalloc-range",
-        "172.16.16.0/24",
-        ipOf(NET, 1),
-      ],
-    });
+    const lab = newLab();
+    await lab.up(1, { name: "aa:00:00:00:00:01", nick: "clone1" });
+    const b = await lab.up(2, { name: "aa:00:00:00:00:01", nick: "clone2", peers: [1] });
     await until("collision", async () => (await get(b, "/status/connections")).includes("never"));
     expect(await get(b, "/status/connections")).toBe(
-      `-> ${ipOf(NET, 1)}:${port}`.padEnd(24) +
+      `-> ${ip(1)}:${lab.port}`.padEnd(24) +
         ' failed      local "aa:00:00:00:00:01(clone2)" and remote "aa:00:00:00:00:01(clone1)" peer names collision, retry: never \n',
     );
   });
 
   it("forget stops retrying a target; connect --replace swaps the target list; trusted subnets are listed", async () => {
-    const port = nextPort();
-    const a = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: [
-        "--nickname",
-        "a",
-        "--trusted-subnets",
-        "10.0.0.0/8,192.168.57.0/24",
-        "--ipalloc-range",
-        "172.16.16.0/24",
-        ipOf(NET, 5),
-      ],
+    const a = await newLab().up(1, {
+      nick: "a",
+      flags: ["--trusted-subnets", "10.0.0.0/8,192.168.57.0/24"],
+      peers: [5],
     });
     expect(await get(a, "/status")).toContain(" TrustedSubnets: 10.0.0.0/8, 192.168.57.0/24\n");
     await until("refused", async () =>
@@ -1081,29 +747,17 @@ describe("topology", () => {
         await get(a, "/status/connections"),
       ),
     );
-    await call(a.api, "POST", "/connect", { form: { peer: [ipOf(NET, 6), ipOf(NET, 7)], replace: "true" } });
-    expect((await get(a, "/status/targets")).split("\n").sort()).toEqual(["", ipOf(NET, 6), ipOf(NET, 7)]);
-    expect((await call(a.api, "POST", "/forget", { form: { peer: ipOf(NET, 6) } })).status).toBe(200);
-    expect(await get(a, "/status/targets")).toBe(`${ipOf(NET, 7)}\n`);
+    await call(a.api, "POST", "/connect", { form: { peer: [ip(6), ip(7)], replace: "true" } });
+    expect((await get(a, "/status/targets")).split("\n").sort()).toEqual(["", ip(6), ip(7)]);
+    expect((await call(a.api, "POST", "/forget", { form: { peer: ip(6) } })).status).toBe(200);
+    expect(await get(a, "/status/targets")).toBe(`${ip(7)}\n`);
     expect(await get(a, "/status")).toContain("        Targets: 1\n");
   });
 });
 
 describe("scale", () => {
   it("eight routers launched with full peer lists form a full mesh and share one ring within seconds", async () => {
-    const port = nextPort();
-    const hs: Handle[] = [];
-    for (let i = 1; i <= 8; i++) {
-      const others = [1, 2, 3, 4, 5, 6, 7, 8].filter((n) => n !== i).map((n) => ipOf(NET, n));
-      hs.push(
-        await start({
-          net: NET,
-          index: i,
-          port,
-          args: ["--nickname", `s${i}`, "--ipalloc-range", "10.32.0.0/12", ...others],
-        }),
-      );
-    }
+    const hs = await newLab().all(8, (n) => ({ nick: `s${n}`, range: "10.32.0.0/12" }));
     for (const h of hs)
       await until(
         "full mesh",
@@ -1117,31 +771,16 @@ describe("scale", () => {
 
 describe("discovery through inbound links (fixture 05)", () => {
   it("docker3, told only of docker1, also connects to docker2 whose only link is its outbound one to docker1", async () => {
-    const port = nextPort();
-    const d1 = await start({
-      net: NET,
-      index: 1,
-      port,
-      args: ["--nickname", "docker1", "--ipalloc-range", "172.16.16.0/24"],
-    });
-    const d2 = await start({
-      net: NET,
-      index: 2,
-      port,
-      args: ["--nickname", "docker2", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const lab = newLab();
+    const d1 = await lab.up(1, { nick: "docker1" });
+    const d2 = await lab.up(2, { nick: "docker2", peers: [1] });
     await until("d2-d1", () => established(1)(d2));
-    const d3 = await start({
-      net: NET,
-      index: 3,
-      port,
-      args: ["--nickname", "docker3", "--ipalloc-range", "172.16.16.0/24", ipOf(NET, 1)],
-    });
+    const d3 = await lab.up(3, { nick: "docker3", peers: [1] });
     await until("d3 reaches d2", () => established(2)(d3));
     const lines = (await get(d3, "/status/connections")).split("\n").filter(Boolean).sort();
     expect(lines.map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual([
-      `-> ${ipOf(NET, 1)}:${port} established`,
-      `-> ${ipOf(NET, 2)}:${port} established`,
+      `-> ${ip(1)}:${lab.port} established`,
+      `-> ${ip(2)}:${lab.port} established`,
     ]);
     await until("d1 sees all", async () =>
       (await get(d1, "/status")).includes("Peers: 3 (with 6 established connections)"),
