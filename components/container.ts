@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
 import { planLab, SpecError } from "./plan";
 import type { ContainerPlan, LabPlan } from "./model/plan";
+import { AT_DEPLOY, type DeployTimeHostField } from "./model/deploy-time";
 import { containerInputs } from "./providers/container-diff";
 import { ContainerResource, type ContainerArgs } from "./providers/container";
 import type { ContainerTimeouts } from "./providers/container-types";
@@ -49,7 +50,7 @@ const isPlan = (c: ContainerSpec | ContainerPlan): c is ContainerPlan =>
  */
 export function planContainer(plan: LabPlan, spec: ContainerSpec): ContainerPlan {
   const n = plan.network;
-  const lab: LabSpec = {
+  const lab: LabSpec<string, string | typeof AT_DEPLOY> = {
     name: plan.name,
     network: {
       allocRange: n.allocRange,
@@ -66,13 +67,24 @@ export function planContainer(plan: LabPlan, spec: ContainerSpec): ContainerPlan
         ...(n.weave.scriptSha256 !== undefined ? { scriptSha256: n.weave.scriptSha256 } : {}),
       },
     },
-    hosts: plan.hosts.map((h) => ({
-      name: h.name,
-      address: h.address,
-      peerName: h.peerName,
-      nickname: h.nickname,
-      ssh: { host: h.ssh.host, port: h.ssh.port, user: h.ssh.user, insecureIgnoreHostKey: true },
-    })),
+    // A container's plan does not depend on where its host is: fields the network learns at
+    // deploy time stay so here.
+    hosts: plan.hosts.map((h) => {
+      const later = (f: DeployTimeHostField, v: string): string | typeof AT_DEPLOY =>
+        h.atDeploy?.includes(f) ? AT_DEPLOY : v;
+      return {
+        name: h.name,
+        address: later("address", h.address),
+        peerName: h.peerName,
+        nickname: h.nickname,
+        ssh: {
+          host: later("ssh.host", h.ssh.host),
+          port: h.ssh.port,
+          user: later("ssh.user", h.ssh.user),
+          insecureIgnoreHostKey: true,
+        },
+      };
+    }),
     containers: [spec],
   };
   const c = planLab(lab).containers[0];

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { planLab, SpecError } from "./plan";
-import type { LabPlan, RangeShare } from "./plan/types";
+import { deployTimeFields, hostField, withHostFields } from "./model/deploy-time";
+import type { HostPlan, LabPlan, RangeShare } from "./plan/types";
 import type { ConnectParams } from "./remote/types";
 import type { DnsRecordSpec, HostSpec, LabSpec, NetworkSpec } from "./spec";
 import { ConsensusGate } from "./providers/gate";
@@ -40,8 +41,12 @@ export interface WeaveNetworkArgs {
   /**
    * The hosts that run a router, reached over SSH. At least one. SSH private keys, passphrases
    * and host keys may be Inputs (e.g. from `LocalLab`); keys and passphrases are kept secret.
+   * Where a host is (`address`, `ssh.host`, `ssh.user`, the bastion's `host` and `user`) may be
+   * an Input too, e.g. the address of a VM created in the same program: it is checked once
+   * known (a bad or duplicate one fails the deployment naming the field), and a preview shows
+   * `<address of NAME>` while still planning peer names, seeds and the predicted split.
    */
-  hosts: HostSpec<pulumi.Input<string>>[];
+  hosts: HostSpec<pulumi.Input<string>, pulumi.Input<string>>[];
   /**
    * Extra weaveDNS records. Planned (validated) here; registered by the DNS-record resources of
    * the containers layer. Defaults to none.
@@ -75,14 +80,28 @@ export interface NetworkHostOutput {
   status: string;
 }
 
-/** The spec as the planner reads it: secrets only for their presence. */
-function planSpec(args: WeaveNetworkArgs): LabSpec<pulumi.Input<string>> {
+type Hosts = WeaveNetworkArgs["hosts"];
+
+/** The spec as the planner reads it: secrets only for their presence, deploy-time fields as placeholders. */
+function planSpec(args: WeaveNetworkArgs, hosts: Hosts = args.hosts): LabSpec<pulumi.Input<string>, unknown> {
   return {
     ...(args.name !== undefined ? { name: args.name } : {}),
     ...(args.network !== undefined ? { network: args.network } : {}),
-    hosts: args.hosts,
+    hosts,
     ...(args.dnsRecords !== undefined ? { dnsRecords: args.dnsRecords } : {}),
   };
+}
+
+/** Every host with its deploy-time fields resolved (only those: secrets stay Outputs, untainting the rest). */
+function resolvedHosts(hosts: Hosts): pulumi.Output<Hosts> {
+  return pulumi.all(
+    hosts.map((h) => {
+      const fields = deployTimeFields(h);
+      return pulumi
+        .all(fields.map((f) => pulumi.output(hostField(h, f) as pulumi.Input<string>)))
+        .apply((values) => withHostFields(h, Object.fromEntries(fields.map((f, i) => [f, values[i]]))));
+    }),
+  ) as pulumi.Output<Hosts>;
 }
 
 /**
@@ -90,8 +109,17 @@ function planSpec(args: WeaveNetworkArgs): LabSpec<pulumi.Input<string>> {
  * `ConsensusGate` (`<name>-consensus`) depending on all routers.
  */
 export class WeaveNetwork extends pulumi.ComponentResource {
-  /** The plan: every derived fact (no secrets). */
+  /**
+   * The plan: every derived fact (no secrets), made at construction. A field given at deploy time
+   * reads `<address of NAME>` here (see `HostPlan.atDeploy`); `resolvedPlan` has its value.
+   */
   readonly plan: LabPlan;
+  /**
+   * The plan made again once every deploy-time host field is known, fully validated; the same
+   * plan as `plan` when every field was known at construction. Unknown during a preview that
+   * waits on those fields.
+   */
+  readonly resolvedPlan: pulumi.Output<LabPlan>;
   /** Routers by host name. */
   readonly routers: Record<string, Router>;
   /** Passes when every host agrees on one ring: make containers depend on it. */
@@ -104,13 +132,40 @@ export class WeaveNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: WeaveNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(NETWORK_TYPE, name, {}, opts);
-    try {
-      this.plan = planLab(planSpec(args));
-    } catch (e) {
-      if (e instanceof SpecError) throw new pulumi.ResourceError(e.message, this);
-      throw e;
-    }
+    const planOrFail = (spec: LabSpec<pulumi.Input<string>, unknown>): LabPlan => {
+      try {
+        return planLab(spec);
+      } catch (e) {
+        if (e instanceof SpecError) throw new pulumi.ResourceError(e.message, this);
+        throw e;
+      }
+    };
+    this.plan = planOrFail(planSpec(args));
     const plan = this.plan;
+    const atDeploy = plan.hosts.some((h) => h.atDeploy);
+    this.resolvedPlan = atDeploy
+      ? resolvedHosts(args.hosts).apply((hosts) => {
+          const known = planOrFail(planSpec(args, hosts));
+          // Which fields came from other resources stays part of the story.
+          const later = new Map(plan.hosts.map((h) => [h.name, h.atDeploy]));
+          return {
+            ...known,
+            hosts: known.hosts.map((h) => (later.get(h.name) ? { ...h, atDeploy: later.get(h.name) } : h)),
+          };
+        })
+      : pulumi.output(plan);
+    // Where a host is, as Inputs: the plan's value when known at construction, else from the
+    // resolved plan. Each its own Output, so a preview still shows everything else.
+    const later = <T>(hostName: string, pick: (h: HostPlan) => T): pulumi.Output<T> =>
+      this.resolvedPlan.apply((p) => pick(p.hosts.find((x) => x.name === hostName)!));
+    const addressOf = (h: HostPlan): pulumi.Input<string> =>
+      h.atDeploy?.includes("address") ? later(h.name, (x) => x.address) : h.address;
+    // A deploy-time address changes every other host's peer list, hence every launch.
+    const anyAddressLater = plan.hosts.some((h) => h.atDeploy?.includes("address"));
+    const launchOf = (h: HostPlan): pulumi.Input<HostPlan["launch"]> =>
+      anyAddressLater ? later(h.name, (x) => x.launch) : h.launch;
+    const hostPlanOf = (h: HostPlan): pulumi.Input<HostPlan> => (h.atDeploy ? later(h.name, (x) => x) : h);
+
     const specHost = new Map(args.hosts.map((h) => [h.name, h]));
     this.connections = {};
     // Each host's SSH endpoint without secrets: what the other routers know of it. Its own Output
@@ -119,6 +174,7 @@ export class WeaveNetwork extends pulumi.ComponentResource {
     const endpoints: Record<string, pulumi.Output<PeerEndpoint>> = {};
     for (const h of plan.hosts) {
       const ssh = specHost.get(h.name)?.ssh ?? {};
+      const where = hostPlanOf(h);
       const secrets = pulumi
         .all([ssh.privateKey, ssh.passphrase, ssh.hostKey, ssh.jumpHost?.privateKey, ssh.jumpHost?.hostKey])
         .apply(([privateKey, passphrase, hostKey, jumpKey, jumpHostKey]): HostSecrets => ({
@@ -127,12 +183,14 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           hostKey,
           jumpHost: ssh.jumpHost ? { privateKey: jumpKey, hostKey: jumpHostKey } : undefined,
         }));
-      this.connections[h.name] = pulumi.secret(secrets.apply((s) => connectParamsFor(h, s)));
+      this.connections[h.name] = pulumi.secret(
+        pulumi.all([where, secrets]).apply(([hp, s]) => connectParamsFor(hp, s)),
+      );
       endpoints[h.name] = pulumi
-        .all([ssh.hostKey, ssh.jumpHost?.hostKey])
-        .apply(([hostKey, jumpHostKey]) =>
+        .all([where, ssh.hostKey, ssh.jumpHost?.hostKey])
+        .apply(([hp, hostKey, jumpHostKey]) =>
           peerEndpoint(
-            connectParamsFor(h, { hostKey, jumpHost: ssh.jumpHost ? { hostKey: jumpHostKey } : undefined }),
+            connectParamsFor(hp, { hostKey, jumpHost: ssh.jumpHost ? { hostKey: jumpHostKey } : undefined }),
           ),
         );
     }
@@ -146,10 +204,17 @@ export class WeaveNetwork extends pulumi.ComponentResource {
     this.routers = {};
     for (const h of plan.hosts) {
       const plain = routerInputs(plan, h.name, {}, undefined, opt);
+      const byName = new Map(plan.hosts.map((x) => [x.name, x]));
       const routerArgs = {
         ...plain,
+        address: addressOf(h),
+        launch: launchOf(h),
         connection: this.connections[h.name],
-        peers: peersOf(plan, h.name, {}).map((p) => ({ ...p, ssh: endpoints[p.host] })),
+        peers: peersOf(plan, h.name, {}).map((p) => ({
+          ...p,
+          address: addressOf(byName.get(p.host)!),
+          ssh: endpoints[p.host],
+        })),
         ...(password ? { password } : {}),
       };
       this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs, { parent: this });
@@ -162,7 +227,11 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       `${name}-consensus`,
       {
         ...plainGate,
-        hosts: plainGate.hosts.map((g) => ({ ...g, connection: this.connections[g.host] })),
+        hosts: plainGate.hosts.map((g, i) => ({
+          ...g,
+          address: addressOf(plan.hosts[i]),
+          connection: this.connections[g.host],
+        })),
         routerIds,
       },
       { parent: this, dependsOn: Object.values(this.routers) },
@@ -171,21 +240,23 @@ export class WeaveNetwork extends pulumi.ComponentResource {
     const statuses = pulumi.all(
       Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.status])),
     );
-    this.hosts = pulumi.all([this.gate.results, statuses]).apply(([results, st]) => {
-      const out: Record<string, NetworkHostOutput> = {};
-      for (const h of plan.hosts) {
-        const r: GateHostResult | undefined = results?.[h.name];
-        out[h.name] = {
-          peerName: h.peerName,
-          nickname: h.nickname,
-          address: h.address,
-          shares: r?.shares ?? [],
-          predictedShares: h.predictedShare ?? [],
-          status: st[h.name] ?? "unknown",
-        };
-      }
-      return out;
-    });
+    this.hosts = pulumi
+      .all([this.gate.results, statuses, this.resolvedPlan])
+      .apply(([results, st, known]) => {
+        const out: Record<string, NetworkHostOutput> = {};
+        for (const h of known.hosts) {
+          const r: GateHostResult | undefined = results?.[h.name];
+          out[h.name] = {
+            peerName: h.peerName,
+            nickname: h.nickname,
+            address: h.address,
+            shares: r?.shares ?? [],
+            predictedShares: h.predictedShare ?? [],
+            status: st[h.name] ?? "unknown",
+          };
+        }
+        return out;
+      });
     this.healthy = this.gate.healthy;
     this.registerOutputs({ plan: this.plan, hosts: this.hosts, healthy: this.healthy });
   }

@@ -18,8 +18,8 @@ const programs = fs
 const read = (ex: string, f: string): string => fs.readFileSync(path.join(EXAMPLES, ex, f), "utf8");
 
 describe("examples", () => {
-  test("there are the three documented Pulumi programs", () => {
-    expect(programs).toEqual(["cookbook", "isolation", "local"]);
+  test("there are the four documented Pulumi programs", () => {
+    expect(programs).toEqual(["cookbook", "hosts-from-resources", "isolation", "local"]);
   });
 
   describe.each(programs)("%s", (ex) => {
@@ -69,7 +69,8 @@ describe("examples", () => {
         ".pulumi-state/x",
         ...[...readme.matchAll(/> (\w[\w.-]*)\)?$/gm)].map((m) => m[1]),
       ];
-      if (ex === "local") expect(created).toEqual(expect.arrayContaining(["id_ed25519", "known_hosts"]));
+      if (ex === "local" || ex === "hosts-from-resources")
+        expect(created).toEqual(expect.arrayContaining(["id_ed25519", "known_hosts"]));
       for (const f of created) {
         const rel = path.join("examples", ex, f);
         const r = spawnSync("git", ["check-ignore", "-q", "--no-index", rel], { cwd: REPO });

@@ -79,6 +79,11 @@ export function mockRuntime(
           );
         }
         if (args.type === "docker:index/image:Image") state.repoDigest = "";
+        if (args.type === "docker:index/container:Container") {
+          // As Docker reports a container's networks: the address it was given on each.
+          const nets = (inputs.networksAdvanced ?? []) as { name: string; ipv4Address?: string }[];
+          state.networkDatas = nets.map((n) => ({ networkName: n.name, ipAddress: n.ipv4Address ?? "" }));
+        }
         if (args.type.startsWith("pulumi-nodejs:dynamic") && args.type.endsWith(":Container")) {
           const cidr = allocate(inputs.addressing as { kind: string }, used);
           state.containerId = `${args.name}-0123456789abcdef`;

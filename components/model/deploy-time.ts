@@ -16,8 +16,12 @@ export const DEPLOY_TIME_HOST_FIELDS = [
 
 export type DeployTimeHostField = (typeof DEPLOY_TIME_HOST_FIELDS)[number];
 
-/** Is `v` a Pulumi Output or a Promise (a value the program learns at deploy time)? */
+/** Stands for "given at deploy time" where no Output is at hand (re-planning from a plan). */
+export const AT_DEPLOY: unique symbol = Symbol.for("weave-lab.at-deploy");
+
+/** Is `v` a Pulumi Output, a Promise or `AT_DEPLOY` (a value the program learns at deploy time)? */
 export function isDeployTime(v: unknown): boolean {
+  if (v === AT_DEPLOY) return true;
   if (typeof v !== "object" || v === null) return false;
   const o = v as { __pulumiOutput?: unknown; then?: unknown };
   return o.__pulumiOutput === true || typeof o.then === "function";
@@ -48,4 +52,31 @@ export function atDeployText(field: DeployTimeHostField, hostName: string): stri
     "ssh.jumpHost.user": "bastion user",
   };
   return `<${what[field]} of ${hostName}>`;
+}
+
+/** A copy of `host` with `values` set at their paths (the deploy-time fields, once known). */
+export function withHostFields<H extends object>(
+  host: H,
+  values: Partial<Record<DeployTimeHostField, unknown>>,
+): H {
+  const copy = structuredCopy(host) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(values)) {
+    const keys = path.split(".");
+    let o = copy;
+    for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
+    o[keys[keys.length - 1]] = value;
+  }
+  return copy as H;
+}
+
+/** Copies the plain objects along the deploy-time paths; leaves every other value (secrets, Outputs) as it is. */
+function structuredCopy(host: object): object {
+  const h = { ...(host as Record<string, unknown>) };
+  if (typeof h.ssh === "object" && h.ssh !== null) {
+    const ssh = { ...(h.ssh as Record<string, unknown>) };
+    if (typeof ssh.jumpHost === "object" && ssh.jumpHost !== null)
+      ssh.jumpHost = { ...(ssh.jumpHost as object) };
+    h.ssh = ssh;
+  }
+  return h;
 }

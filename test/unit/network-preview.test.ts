@@ -77,3 +77,58 @@ test("a preview with unknown host keys still plans every router's launch, peers 
   expect(gate!.inputs.timeoutSeconds).toBe(120);
   expect(gate!.inputs.allocRange).toBe("172.16.16.0/24");
 });
+
+/** Pulumi's unknown, as the mock monitor hands it over (an `Unknown` object) or serialised. */
+const unknown = (v: unknown): boolean =>
+  v === UNKNOWN ||
+  (typeof v === "object" && v !== null && (v as { __pulumiUnknown?: boolean }).__pulumiUnknown === true);
+
+/** A stand-in for a VM created in the same program: its address is unknown in a preview. */
+class FakeMachine extends pulumi.CustomResource {
+  declare readonly ip: pulumi.Output<string>;
+  constructor(name: string) {
+    super("test:index:Machine", name, { ip: undefined });
+  }
+}
+
+test("a preview with hosts whose addresses come from other resources plans peer names, seeds and the split; addresses, launches and connections wait", async () => {
+  const hosts = ["v1", "v2", "v3"].map((name) => ({
+    name,
+    address: new FakeMachine(`machine-${name}`).ip,
+    ssh: { insecureIgnoreHostKey: true },
+  }));
+  const net = new WeaveNetwork("vms", { name: "vms", network: { allocRange: "172.16.17.0/24" }, hosts });
+  expect(net.plan.hosts.map((h) => [h.address, h.atDeploy])).toEqual([
+    ["<address of v1>", ["address"]],
+    ["<address of v2>", ["address"]],
+    ["<address of v3>", ["address"]],
+  ]);
+  await settle();
+  const routers = seen.filter((s) => s.type === ROUTER_TYPE && s.name.startsWith("vms-"));
+  expect(routers.map((r) => r.name)).toEqual(["vms-v1", "vms-v2", "vms-v3"]);
+  const planned = new Map(net.plan.hosts.map((h) => [h.name, h]));
+  for (const r of routers) {
+    const i = r.inputs;
+    const h = planned.get(String(i.host))!;
+    // Known: the router's identity and the ring it will join.
+    expect([i.peerName, i.nickname, i.seedNames, i.predictedShare, i.allocRange]).toEqual([
+      h.peerName,
+      h.name,
+      net.plan.hosts.map((x) => x.peerName).sort(),
+      h.predictedShare,
+      "172.16.17.0/24",
+    ]);
+    expect(h.predictedShare!.length).toBeGreaterThan(0);
+    // Waiting on the machines: where the host is, and what names it (launch peers, SSH).
+    expect([i.address, i.launch, i.connection].map(unknown)).toEqual([true, true, true]);
+    const peers = i.peers as Array<Record<string, unknown>>;
+    expect(peers.map((p) => [p.host, p.peerName, unknown(p.address)])).toEqual(
+      net.plan.hosts.filter((x) => x.name !== h.name).map((x) => [x.name, x.peerName, true]),
+    );
+  }
+  const gate = seen.find((s) => s.type === GATE_TYPE && s.name === "vms-consensus");
+  const gateHosts = gate!.inputs.hosts as Array<Record<string, unknown>>;
+  expect(gateHosts.map((g) => [g.host, g.peerName, unknown(g.address)])).toEqual(
+    net.plan.hosts.map((h) => [h.name, h.peerName, true]),
+  );
+});
