@@ -1,8 +1,8 @@
 /**
  * What the ConsensusGate does, as plain functions over `OpsEnv`: prime the ring on one host,
- * then read every host's `/report` concurrently through the API forwards until the consensus
- * verdict is healthy or the deadline passes, in which case the error says per host what is
- * missing.
+ * then read every host's `/report` concurrently through the API forwards (only the fields the
+ * verdict reads: the report's `consensus` view) until the consensus verdict is healthy or the
+ * deadline passes, in which case the error says per host what is missing.
  */
 import type { RangeShare } from "../plan/types";
 import type { HostConnection } from "../remote/types";
@@ -21,7 +21,7 @@ export async function observeAll(env: OpsEnv, inputs: GateInputs, perHostMs = 5_
       let conn: HostConnection;
       try {
         conn = env.connect(h.connection);
-        const report = await fetchReport(conn, perHostMs);
+        const report = await fetchReport(conn, perHostMs, "consensus");
         if (!report)
           return { host: h.host, error: "the router does not answer on 127.0.0.1:6784 (not running?)" };
         return { host: h.host, report };

@@ -7,7 +7,7 @@
  */
 import type { ConnectParams, ExecResult, HostConnection } from "../remote/types";
 import { checkCompat } from "../weave/compat";
-import { parseReport } from "../weave/report";
+import { CONSENSUS_TEMPLATE, parseReport, type ReportView } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
 import {
   parseDockerVersionLine,
@@ -46,20 +46,31 @@ const REPORT_HEADERS = { Accept: "application/json" };
 
 /**
  * The report as compact JSON (`{{json .}}`: the same document as `Accept: application/json`
- * without the 4-space indentation, about half the bytes to carry and parse, which matters when
- * the gate polls 32 hosts); falls back to the `Accept` form if the template route refuses.
+ * without the 4-space indentation, about half the bytes to carry and parse).
  */
 export const REPORT_COMPACT = `/report?format=${encodeURIComponent("{{json .}}")}`;
 
-/** `GET /report` as JSON through the forward; undefined when the router does not answer. */
+/**
+ * Only what the consensus verdict reads ({@link CONSENSUS_TEMPLATE}): under a tenth of the bytes
+ * of a 32-host report (every peer lists its connections), which matters when the gate polls
+ * every host.
+ */
+export const REPORT_CONSENSUS = `/report?format=${encodeURIComponent(CONSENSUS_TEMPLATE)}`;
+
+/**
+ * `GET /report` through the forward, in the view asked for (the whole report by default);
+ * undefined when the router does not answer. Falls back to the `Accept: application/json` form
+ * when the template route refuses or its output is cut short by an execution error.
+ */
 export async function fetchReport(
   conn: HostConnection,
   timeoutMs = 10_000,
+  view: ReportView = "full",
 ): Promise<WeaveReport | undefined> {
   let res;
   try {
-    res = await conn.http("GET", REPORT_COMPACT, { timeoutMs });
-    if (res.status !== 200 || !res.body.startsWith("{")) {
+    res = await conn.http("GET", view === "full" ? REPORT_COMPACT : REPORT_CONSENSUS, { timeoutMs });
+    if (res.status !== 200 || !res.body.startsWith("{") || !res.body.endsWith("}")) {
       res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
     }
   } catch (e) {
@@ -68,7 +79,7 @@ export async function fetchReport(
     return undefined;
   }
   if (res.status !== 200) return undefined;
-  return parseReport(res.body);
+  return parseReport(res.body, view);
 }
 
 /** `docker inspect weave`: absent, running or stopped, with its id and args. */

@@ -163,6 +163,55 @@ describe("weave report JSON", () => {
     ).toThrow(/report \$\.Router\.Protocol: expected a string, got 7/);
   });
 
+  describe("the consensus view", () => {
+    const slim = {
+      Ready: true,
+      Version: "2.8.1",
+      Router: {
+        Name: "02:00:00:00:00:03",
+        Encryption: false,
+        Peers: [{ Name: "02:00:00:00:00:01", NickName: "docker2" }],
+        Connections: null,
+      },
+    };
+    test("reads the fields it needs and leaves the rest empty", () => {
+      const r = parseReport(JSON.stringify(slim), "consensus");
+      expect(r.router.name).toBe("02:00:00:00:00:03");
+      expect(r.router.peers).toEqual([
+        { name: "02:00:00:00:00:01", nickname: "docker2", uid: "", shortId: 0, version: 0, connections: [] },
+      ]);
+      expect(r.router.targets).toEqual([]);
+      expect(r.ipam).toBeUndefined();
+    });
+    test("still requires them, and the full view requires everything", () => {
+      const noPeerName = { ...slim, Router: { ...slim.Router, Peers: [{ NickName: "docker2" }] } };
+      expect(() => parseReport(JSON.stringify(noPeerName), "consensus")).toThrow(
+        /report \$\.Router\.Peers\[0\]\.Name: expected a string/,
+      );
+      const noEncryption = { ...slim, Router: { ...slim.Router, Encryption: undefined } };
+      expect(() => parseReport(JSON.stringify(noEncryption), "consensus")).toThrow(
+        /report \$\.Router\.Encryption: expected true or false, got nothing/,
+      );
+      expect(() => parseReport(JSON.stringify(slim))).toThrow(
+        /report \$\.Router\.Peers\[0\]\.ShortID: expected a number/,
+      );
+    });
+    test("a field it does not need is still checked when present", () => {
+      const odd = { ...slim, Router: { ...slim.Router, Port: "6783" } };
+      expect(() => parseReport(JSON.stringify(odd), "consensus")).toThrow(
+        /report \$\.Router\.Port: expected a number/,
+      );
+    });
+    test("a full report reads the same in either view", () => {
+      for (const f of [
+        "13-docker1-weave-report-seed-after-containers.json",
+        "16-docker1-weave-report-after-rmpeer.json",
+      ]) {
+        expect(parseReport(readJsonFixture(f), "consensus")).toEqual(report(f));
+      }
+    });
+  });
+
   test("derived IPAM status follows the template's precedence", () => {
     const e = (isKnownPeer: boolean) => ({
       token: "10.0.0.0",

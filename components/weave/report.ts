@@ -2,6 +2,9 @@
  * `weave report` / `GET /report` with `Accept: application/json` (reference §7.1), as a typed
  * view. Peer UIDs are uint64 and exceed Number.MAX_SAFE_INTEGER (G15), so they are turned into
  * strings in the text before `JSON.parse` sees them.
+ *
+ * Also the smaller document of {@link CONSENSUS_TEMPLATE}: what the consensus verdict reads,
+ * in the report's own shape, read with the `consensus` view.
  */
 import { intervalToShares, ipToNumber, mergeIntervals, parseCidr } from "./ipv4";
 import { parseConnectionInfo } from "./status";
@@ -36,6 +39,31 @@ export function reportParseError(message: string): ReportParseError {
 export function isReportParseError(e: unknown): e is ReportParseError {
   return e instanceof Error && e.name === "ReportParseError";
 }
+
+/**
+ * Which parts of the report a read needs. `full`: all of it. `consensus`: what the consensus
+ * verdict and a router's own checks read (readiness, the router's name and encryption, the
+ * names of the peers it knows, its own connections, IPAM), as {@link CONSENSUS_TEMPLATE}
+ * writes it. A field that view leaves out is read when present and otherwise empty: each
+ * peer's connection list (about three quarters of a 32-host report), its UID, short id and
+ * version, the router's protocol, port, targets and trusted subnets; DNS, proxy and plugin are
+ * absent. A full document reads the same in either view.
+ */
+export type ReportView = "full" | "consensus";
+
+/**
+ * A Go text/template for `GET /report?format=` that writes the `consensus` view as JSON: the
+ * report's keys and shapes, only the fields that view requires. Weave executes it over the
+ * report struct with its `json` function (`json.Marshal`); IPAM is left out when it is off,
+ * as in the full report.
+ */
+export const CONSENSUS_TEMPLATE =
+  '{"Ready":{{json .Ready}},"Version":{{json .Version}},' +
+  '"Router":{"Name":{{json .Router.Name}},"Encryption":{{json .Router.Encryption}},' +
+  '"Peers":[{{range $i, $p := .Router.Peers}}{{if $i}},{{end}}' +
+  '{"Name":{{json $p.Name}},"NickName":{{json $p.NickName}}}{{end}}],' +
+  '"Connections":{{json .Router.Connections}}}' +
+  '{{if .IPAM}},"IPAM":{{json .IPAM}}{{end}}}';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -86,7 +114,17 @@ class Reader {
   }
 }
 
-function readRouter(r: Reader): ReportRouter {
+/**
+ * A field the `consensus` view does not fetch: read (and checked) when present, which it always
+ * must be in the `full` view; otherwise empty.
+ */
+function optional<T>(view: ReportView, r: Reader, key: string, read: (v: Reader) => T, empty: T): T {
+  return view === "full" || r.has(key) ? read(r.get(key)) : empty;
+}
+
+const strings = (r: Reader): string[] => r.list().map((t) => t.str());
+
+function readRouter(r: Reader, view: ReportView): ReportRouter {
   const peers: ReportPeer[] = r
     .get("Peers")
     .list()
@@ -94,18 +132,22 @@ function readRouter(r: Reader): ReportRouter {
       name: p.get("Name").str(),
       nickname: p.get("NickName").str(),
       uid: String(p.get("UID").v ?? ""),
-      shortId: p.get("ShortID").num(),
-      version: p.get("Version").num(),
-      connections: p
-        .get("Connections")
-        .list()
-        .map((c) => ({
-          name: c.get("Name").str(),
-          nickname: c.get("NickName").str(),
-          address: c.get("Address").str(),
-          outbound: c.get("Outbound").bool(),
-          established: c.get("Established").bool(),
-        })),
+      shortId: optional(view, p, "ShortID", (v) => v.num(), 0),
+      version: optional(view, p, "Version", (v) => v.num(), 0),
+      connections: optional(
+        view,
+        p,
+        "Connections",
+        (v) =>
+          v.list().map((c) => ({
+            name: c.get("Name").str(),
+            nickname: c.get("NickName").str(),
+            address: c.get("Address").str(),
+            outbound: c.get("Outbound").bool(),
+            established: c.get("Established").bool(),
+          })),
+        [],
+      ),
     }));
   const connections: ConnectionInfo[] = r
     .get("Connections")
@@ -133,25 +175,19 @@ function readRouter(r: Reader): ReportRouter {
       return parsed;
     });
   return {
-    protocol: r.get("Protocol").str(),
-    protocolMinVersion: r.get("ProtocolMinVersion").num(),
-    protocolMaxVersion: r.get("ProtocolMaxVersion").num(),
+    protocol: optional(view, r, "Protocol", (v) => v.str(), ""),
+    protocolMinVersion: optional(view, r, "ProtocolMinVersion", (v) => v.num(), 0),
+    protocolMaxVersion: optional(view, r, "ProtocolMaxVersion", (v) => v.num(), 0),
     encryption: r.get("Encryption").bool(),
-    peerDiscovery: r.get("PeerDiscovery").bool(),
+    peerDiscovery: optional(view, r, "PeerDiscovery", (v) => v.bool(), false),
     name: r.get("Name").str(),
-    nickname: r.get("NickName").str(),
-    port: r.get("Port").num(),
+    nickname: optional(view, r, "NickName", (v) => v.str(), ""),
+    port: optional(view, r, "Port", (v) => v.num(), 0),
     peers,
     connections,
     terminationCount: r.has("TerminationCount") ? r.get("TerminationCount").num() : 0,
-    targets: r
-      .get("Targets")
-      .list()
-      .map((t) => t.str()),
-    trustedSubnets: r
-      .get("TrustedSubnets")
-      .list()
-      .map((t) => t.str()),
+    targets: optional(view, r, "Targets", strings, []),
+    trustedSubnets: optional(view, r, "TrustedSubnets", strings, []),
     interface: r.has("Interface") ? r.get("Interface").str() : "",
   };
 }
@@ -282,8 +318,11 @@ function readDns(r: Reader): ReportDns {
   };
 }
 
-/** Parse report JSON text. Throws `ReportParseError` naming the missing or mistyped field. */
-export function parseReport(text: string): WeaveReport {
+/**
+ * Parse report JSON text (the whole report, or the `consensus` view's fields). Throws
+ * `ReportParseError` naming the missing or mistyped field.
+ */
+export function parseReport(text: string, view: ReportView = "full"): WeaveReport {
   let raw: Json;
   try {
     raw = JSON.parse(quoteBigUids(text)) as Json;
@@ -307,7 +346,7 @@ export function parseReport(text: string): WeaveReport {
           newVersion: vc.get("NewVersion").str(),
           nextCheckAt: vc.get("NextCheckAt").str(),
         },
-    router: readRouter(r.get("Router")),
+    router: readRouter(r.get("Router"), view),
   };
   if (r.has("IPAM")) report.ipam = readIpam(r.get("IPAM"));
   if (r.has("DNS")) report.dns = readDns(r.get("DNS"));
