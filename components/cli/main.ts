@@ -19,7 +19,7 @@ import { renderPlan } from "./render";
 import { parseSpecText, sanitize, type CliJsonError } from "./text";
 
 export const USAGE = `Usage: weave-lab plan <spec.yaml|spec.json|-> [--json]
-       weave-lab status <spec.yaml|spec.json> [--json] [--verify]
+       weave-lab status <spec.yaml|spec.json|-> [--json] [--verify]
        weave-lab --help | --version
 
   plan       Validate a lab spec and show what weave-lab would do: each host's peer name and
@@ -158,6 +158,7 @@ function startStatus(args: readonly string[], io: CliIo): number {
         stdout: io.stdout,
         stderr: io.stderr,
         readFile: io.readFile,
+        ...(io.readStdin ? { readStdin: io.readStdin } : {}),
       }),
     )
     .then(

@@ -31,6 +31,7 @@ async function run(
     env?: Record<string, string>;
     live?: (conns: Record<string, ConnectParams>) => HostLive[];
     matrix?: DataPlaneMatrix;
+    stdin?: string;
   } = {},
 ): Promise<Run> {
   const r: Run = { code: -1, out: "", err: "", seen: {}, verified: false, closed: false };
@@ -42,6 +43,7 @@ async function run(
       if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
       return files[p];
     },
+    ...(opts.stdin !== undefined ? { readStdin: () => opts.stdin! } : {}),
     env: opts.env ?? {},
     observe: async (_plan, conns) => {
       r.seen = conns;
@@ -88,6 +90,21 @@ describe("weave-lab status (command line, hosts injected)", () => {
     expect(doc.ok).toBe(false);
     expect(doc.exitCode).toBe(2);
     expect(doc.issues[0].path).toMatch(/^hosts/);
+  });
+
+  test("'-' reads the spec from stdin (YAML or JSON); its problems are attributed to <stdin>", async () => {
+    const yaml = await run(["-", "--json"], { stdin: SPEC });
+    expect(yaml.code).toBe(1);
+    expect((JSON.parse(yaml.out) as { lab: string }).lab).toBe("cli");
+    expect(Object.keys(yaml.seen)).toEqual(["docker1"]);
+    const json = await run(["-", "--json"], { stdin: JSON.stringify(parseSpecText(SPEC, "lab.yaml")) });
+    expect((JSON.parse(json.out) as { lab: string }).lab).toBe("cli");
+    const bad = await run(["-"], { stdin: "hosts: []\n" });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^<stdin>: \d+ problems?:\nhosts/);
+    const none = await run(["-"]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("reading the spec from stdin is not available here");
   });
 
   test("drift exits 1 and is printed; the SSH sessions are closed", async () => {

@@ -24,11 +24,12 @@ import type { DataPlaneMatrix } from "../providers/dataplane-matrix";
 import { KEY_FILE_ENV, observeLab, PASSPHRASE_ENV, statusConnections, verifyLab } from "./observe";
 import { renderStatus } from "./render";
 
-export const STATUS_USAGE = `Usage: weave-lab status <spec.yaml|spec.json> [--json] [--verify]
+export const STATUS_USAGE = `Usage: weave-lab status <spec.yaml|spec.json|-> [--json] [--verify]
 
   status    Read every host's router over SSH and show the live lab against its spec: router
             state, peers, connections, owned ranges against predicted ones, containers with
-            their addresses, DNS entries, and where the lab drifted from the spec.
+            their addresses, DNS entries, and where the lab drifted from the spec. '-' reads
+            the spec from stdin (YAML or JSON).
   --json    Print the status (and the data-plane matrix) as JSON.
   --verify  Also prove the data plane: every container pings every other container's Weave
             address and every declared name is resolved from every host.
@@ -45,6 +46,8 @@ export interface StatusIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readFile: (path: string) => string;
+  /** Reads all of stdin (for the spec `-`). */
+  readStdin?: () => string;
   env: Record<string, string | undefined>;
   /** Reads the hosts. */
   observe: (plan: LabPlan, connections: Record<string, ConnectParams>) => Promise<HostLive[]>;
@@ -73,6 +76,7 @@ export function defaultStatusIo(): StatusIo {
     stdout: (t) => void process.stdout.write(t),
     stderr,
     readFile: (p) => fs.readFileSync(p, "utf8"),
+    readStdin: () => fs.readFileSync(0, "utf8"),
     env: process.env,
     observe: (plan, conns) => observeLab(transportEnv(stderr), plan, conns),
     verify: (plan, status, conns) => verifyLab(transportEnv(stderr), plan, status, conns),
@@ -100,19 +104,26 @@ export async function runStatus(args: readonly string[], io: StatusIo = defaultS
     return 0;
   }
   const known = ["--json", "--verify"];
-  const unknown = args.filter((a) => a.startsWith("-") && !known.includes(a));
+  const unknown = args.filter((a) => a.startsWith("-") && a !== "-" && !known.includes(a));
   if (unknown.length > 0) return usage(`unknown option ${unknown.map((u) => `'${u}'`).join(", ")}`);
-  const files = args.filter((a) => !a.startsWith("-"));
+  const files = args.filter((a) => !a.startsWith("-") || a === "-");
   if (files.length !== 1)
     return usage(
-      files.length === 0 ? "status needs a spec file" : `status takes one spec file, got ${files.length}`,
+      files.length === 0
+        ? "status needs a spec file ('-' for stdin)"
+        : `status takes one spec file, got ${files.length}`,
     );
-  const file = files[0];
+  const file = files[0] === "-" ? "<stdin>" : files[0];
+  const read = (): string => {
+    if (files[0] !== "-") return io.readFile(file);
+    if (!io.readStdin) throw new Error("reading the spec from stdin is not available here");
+    return io.readStdin();
+  };
 
   let spec: LabSpec;
   let plan: LabPlan;
   try {
-    spec = parseSpecText(io.readFile(file), file) as LabSpec;
+    spec = parseSpecText(read(), file) as LabSpec;
     plan = planLab(spec);
   } catch (e) {
     if (e instanceof SpecError) {
