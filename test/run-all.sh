@@ -50,7 +50,8 @@ if settings=$(bash test/dind/prepare.sh); then
   phase "integration tests on Docker-in-Docker hosts (real Weave 2.8.1)"
   WEAVE_LAB_KIND=dind npx jest --selectProjects integration --runInBand --json --outputFile="$out/real-weave.json" \
     test/integration/dind-lab.test.ts test/integration/routers.test.ts test/integration/containers.test.ts \
-    test/integration/program-e2e.test.ts test/integration/dataplane.test.ts $(ls test/integration/local-lab.test.ts 2>/dev/null)
+    test/integration/program-e2e.test.ts test/integration/dataplane.test.ts \
+    test/integration/hosts-from-resources.test.ts $(ls test/integration/local-lab.test.ts 2>/dev/null)
   dind_rc=$?
 else
   echo "run-all: the Docker-in-Docker hosts could not be prepared (see above)"
