@@ -152,7 +152,7 @@ export interface WeaveSettings {
 
 /** SSH settings for reaching a host. */
 export interface SshSettings<S = string, A = string> {
-  /** Address or name to SSH to; may be known only at deploy time (see `A`). Defaults to the host's `address`. */
+  /** Address or name to SSH to; may be known only at deploy time. Defaults to the host's `address`. */
   host?: A;
   /** SSH port, 1–65535. Defaults to `22`. */
   port?: number;

@@ -79,8 +79,9 @@ export function readSpecFields(
       const req = /\bRequired( unless [^.]*)?\./.exec(doc);
       const type = (m.type?.getText(sf) ?? "unknown")
         .replace(/\s+/g, " ")
-        .replace(/<S>/g, "")
-        .replace(/\bS\b/g, "string (secret)");
+        .replace(/<S(, A)?>/g, "")
+        .replace(/\bS\b/g, "string (secret)")
+        .replace(/\bA\b/g, "string (deploy-time Input)");
       return {
         path: section.prefix + (m.name as ts.Identifier).text,
         type,
