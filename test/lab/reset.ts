@@ -1,0 +1,21 @@
+/** Putting hosts that outlive a test (`WEAVE_LAB_HOSTS` machines) back as the next test expects them. */
+import type { TestLab } from "./types";
+
+/**
+ * Leave real hosts as a test expects to find them: no Weave router (a failed run of an earlier
+ * test may have left one, and every later test would then meet "a running Weave router that is
+ * not this lab's") and none of the containers weave-lab made.
+ */
+export async function resetRealHosts(lab: TestLab): Promise<void> {
+  await Promise.all(
+    lab.hosts.map(async (h) => {
+      const r = await lab.ssh(
+        h.name,
+        'ids=$(docker ps -aq --filter label=weave-lab.lab); [ -z "$ids" ] || docker rm -f $ids >/dev/null; weave reset --force >/dev/null 2>&1; true',
+        { timeoutMs: 120_000 },
+      );
+      if (r.code !== 0)
+        throw new Error(`${h.name}: could not reset the host before the test: ${r.stderr.trim()}`);
+    }),
+  );
+}
