@@ -20,8 +20,9 @@ import * as os from "os";
 import * as path from "path";
 import { mapLimit, mustRun, run, sleep } from "./exec";
 import { generateKeyPair, waitForBanner } from "./sshd";
+import { hostLookup, knownHostsText, sshMethods } from "./ssh-client";
 import { egressRule } from "../engine/docker";
-import type { Faults, LabExecResult, LabHost, TestLab } from "./index";
+import type { Faults, LabExecResult, LabHost, TestLab } from "./types";
 
 /** What a DinD lab needs from the environment (set by `test/dind/prepare.sh`). */
 export interface DindSettings {
@@ -248,15 +249,9 @@ async function buildDindLab(id: string, tmp: string, names: string[], s: DindSet
   await Promise.all(names.map((n) => waitHealthy(n, containers.get(n)!)));
 
   const knownHostsFile = path.join(tmp, "known_hosts");
-  const writeKnownHosts = () =>
-    fsp.writeFile(knownHostsFile, hosts.map((h) => `${h.sshHost} ${h.hostKey}`).join("\n") + "\n");
+  const writeKnownHosts = () => fsp.writeFile(knownHostsFile, knownHostsText(hosts));
   await writeKnownHosts();
-  const { sshArgs, runSsh } = await import("./index");
-  const byName = (name: string): LabHost => {
-    const h = hosts.find((x) => x.name === name);
-    if (!h) throw new Error(`DinD lab ${id}: no host ${JSON.stringify(name)}; hosts are ${names.join(", ")}`);
-    return h;
-  };
+  const byName = hostLookup(`DinD lab ${id}`, new Map(hosts.map((h) => [h.name, h])));
   const exec = (name: string, argv: string[], what: string) =>
     docker(["exec", containers.get(byName(name).name)!, ...argv], `${name}: ${what}`);
 
@@ -342,8 +337,7 @@ async function buildDindLab(id: string, tmp: string, names: string[], s: DindSet
     kind: "dind",
     knownHostsFile,
     faults,
-    sshArgs: (name, kh) => sshArgs(byName(name), client.file, kh ?? knownHostsFile),
-    ssh: (name, command, o) => runSsh(sshArgs(byName(name), client.file, knownHostsFile), command, o),
+    ...sshMethods((name) => ({ host: byName(name), keyFile: client.file }), knownHostsFile),
     async nsExec(name, argv): Promise<LabExecResult> {
       const r = await run("docker", ["exec", containers.get(byName(name).name)!, ...argv], {
         timeoutMs: 60_000,

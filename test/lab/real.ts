@@ -8,7 +8,8 @@
 import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Faults, LabHost, TestLab } from "./index";
+import { hostLookup, knownHostsText, sshMethods } from "./ssh-client";
+import type { Faults, LabHost, TestLab } from "./types";
 
 /** One entry of the `WEAVE_LAB_HOSTS` file. */
 export interface RealHostEntry {
@@ -123,18 +124,11 @@ export async function labFromEnv(
     privateKey: keys[i],
     hostKey: e.hostKey.trim(),
   }));
-  const khLine = (h: LabHost): string =>
-    `${h.sshPort === 22 ? h.sshHost : `[${h.sshHost}]:${h.sshPort}`} ${h.hostKey}`;
-  await fsp.writeFile(knownHostsFile, hosts.map(khLine).join("\n") + "\n");
-  const byName = (name: string): { h: LabHost; key: string } => {
-    const i = hosts.findIndex((h) => h.name === name);
-    if (i < 0)
-      throw new Error(
-        `WEAVE_LAB_HOSTS: no host ${JSON.stringify(name)}; hosts are ${hosts.map((h) => h.name).join(", ")}`,
-      );
-    return { h: hosts[i], key: entries[entries.findIndex((e) => e.name === name)].privateKeyPath };
-  };
-  const { sshArgs, runSsh } = await import("./index");
+  await fsp.writeFile(knownHostsFile, knownHostsText(hosts));
+  const byName = hostLookup(
+    "WEAVE_LAB_HOSTS",
+    new Map(hosts.map((h, i) => [h.name, { host: h, keyFile: entries[i].privateKeyPath }])),
+  );
   const faults: Faults = {
     cutLink: notOnRealHosts("faults.cutLink"),
     restoreLink: notOnRealHosts("faults.restoreLink"),
@@ -151,14 +145,7 @@ export async function labFromEnv(
     kind: "real",
     knownHostsFile,
     faults,
-    sshArgs: (host, kh) => {
-      const { h, key } = byName(host);
-      return sshArgs(h, key, kh ?? knownHostsFile);
-    },
-    ssh: (host, command, o) => {
-      const { h, key } = byName(host);
-      return runSsh(sshArgs(h, key, knownHostsFile), command, o);
-    },
+    ...sshMethods(byName, knownHostsFile),
     nsExec: notOnRealHosts("nsExec"),
     async destroy() {
       await fsp.rm(tmp, { recursive: true, force: true });
