@@ -73,7 +73,7 @@ beforeEach(() => {
 });
 
 describe("WeaveContainer under the mock runtime", () => {
-  test("declares the component and its dynamic container with plain argv inputs, the SSH connection secret, after the consensus gate", async () => {
+  test("declares the component and its dynamic container with plain argv inputs, the SSH connection secret, after its host's router", async () => {
     const net = network();
     const c = new WeaveContainer("docker1-web1", {
       network: net,
@@ -96,10 +96,27 @@ describe("WeaveContainer under the mock runtime", () => {
     });
     expect((res?.inputs.connection as Record<string, unknown>)[SECRET_KEY]).toBeDefined();
     expect(JSON.stringify(res?.inputs.image)).not.toContain(SECRET_KEY);
-    // Registered only once the gate was: the SDK waits for dependsOn before registering.
-    const order = registered.map((r) => r.type);
-    expect(order.indexOf("pulumi-nodejs:dynamic/weave-lab:ConsensusGate")).toBeLessThan(
-      order.indexOf("pulumi-nodejs:dynamic/weave-lab:Container"),
+    // Seed mode, an address from docker1's own share: registered once docker1's router was (the
+    // SDK waits for dependsOn before registering).
+    const order = registered.map((r) => `${r.type}/${r.name}`);
+    expect(order.indexOf("pulumi-nodejs:dynamic/weave-lab:Router/lab-docker1")).toBeLessThan(
+      order.indexOf("pulumi-nodejs:dynamic/weave-lab:Container/docker1-web1"),
+    );
+  });
+
+  test("a static address another host owns waits for the consensus gate (the claim needs that peer)", async () => {
+    const net = network();
+    const theirs = net.plan.hosts.find((h) => h.name === "docker2")!.predictedShare![0];
+    const ip = theirs.start.replace(/\d+$/, (n) => String(Number(n) + 5));
+    new WeaveContainer("docker1-claim", {
+      network: net,
+      container: { name: "claim", host: "docker1", image: "lab/web:1", address: `${ip}/24` },
+    });
+    await settle();
+    const order = registered.map((r) => `${r.type}/${r.name}`);
+    expect(order).toContain("pulumi-nodejs:dynamic/weave-lab:Container/docker1-claim");
+    expect(order.indexOf("pulumi-nodejs:dynamic/weave-lab:ConsensusGate/lab-consensus")).toBeLessThan(
+      order.indexOf("pulumi-nodejs:dynamic/weave-lab:Container/docker1-claim"),
     );
   });
 
@@ -136,7 +153,7 @@ describe("WeaveContainer under the mock runtime", () => {
     );
   });
 
-  test("WeaveDnsRecord registers a planned record on its host after the gate, and refuses a host outside the network", async () => {
+  test("WeaveDnsRecord registers a planned record on its host after that host's router, and refuses a host outside the network", async () => {
     const net = network();
     const rec = new WeaveDnsRecord("gw", { network: net, record: net.plan.dnsRecords[0] });
     expect(await valueOf(rec.fqdn)).toBe("gw.weave.local");

@@ -1,11 +1,14 @@
 /**
  * `WeaveContainer`: a container on a `WeaveNetwork`, with a dynamic, static or subnet address,
  * weaveDNS as its resolver and its name registered as `<name>.<domain>` (plus extra names).
- * Created only after the network's consensus gate, so `weave attach` never waits for a ring.
+ * Created once `weave attach` can be served without waiting for a ring: after its host's router
+ * when that router owns the address from launch (seed mode), else after the consensus gate
+ * (`plan/start-after.ts`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
 import { planLab, SpecError } from "./plan";
+import { containerStartsAfter } from "./plan/start-after";
 import type { ContainerPlan, LabPlan } from "./model/plan";
 import { AT_DEPLOY, type DeployTimeHostField } from "./model/deploy-time";
 import { containerInputs } from "./providers/container-diff";
@@ -136,7 +139,11 @@ export class WeaveContainer extends pulumi.ComponentResource {
         ? { secretEnv: pulumi.secret(pulumi.output(args.secretEnv)) as pulumi.Output<Record<string, string>> }
         : {}),
     };
-    this.resource = new ContainerResource(name, resourceArgs, { parent: this, dependsOn: [network.gate] });
+    const after = containerStartsAfter(network.plan, plan);
+    this.resource = new ContainerResource(name, resourceArgs, {
+      parent: this,
+      dependsOn: [after.kind === "router" ? network.routers[after.host] : network.gate],
+    });
     this.name = plan.name;
     this.containerId = this.resource.containerId;
     this.ip = this.resource.ip;

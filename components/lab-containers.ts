@@ -1,7 +1,7 @@
 /**
  * The program's containers: one WeaveContainer per planned container and one WeaveDnsRecord per
- * planned record, created after the network's consensus gate, and the containers' outputs keyed
- * `<host>/<name>`.
+ * planned record, each created once its host's router can serve it (see `plan/start-after.ts`),
+ * and the containers' outputs keyed `<host>/<name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { WeaveContainer } from "./container";

@@ -1,18 +1,19 @@
 /**
  * The resources the containers layer declares, for the engine-like harness: one Container per
- * planned container and one DnsRecord per planned record, all after the consensus gate, with the
- * same inputs `WeaveContainer` / `WeaveDnsRecord` pass (plain values instead of Outputs).
+ * planned container and one DnsRecord per planned record, each after what the components make it
+ * wait for (its host's router or the consensus gate, `plan/start-after.ts`), with the same inputs `WeaveContainer` / `WeaveDnsRecord` pass (plain values instead of Outputs).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { LabPlan } from "../../components/plan/types";
-import { containerInputs } from "../../components/providers/container-ops";
+import type { LabPlan } from "../../components/model/plan";
+import { containerStartsAfter, recordStartsAfter, type StartAfter } from "../../components/plan/start-after";
+import { containerInputs } from "../../components/providers/container-diff";
 import { containerProvider } from "../../components/providers/container";
 import type { ContainerTimeouts } from "../../components/providers/container-types";
 import { dnsRecordProvider } from "../../components/providers/dns-record";
 import { dnsRecordInputs } from "../../components/dns-record";
 import type { LabSpec } from "../../components/spec";
 import type { DesiredResource } from "./engine";
-import { connectionsOf, GATE, networkResources, type NetworkResourcesOptions } from "./network";
+import { connectionsOf, GATE, networkResources, routerName, type NetworkResourcesOptions } from "./network";
 
 /** Name of a container resource in the harness (`container-<host>/<name>`). */
 export const containerName = (key: string): string => `container-${key}`;
@@ -27,6 +28,9 @@ export interface LabResourcesOptions extends NetworkResourcesOptions {
   networkOnly?: boolean;
 }
 
+/** The harness resource a container or record waits for, by the components' own rule. */
+const startsAfterName = (s: StartAfter): string => (s.kind === "router" ? routerName(s.host) : GATE);
+
 /** Everything a whole lab spec declares: routers, gate, containers, DNS records. */
 export function labResources(
   spec: LabSpec,
@@ -38,7 +42,7 @@ export function labResources(
   const containers: DesiredResource[] = plan.containers.map((c) => ({
     name: containerName(c.key),
     provider: opts.containerProvider ?? containerProvider,
-    dependsOn: [GATE],
+    dependsOn: [startsAfterName(containerStartsAfter(plan, c))],
     inputs: containerInputs(plan, c, conns[c.host], opts.containerTimeouts) as unknown as Record<
       string,
       unknown
@@ -47,7 +51,7 @@ export function labResources(
   const records: DesiredResource[] = plan.dnsRecords.map((r) => ({
     name: dnsRecordName(r.key),
     provider: opts.dnsRecordProvider ?? dnsRecordProvider,
-    dependsOn: [GATE],
+    dependsOn: [startsAfterName(recordStartsAfter(r.host))],
     inputs: dnsRecordInputs(plan, r, conns[r.host]) as unknown as Record<string, unknown>,
   }));
   return { plan, resources: [...resources, ...containers, ...records] };

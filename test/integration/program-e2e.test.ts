@@ -92,7 +92,7 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     const stack = new ProgramHarness({ config, secretKeys });
 
     const first = await stack.up();
-    // The real wiring: 4 routers, then the gate, then 3 containers and the record after the gate.
+    // The real wiring: 4 routers, the gate after them, 3 containers and the record.
     expect(kindsOf(first, ":Router")).toEqual(HOSTS.map((h) => `lab-${h}:create`));
     expect(kindsOf(first, ":ConsensusGate")).toEqual(["lab-consensus:create"]);
     expect(kindsOf(first, ":Container")).toEqual([
@@ -113,12 +113,21 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
       outcome: "reached",
     });
     expect(Object.keys(dataPlane.dns).sort()).toEqual(["docker1", "docker2", "docker3"]);
+    // Seed mode: each container and record starts once its own host's router runs (that router
+    // owns the address from launch), without waiting for the gate; the data-plane proof waits for it.
+    const done = (s: { startedMs: number; durationMs: number }): number => s.startedMs + s.durationMs;
+    const routerOf = (h: string) =>
+      first.steps.find((s) => s.type.endsWith(":Router") && s.name === `lab-${h}`)!;
+    const hostOf: Record<string, string> = {
+      "docker1-web1": "docker1",
+      "docker2-web2": "docker2",
+      "docker3-web1": "docker3",
+      "dns-docker4-docker4.weave.local": "docker4",
+    };
+    for (const s of first.steps.filter((x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord")))
+      expect([s.name, s.startedMs >= done(routerOf(hostOf[s.name]))]).toEqual([s.name, true]);
     const gateDone = first.steps.find((s) => s.type.endsWith(":ConsensusGate"))!;
-    for (const s of first.steps.filter(
-      (x) => x.type.endsWith(":Container") || x.type.endsWith(":DnsRecord"),
-    )) {
-      expect(s.startedMs).toBeGreaterThanOrEqual(gateDone.startedMs + gateDone.durationMs);
-    }
+    expect(checkStep.startedMs).toBeGreaterThanOrEqual(done(gateDone));
 
     const containers = first.exports.containers as Record<string, ContainerOutput>;
     expect(Object.keys(containers).sort()).toEqual(["docker1/web1", "docker2/web2", "docker3/web1"]);
@@ -161,7 +170,8 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
       containers["docker3/web1"].ip,
     ]);
 
-    // Destroy: containers before the gate before the routers, and nothing left on the hosts.
+    // Destroy: the data-plane check first, containers and records before their routers, the gate
+    // before the routers, and nothing left on the hosts.
     const down = await stack.destroy();
     expect(stack.state).toEqual([]);
     const of = (suffix: string) => down.steps.filter((s) => s.type.endsWith(suffix));
@@ -169,7 +179,15 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
     const began = (suffix: string): number => Math.min(...of(suffix).map((s) => s.startedMs));
     expect(of(":Container")).toHaveLength(3);
     expect(of(":Router")).toHaveLength(4);
-    expect(Math.max(ended(":Container"), ended(":DnsRecord"))).toBeLessThanOrEqual(began(":ConsensusGate"));
+    expect(ended(":DataPlaneCheck")).toBeLessThanOrEqual(
+      Math.min(began(":Container"), began(":DnsRecord"), began(":ConsensusGate")),
+    );
+    for (const s of [...of(":Container"), ...of(":DnsRecord")]) {
+      const router = down.steps.find(
+        (r) => r.type.endsWith(":Router") && r.name === `lab-${hostOf[s.name]}`,
+      )!;
+      expect([s.name, s.startedMs + s.durationMs <= router.startedMs]).toEqual([s.name, true]);
+    }
     expect(ended(":ConsensusGate")).toBeLessThanOrEqual(began(":Router"));
     for (const h of HOSTS) expect(await labContainers(h)).toEqual([]);
   });
