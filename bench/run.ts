@@ -99,7 +99,7 @@ export const BENCH_NOTES: Record<string, string> = {
   lab: "namespace lab up+down for 4 and 32 hosts, and what its faults cost (root)",
   network: "4- and 32-host namespace labs (root): SSH sessions per host, router API vs CLI, consensus poll",
   plan: "planLab on 100 hosts and 2,000 containers (pure, no root)",
-  real: "4 DinD hosts with real Weave 2.8.1 (root, Docker; ~5 min): textbook up/destroy vs Weave's floor, CLI calls of a 2nd up, N hosts vs 1 (WEAVE_LAB_BENCH_SCALE)",
+  real: "4 DinD hosts with real Weave 2.8.1 (root, Docker; ~7 min): textbook up/destroy vs Weave's floor (best of WEAVE_LAB_BENCH_ROUNDS), CLI calls of a 2nd up, N hosts vs 1 and vs Weave's own N-host launch (WEAVE_LAB_BENCH_SCALE)",
   remote:
     "2-host namespace lab (root): port-forwarded API vs weave CLI, sessions per host, CLI delay, deadlines and give-up times",
 };
