@@ -10,7 +10,8 @@
 import { closeAll, getConnection, resetStats, stats } from "../components/remote";
 import { observeAll } from "../components/providers/gate-ops";
 import { defaultOpsEnv } from "../components/providers/ops-env";
-import { fetchReport, REPORT_CONSENSUS } from "../components/providers/router-ops";
+import { fetchReport } from "../components/providers/router-read";
+import { REPORT_CONSENSUS } from "../components/providers/router-status";
 import { expectedFromGate } from "../components/providers/verdict-adapter";
 import type { GateInputs } from "../components/providers/types";
 import { parseReport } from "../components/weave/report";

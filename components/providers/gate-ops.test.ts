@@ -9,7 +9,7 @@ import { CONSENSUS_TEMPLATE } from "../weave/report";
 import type { VerdictProblem } from "../weave/verdict";
 import { isAbout, observeAll, type LeavingHost } from "./gate-ops";
 import type { OpsEnv } from "./ops-env";
-import { REPORT_CONSENSUS } from "./router-ops";
+import { REPORT_CONSENSUS } from "./router-status";
 import type { GateInputs } from "./types";
 
 const docker1: LeavingHost = {

@@ -9,7 +9,7 @@ import type { HostConnection } from "../remote/types";
 
 import { weaveCli } from "./cli";
 import type { OpsEnv } from "./ops-env";
-import { fetchReport } from "./router-ops";
+import { fetchReport } from "./router-read";
 import { consensusVerdict, type VerdictProblem } from "../weave/verdict";
 import { expectedFromGate, type Observation } from "./verdict-adapter";
 import type { GateHostResult, GateInputs, GateOutputs } from "./types";

@@ -1,339 +1,53 @@
 /**
  * What the Router provider does on a host, as plain async functions over `OpsEnv` (no Pulumi):
- * preflight, launch or adopt, observe, reconcile peers, and reset on delete.
+ * launch or adopt, observe, reconcile peers, and reset on delete. What the answers mean is in the
+ * pure modules: `router-launch.ts` (the launch argv, rejoining, missing flags, reaching a peer)
+ * and `router-status.ts` (the `docker inspect` line, which report to read, foreign routers, the
+ * outputs). Reads are in `router-read.ts`, the preflight in `router-preflight.ts`, the diff in
+ * `router-diff.ts`.
  *
  * The CLI acts (launch, reset, connect, forget, rmpeer); the router API observes (`/report`
  * through the SSH port forward, milliseconds instead of a helper container per call).
  */
-import type { ConnectParams, ExecResult, HostConnection } from "../remote/types";
-import { checkCompat } from "../weave/compat";
-import { CONSENSUS_TEMPLATE, parseReport, type ReportView } from "../weave/report";
-import type { WeaveReport } from "../weave/types";
-import {
-  parseDockerVersionLine,
-  parseLaunchContainerId,
-  parseScriptVersionLine,
-  parseWeaveVersion,
-} from "../weave/ps";
-import { dockerVersionCmd, inspectRouter, listContainerNames, scriptVersionCmd, weaveCli } from "./cli";
-import { hostError, withWeaveAdvice, type HostError } from "./host-errors";
+import type { ExecResult, HostConnection } from "../remote/types";
+import { parseLaunchContainerId } from "../weave/ps";
+import { listContainerNames, weaveCli } from "./cli";
+import { withWeaveAdvice } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
+import {
+  BRIDGE_TYPE_MISMATCH,
+  launchArgv,
+  launchedToRejoin,
+  missingFlags,
+  ownsAddresses,
+  peerConnection,
+  rejoinEvidence,
+  weaveEnv,
+} from "./router-launch";
+import { preflight } from "./router-preflight";
+import { fetchReport, inspectRouterContainer, withTimeout } from "./router-read";
+import {
+  describeForeign,
+  refreshedFromReport,
+  refreshedStopped,
+  routerError,
+  routerOutputs,
+  weaveContainersIn,
+  type RouterContainer,
+} from "./router-status";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
-/** Router container state as `docker inspect` shows it. */
-export interface RouterContainer {
-  state: "absent" | "running" | "stopped";
-  /**
-   * Docker is restarting it and kept doing so while we waited: Weave runs its router with the
-   * restart policy `always`, so a crashed weaver comes back by itself, and `weave launch` refuses
-   * a container in that state ("weave is created, paused, or restarting"). Counted as stopped.
-   */
-  restarting?: boolean;
-  id?: string;
-  /** The router's command line (script-injected flags, then the user's). */
-  args?: string[];
-}
+// Callers that import these from here (tests, `status`) keep working; each lives in one module.
+export { fetchReport, inspectRouterContainer } from "./router-read";
+export { describeForeign, routerError } from "./router-status";
+export { launchArgv, missingFlags, peerConnection } from "./router-launch";
 
 /**
- * A failure on a host: the message names the host and what was being done. A factory, not an
- * `Error` subclass: subclasses lose their message when Pulumi serialises them by value.
- */
-export function routerError(host: string, message: string): HostError<"RouterError"> {
-  return hostError("RouterError", host, message);
-}
-
-const REPORT_HEADERS = { Accept: "application/json" };
-
-/**
- * The report as compact JSON (`{{json .}}`: the same document as `Accept: application/json`
- * without the 4-space indentation, about half the bytes to carry and parse).
- */
-export const REPORT_COMPACT = `/report?format=${encodeURIComponent("{{json .}}")}`;
-
-/**
- * Only what the consensus verdict reads ({@link CONSENSUS_TEMPLATE}): under a tenth of the bytes
- * of a 32-host report (every peer lists its connections), which matters when the gate polls
- * every host.
- */
-export const REPORT_CONSENSUS = `/report?format=${encodeURIComponent(CONSENSUS_TEMPLATE)}`;
-
-/**
- * `GET /report` through the forward, in the view asked for (the whole report by default);
- * undefined when the router does not answer. Falls back to the `Accept: application/json` form
- * when the template route refuses or its output is cut short by an execution error.
- */
-export async function fetchReport(
-  conn: HostConnection,
-  timeoutMs = 10_000,
-  view: ReportView = "full",
-): Promise<WeaveReport | undefined> {
-  let res;
-  try {
-    res = await conn.http("GET", view === "full" ? REPORT_COMPACT : REPORT_CONSENSUS, { timeoutMs });
-    if (res.status !== 200 || !res.body.startsWith("{") || !res.body.endsWith("}")) {
-      res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
-    }
-  } catch (e) {
-    // The SSH session itself failing is not "router absent": let the caller see it.
-    if (isConnectError(e)) throw e;
-    return undefined;
-  }
-  if (res.status !== 200) return undefined;
-  return parseReport(res.body, view);
-}
-
-/** `docker inspect weave`: absent, running or stopped, with its id and args. */
-export async function inspectRouterContainer(
-  conn: HostConnection,
-  timeoutMs: number,
-  settle: { tries: number; sleep: (ms: number) => Promise<void> } = {
-    tries: 20,
-    sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
-  },
-): Promise<RouterContainer> {
-  let r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
-  // A router Docker is restarting (its weaver died: restart policy `always`) is running again
-  // within a second or two; give it that long before judging it.
-  for (let i = 0; i < settle.tries && r.code === 0 && / restarting /.test(r.stdout); i++) {
-    await settle.sleep(500);
-    r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
-  }
-  if (r.code !== 0) {
-    if (/No such (object|container)/i.test(r.stderr)) return { state: "absent" };
-    throw routerError(conn.hostName, `\`docker inspect weave\` failed (exit ${r.code}): ${r.stderr.trim()}`);
-  }
-  const m = /^(\S+) (\S+) (.*)$/.exec(r.stdout.trim());
-  if (!m) throw routerError(conn.hostName, `unexpected \`docker inspect weave\` output: ${r.stdout.trim()}`);
-  let args: string[] | undefined;
-  try {
-    const parsed: unknown = JSON.parse(m[3]);
-    if (Array.isArray(parsed)) args = parsed.map(String);
-  } catch {
-    args = undefined;
-  }
-  const restarting = m[2] === "restarting";
-  return {
-    state: m[2] === "running" ? "running" : "stopped",
-    id: m[1],
-    args,
-    ...(restarting ? { restarting } : {}),
-  };
-}
-
-/** The value of the last `--flag value` (or `--flag=value`) in an argv: Go flags, last one wins. */
-export function flagValue(argv: string[], flag: string): string | undefined {
-  let v: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === flag && i + 1 < argv.length) v = argv[i + 1];
-    else if (argv[i].startsWith(`${flag}=`)) v = argv[i].slice(flag.length + 1);
-  }
-  return v;
-}
-
-/** The launch argv for this host: the plan's, at the planned script, without `--ipalloc-init` when rejoining. */
-export function launchArgv(inputs: RouterInputs, rejoin: boolean): string[] {
-  const argv = [...inputs.launch.argv];
-  if (argv[0] === "weave") argv[0] = inputs.weave.scriptPath;
-  if (!rejoin) return argv;
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--ipalloc-init") {
-      i++;
-      continue;
-    }
-    if (argv[i].startsWith("--ipalloc-init=")) continue;
-    out.push(argv[i]);
-  }
-  return out;
-}
-
-function weaveEnv(inputs: RouterInputs): Record<string, string> {
-  return { ...inputs.launch.env };
-}
-
-/**
- * Preflight: nothing is changed on the host until Docker and the weave script are known to fit.
- * Installs the pinned script when `install: download` (checksum verified before it is moved
- * into place).
- */
-export async function preflight(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
-  const host = inputs.host;
-  const t = inputs.timeouts.commandMs;
-  const dv = dockerVersionCmd();
-  const script = inputs.weave.scriptPath;
-  // Both are reads: ask them together.
-  const early = inputs.weave.install === "present" ? readScriptVersion(conn, inputs) : undefined;
-  early?.catch(() => undefined);
-  const d = await conn.exec(dv.argv, {
-    env: dv.env,
-    allowFailure: true,
-    timeoutMs: t,
-    what: "docker version",
-  });
-  if (d.code !== 0) {
-    throw routerError(
-      host,
-      `Docker is not usable: \`docker version\` exited ${d.code}: ${(d.stderr || d.stdout).trim()}. Install Docker Engine (≤ 24 for weaveworks 2.8.1) and make sure user ${inputs.connection.user} can use it.`,
-    );
-  }
-  const docker = parseDockerVersionLine(d.stdout);
-  const compat = checkCompat(
-    {
-      distribution: inputs.weave.distribution,
-      version: inputs.weave.version,
-      ...(inputs.weave.dockerApiVersionOverride !== undefined
-        ? { dockerApiVersion: inputs.weave.dockerApiVersionOverride }
-        : {}),
-    },
-    docker,
-    host,
-  );
-  if (!compat.ok) {
-    throw routerError(
-      host,
-      `preflight refused, nothing was changed: Docker Engine ${docker.serverVersion} (API ${docker.apiVersion}, minimum ${docker.minApiVersion}) cannot run Weave ${inputs.weave.distribution} ${inputs.weave.version}: ${compat.reason} Fix: ${compat.fix}`,
-    );
-  }
-  if (inputs.weave.install === "download") {
-    await installScript(env, conn, inputs);
-  }
-  const v = await (early ?? readScriptVersion(conn, inputs));
-  if ("problem" in v) {
-    throw routerError(
-      host,
-      `the weave script is not usable at ${script}: ${v.problem}. ` +
-        (inputs.weave.install === "present"
-          ? `Install Weave ${inputs.weave.version} there, or set network.weave.install to "download".`
-          : ""),
-    );
-  }
-  if (v.version !== inputs.weave.version) {
-    throw routerError(
-      host,
-      `${script} is weave script ${v.version}, but the lab wants ${inputs.weave.distribution} ${inputs.weave.version}. Install that version (or change network.weave.version).`,
-    );
-  }
-}
-
-/**
- * The version of the weave script at the planned path: its `SCRIPT_VERSION=` line (a `grep`,
- * milliseconds), or, for a script without one (a wrapper), `weave version` (a helper container).
- */
-export async function readScriptVersion(
-  conn: HostConnection,
-  inputs: RouterInputs,
-): Promise<{ version: string | undefined } | { problem: string }> {
-  const t = inputs.timeouts.commandMs;
-  const g = await conn.exec(scriptVersionCmd(inputs.weave.scriptPath), {
-    allowFailure: true,
-    timeoutMs: t,
-    what: "the weave script's SCRIPT_VERSION line",
-  });
-  const fromLine = g.code === 0 ? parseScriptVersionLine(g.stdout) : undefined;
-  if (fromLine !== undefined) return { version: fromLine };
-  if (g.code !== 0 && g.code !== 1) {
-    return { problem: `\`grep SCRIPT_VERSION\` exited ${g.code}: ${(g.stderr || g.stdout).trim()}` };
-  }
-  const vc = weaveCli(inputs.weave).version();
-  const v = await conn.exec(vc.argv, {
-    env: { ...weaveEnv(inputs), ...vc.env },
-    allowFailure: true,
-    timeoutMs: t,
-    what: "weave version",
-  });
-  if (v.code !== 0)
-    return { problem: `\`weave version\` exited ${v.code}: ${(v.stderr || v.stdout).trim()}` };
-  return { version: parseWeaveVersion(v.stdout).value.script };
-}
-
-async function installScript(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
-  const { scriptPath, scriptUrl, scriptSha256 } = inputs.weave;
-  if (!scriptUrl || !scriptSha256) {
-    throw routerError(inputs.host, "install is download but scriptUrl or scriptSha256 is missing");
-  }
-  const t = inputs.timeouts.commandMs;
-  const have = await conn.exec(["sha256sum", scriptPath], {
-    allowFailure: true,
-    timeoutMs: t,
-    what: "sha256sum of the weave script",
-  });
-  if (have.code === 0 && have.stdout.split(/\s+/)[0] === scriptSha256.toLowerCase()) return;
-  env.log(`${inputs.host}: installing weave ${inputs.weave.version} from ${scriptUrl}`);
-  const tmp = `${scriptPath}.weave-lab-download`;
-  await conn.exec(["curl", "-fsSL", "--retry", "3", "-o", tmp, scriptUrl], {
-    timeoutMs: Math.max(t, 120_000),
-    what: `download of ${scriptUrl}`,
-  });
-  const sum = await conn.exec(["sha256sum", tmp], {
-    timeoutMs: t,
-    what: "sha256sum of the downloaded script",
-  });
-  const got = sum.stdout.split(/\s+/)[0];
-  if (got !== scriptSha256.toLowerCase()) {
-    await conn.exec(["rm", "-f", tmp], { allowFailure: true, timeoutMs: t });
-    throw routerError(
-      inputs.host,
-      `the script downloaded from ${scriptUrl} has SHA-256 ${got}, expected ${scriptSha256}: refusing to install it`,
-    );
-  }
-  await conn.exec(["chmod", "0755", tmp], { timeoutMs: t });
-  await conn.exec(["mv", "-f", tmp, scriptPath], { timeoutMs: t });
-}
-
-/** Is the router on the host this lab's? Compares what it reports and how it was launched. */
-export function describeForeign(
-  inputs: RouterInputs,
-  report: WeaveReport | undefined,
-  c: RouterContainer,
-): string | undefined {
-  const name = report?.router.name ?? (c.args ? flagValue(c.args, "--name") : undefined);
-  const range = report
-    ? (report.ipam?.range ?? "")
-    : c.args
-      ? flagValue(c.args, "--ipalloc-range")
-      : undefined;
-  const problems: string[] = [];
-  if (name !== undefined && name !== inputs.peerName)
-    problems.push(`peer name ${name} (this lab: ${inputs.peerName})`);
-  if (range !== undefined && range !== inputs.allocRange)
-    problems.push(`range ${range || "none (IPAM off)"} (this lab: ${inputs.allocRange})`);
-  return problems.length > 0 ? problems.join(", ") : undefined;
-}
-
-/** The lab's own flags that a running router lacks (drift that needs a relaunch, not a reset). */
-export function missingFlags(inputs: RouterInputs, args: string[] | undefined, rejoined: boolean): string[] {
-  if (!args) return [];
-  const want = launchArgv(inputs, rejoined).slice(2);
-  const peers = new Set(inputs.peers.map((p) => p.address));
-  const missing: string[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const a = want[i];
-    if (peers.has(a) || a === "--ipalloc-init") {
-      if (a === "--ipalloc-init") i++;
-      continue;
-    }
-    if (
-      a.startsWith("--") &&
-      i + 1 < want.length &&
-      !want[i + 1].startsWith("--") &&
-      !peers.has(want[i + 1])
-    ) {
-      if (flagValue(args, a) !== want[i + 1]) missing.push(`${a} ${want[i + 1]}`);
-      i++;
-    } else if (!args.includes(a)) {
-      missing.push(a);
-    }
-  }
-  return missing;
-}
-
-/**
- * Should this host launch without `--ipalloc-init`? Yes when a peer already has a ring for this
- * range in which this host owns nothing: it joins a ring formed without it (a host added later,
- * or one that was reset). Relaunching such a host with `seed=` crashes Weave (fixture 16).
- * Peers that do not answer in time are skipped: on a first `up` they have no ring yet (and answer
- * at once: nothing listens). The wait is long because a wrong "no ring" seeds this host apart from
- * the ring for good; on a loaded machine real hosts were seen taking over 8 s to answer.
+ * Should this host launch without `--ipalloc-init`? Asks every peer for its report and lets
+ * `rejoinEvidence` decide (a peer's ring without this host). Peers that do not answer in time
+ * are skipped: on a first `up` they have no ring yet (and answer at once: nothing listens). The
+ * wait is long because a wrong "no ring" seeds this host apart from the ring for good; on a
+ * loaded machine real hosts were seen taking over 8 s to answer.
  */
 export async function shouldRejoin(
   env: OpsEnv,
@@ -350,69 +64,7 @@ export async function shouldRejoin(
       }
     }),
   );
-  for (let i = 0; i < probes.length; i++) {
-    const r = probes[i];
-    const entries = r?.ipam?.entries;
-    if (!r || !r.ipam || !entries || entries.length === 0 || r.ipam.range !== inputs.allocRange) continue;
-    const owns = r.ipam.owners.some((o) => o.peer === inputs.peerName && o.size > 0);
-    if (!owns)
-      return {
-        rejoin: true,
-        evidence: `${inputs.peers[i].host} already has a ring for ${inputs.allocRange} without ${inputs.host}`,
-      };
-  }
-  return { rejoin: false };
-}
-
-/**
- * How this router reaches a peer: the peer's endpoint with this host's own credentials (a peer's
- * keys are never in this router's state). State written before peers lost their keys still has
- * `connection`: used as it is, so such a lab can be destroyed.
- */
-export function peerConnection(own: ConnectParams, p: RouterPeer): ConnectParams {
-  const legacy = (p as { connection?: ConnectParams }).connection;
-  if (!p.ssh && legacy) return legacy;
-  const { jumpHost, ...endpoint } = p.ssh;
-  const c: ConnectParams = { ...endpoint };
-  if (own.privateKey !== undefined) c.privateKey = own.privateKey;
-  if (own.passphrase !== undefined) c.passphrase = own.passphrase;
-  if (own.agent !== undefined) c.agent = own.agent;
-  if (jumpHost) {
-    c.jumpHost = { ...jumpHost };
-    const key = own.jumpHost?.privateKey ?? own.privateKey;
-    if (key !== undefined) c.jumpHost.privateKey = key;
-  }
-  return c;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(undefined), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      () => {
-        clearTimeout(t);
-        resolve(undefined);
-      },
-    );
-  });
-}
-
-function outputs(inputs: RouterInputs, extra: Partial<RouterOutputs>): RouterOutputs {
-  return {
-    ...inputs,
-    containerId: "",
-    adopted: false,
-    rejoined: false,
-    status: "running",
-    observedPeerName: inputs.peerName,
-    observedRange: inputs.allocRange,
-    statusDetail: "running",
-    ...extra,
-  };
+  return rejoinEvidence(inputs, probes);
 }
 
 /** Reset the host's router (hand-over when running, `--force` when stopped). */
@@ -429,6 +81,16 @@ async function resetRouter(
     what: running
       ? "weave reset to hand the router's ranges to a peer"
       : "weave reset --force of a stopped router",
+  });
+}
+
+/** `weave stop`: the router goes, its IPAM data stays for the relaunch. */
+async function stopRouter(conn: HostConnection, inputs: RouterInputs, what: string): Promise<void> {
+  const stop = weaveCli(inputs.weave).stop();
+  await conn.exec(stop.argv, {
+    env: { ...weaveEnv(inputs), ...stop.env },
+    timeoutMs: inputs.timeouts.commandMs,
+    what,
   });
 }
 
@@ -464,41 +126,26 @@ export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<R
       env.log(
         `${inputs.host}: the weave container keeps restarting: stopping it to relaunch (IPAM data kept)`,
       );
-      const stop = weaveCli(inputs.weave).stop();
-      await conn.exec(stop.argv, {
-        env: { ...weaveEnv(inputs), ...stop.env },
-        timeoutMs: t,
-        what: "weave stop of a restarting router",
-      });
+      await stopRouter(conn, inputs, "weave stop of a restarting router");
     } else if (existing.state === "running" && !report) {
       env.log(
         `${inputs.host}: the weave container runs but its API does not answer: stopping it to relaunch (IPAM data kept)`,
       );
-      const stop = weaveCli(inputs.weave).stop();
-      await conn.exec(stop.argv, {
-        env: { ...weaveEnv(inputs), ...stop.env },
-        timeoutMs: t,
-        what: "weave stop",
-      });
+      await stopRouter(conn, inputs, "weave stop");
     } else if (existing.state === "running" && report) {
-      const rejoined = !existing.args?.some((a) => a === "--ipalloc-init" || a.startsWith("--ipalloc-init="));
+      const rejoined = launchedToRejoin(existing.args);
       const drift = missingFlags(inputs, existing.args, rejoined);
       if (drift.length === 0) {
         env.log(
           `${inputs.host}: adopting the running router ${inputs.peerName} (same name, range and flags): not relaunched`,
         );
-        return outputs(inputs, { containerId: existing.id ?? "", adopted: true, rejoined });
+        return routerOutputs(inputs, { containerId: existing.id ?? "", adopted: true, rejoined });
       }
       // Same identity and range: a stop/launch keeps the persisted ring, so no reset.
       env.log(
         `${inputs.host}: the running router lacks ${drift.join(", ")}: stopping it to relaunch (IPAM data kept)`,
       );
-      const stop = weaveCli(inputs.weave).stop();
-      await conn.exec(stop.argv, {
-        env: { ...weaveEnv(inputs), ...stop.env },
-        timeoutMs: t,
-        what: "weave stop",
-      });
+      await stopRouter(conn, inputs, "weave stop");
     }
   }
   return launch(env, conn, inputs);
@@ -549,16 +196,13 @@ async function launch(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): 
       `the launched router reports peer name ${report.router.name}, expected ${inputs.peerName}`,
     );
   }
-  return outputs(inputs, {
+  return routerOutputs(inputs, {
     containerId,
     rejoined: rejoin,
     observedPeerName: report.router.name,
     observedRange: report.ipam?.range ?? "",
   });
 }
-
-/** weaver's refusal of an existing bridge of another type (fixture 09). */
-const BRIDGE_TYPE_MISMATCH = /Existing bridge type "bridge" is different than requested "bridged_fastdp"/;
 
 /** Add the router's own log tail to a failed launch: Weave only says "has died" on stderr. */
 async function explainLaunchFailure(
@@ -585,24 +229,9 @@ async function explainLaunchFailure(
 export async function readRouter(env: OpsEnv, olds: RouterOutputs): Promise<RouterOutputs | undefined> {
   const conn = env.connect(olds.connection);
   const report = await fetchReport(conn);
-  if (report) {
-    const drift = describeForeign(olds, report, { state: "running" });
-    return {
-      ...olds,
-      status: drift ? "reconfigured" : "running",
-      statusDetail: drift ? `running with ${drift}` : "running",
-      observedPeerName: report.router.name,
-      observedRange: report.ipam?.range ?? "",
-    };
-  }
+  if (report) return refreshedFromReport(olds, report);
   const c = await inspectRouterContainer(conn, olds.timeouts.commandMs);
-  if (c.state === "absent") return undefined;
-  return {
-    ...olds,
-    containerId: c.id ?? olds.containerId,
-    status: "stopped",
-    statusDetail: `the weave container is ${c.state === "running" ? "running but its API does not answer" : "not running"}`,
-  };
+  return c.state === "absent" ? undefined : refreshedStopped(olds, c);
 }
 
 /** Update: relaunch a stopped router, then apply membership changes with connect/forget. */
@@ -662,17 +291,7 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
     await resetRouter(env, conn, olds, c.state === "running");
   }
   const names = await conn.exec(listContainerNames(), { timeoutMs: t, what: "docker ps -a" });
-  const left = names.stdout
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(
-      (n) =>
-        n === "weave" ||
-        n === "weavedb" ||
-        n.startsWith("weavevolumes") ||
-        n === "weaveproxy" ||
-        n === "weaveplugin",
-    );
+  const left = weaveContainersIn(names.stdout);
   if (left.length > 0) {
     throw routerError(olds.host, `weave reset left containers behind: ${left.join(", ")}`);
   }
@@ -695,9 +314,7 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
         }
       }),
     );
-    const stillOwner = reports.filter((r) =>
-      r?.ipam?.owners.some((o) => o.peer === olds.peerName && o.size > 0),
-    );
+    const stillOwner = reports.filter((r) => ownsAddresses(r, olds.peerName));
     if (stillOwner.length === 0) return;
     await env.sleep(300);
   }
