@@ -25,7 +25,7 @@
  * Every setting the README recommends is one of these keys (test: components/config.test.ts).
  */
 import type { ContainerSpec, DnsRecordSpec, HostSpec, LabSpec, NetworkSpec, SshSettings } from "./spec";
-import type { SpecIssue } from "./plan/types";
+import type { SpecIssue } from "./model/plan";
 import type { NetworkTimeouts } from "./providers/inputs";
 
 /** How the program reads raw config; `pulumi.runtime.getConfig` / `isConfigSecret` in production. */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planLab, SpecError } from "./plan";
 import { deployTimeFields, hostField, withHostFields } from "./model/deploy-time";
-import type { HostPlan, LabPlan, RangeShare } from "./plan/types";
+import type { HostPlan, LabPlan, RangeShare } from "./model/plan";
 import type { ConnectParams } from "./remote/types";
 import type { DnsRecordSpec, HostSpec, LabSpec, NetworkSpec } from "./spec";
 import { ConsensusGate } from "./providers/gate";

@@ -12,12 +12,12 @@ import { LocalLab } from "./local-lab";
 import { defaultLocalContainers, LocalTopology, planLocalTopology } from "./local/topology";
 import { WeaveNetwork, NetworkHostOutput } from "./network";
 import { planLab } from "./plan";
-import type { LabPlan } from "./plan/types";
+import type { LabPlan } from "./model/plan";
 import type { ContainerSpec, HostSpec, LabSpec } from "./spec";
 import { renderRangeSvg, renderRangeTable, RangeView, viewFromPlan } from "./view";
 import { percent } from "./view/model";
 import { declareLabContainers, ContainerOutput } from "./lab-containers";
-import type { DataPlaneMatrix } from "./status/matrix";
+import type { DataPlaneMatrix } from "./providers/dataplane-matrix";
 
 /** The allocation range a local lab uses unless config says otherwise: the textbook's. */
 export const LOCAL_DEFAULT_RANGE = "172.16.16.0/24";

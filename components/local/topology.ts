@@ -2,7 +2,7 @@
  * The shape of a local lab, decided before any resource exists: host names, their addresses on
  * the lab's Docker network and the SSH ports published on 127.0.0.1. Pure.
  */
-import type { SpecIssue } from "../plan/types";
+import type { SpecIssue } from "../model/plan";
 import { intToIpv4, parseCidr } from "../view/model";
 
 /** Resolved local lab settings (every default applied). */

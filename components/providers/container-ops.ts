@@ -42,11 +42,6 @@ import { dnsArgsOf, dnsArgsScope } from "./dns-args";
 import { OUTPUT_TAIL_LINES, saidBy, withWeaveAdvice } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
 
-// Kept for the callers that still import these from here (the test engine, the containers
-// integration test): they move to the new homes next.
-export { containerInputs } from "./container-diff";
-export { expectResolves, resolveFrom } from "./name-lookup";
-
 function cli(w: ContainerWeave): WeaveCommands {
   return weaveCommands({ weave: w });
 }

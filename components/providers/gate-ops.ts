@@ -4,7 +4,7 @@
  * verdict reads: the report's `consensus` view) until the consensus verdict is healthy or the
  * deadline passes, in which case the error says per host what is missing.
  */
-import type { RangeShare } from "../plan/types";
+import type { RangeShare } from "../model/plan";
 import type { HostConnection } from "../remote/types";
 
 import { weaveCli } from "./cli";

@@ -3,7 +3,7 @@
  * `WeaveNetwork` calls it inside an `apply` (secrets stay secret), the engine-like test harness
  * calls it with plain values, so both drive the providers with the same inputs.
  */
-import type { HostPlan, LabPlan } from "../plan/types";
+import type { HostPlan, LabPlan } from "../model/plan";
 import type { ConnectParams } from "../remote/types";
 import type { GateInputs, PeerEndpoint, RouterInputs, RouterPeer, RouterTimeouts } from "./types";
 

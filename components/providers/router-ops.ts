@@ -37,11 +37,6 @@ import {
 } from "./router-status";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
-// Callers that import these from here (tests, `status`) keep working; each lives in one module.
-export { fetchReport, inspectRouterContainer } from "./router-read";
-export { describeForeign, routerError } from "./router-status";
-export { launchArgv, missingFlags, peerConnection } from "./router-launch";
-
 /**
  * Should this host launch without `--ipalloc-init`? Asks every peer for its report and lets
  * `rejoinEvidence` decide (a peer's ring without this host). Peers that do not answer in time

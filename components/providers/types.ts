@@ -3,7 +3,7 @@
  * through Pulumi state (secret fields are marked secret there) and through the serialised
  * provider closure, so nothing here may be a class or hold a handle.
  */
-import type { CommandPlan, NetworkPlan, RangeShare } from "../plan/types";
+import type { CommandPlan, NetworkPlan, RangeShare } from "../model/plan";
 import type { ConnectParams } from "../remote/types";
 import type { BootstrapMode } from "../spec";
 

@@ -11,7 +11,7 @@ import type { LabSpec } from "../spec";
 import { dockerInspect, dockerPs, weaveCommands } from "../weave/commands";
 import { parsePs } from "../weave/ps";
 import { connectParamsFor, type HostSecrets } from "../providers/inputs";
-import { fetchReport, inspectRouterContainer } from "../providers/router-ops";
+import { fetchReport, inspectRouterContainer } from "../providers/router-read";
 import { INSPECT_FORMAT, LABEL_LAB, parseInspectLine, weaveOf } from "../providers/container-diff";
 import { probeDataPlane, type DataPlaneContainer } from "../providers/dataplane-ops";
 import type { OpsEnv } from "../providers/ops-env";

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { planLab } from "../../components/plan";
-import type { LabPlan } from "../../components/plan/types";
+import type { LabPlan } from "../../components/model/plan";
 import { gateProvider } from "../../components/providers/gate";
 import {
   connectParamsFor,

@@ -6,13 +6,9 @@
 import * as fs from "fs";
 import { closeAll, getConnection, setLogger, type RemoteLogEvent } from "../../components/remote";
 import type { HostConnection } from "../../components/remote/types";
-import {
-  containerInputs,
-  createContainer,
-  deleteContainer,
-  expectResolves,
-  resolveFrom,
-} from "../../components/providers/container-ops";
+import { containerInputs } from "../../components/providers/container-diff";
+import { createContainer, deleteContainer } from "../../components/providers/container-ops";
+import { expectResolves, resolveFrom } from "../../components/providers/name-lookup";
 import type { OpsEnv } from "../../components/providers/ops-env";
 import type { ContainerOutputs, DnsRecordOutputs } from "../../components/providers/container-types";
 import type { ContainerSpec, DnsRecordSpec, LabSpec, NetworkSpec } from "../../components/spec";

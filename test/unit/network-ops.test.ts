@@ -10,15 +10,9 @@ import { runGate } from "../../components/providers/gate-ops";
 import { gateInputs, routerInputs } from "../../components/providers/inputs";
 import type { OpsEnv } from "../../components/providers/ops-env";
 import { diffRouter } from "../../components/providers/router-diff";
-import {
-  createRouter,
-  deleteRouter,
-  describeForeign,
-  launchArgv,
-  missingFlags,
-  peerConnection,
-  shouldRejoin,
-} from "../../components/providers/router-ops";
+import { createRouter, deleteRouter, shouldRejoin } from "../../components/providers/router-ops";
+import { launchArgv, missingFlags, peerConnection } from "../../components/providers/router-launch";
+import { describeForeign } from "../../components/providers/router-status";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "../../components/providers/types";
 import type {
   ConnectParams,

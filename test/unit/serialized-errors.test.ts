@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runSerialized, serializeProvider } from "../engine/serialize";
 import { containerError } from "../../components/providers/container-diff";
-import { routerError } from "../../components/providers/router-ops";
+import { routerError } from "../../components/providers/router-status";
 import { parseReport } from "../../components/weave/report";
 
 it("errors thrown inside serialised providers keep their messages in a fresh process", async () => {
