@@ -3,34 +3,16 @@
  * Prints, as one JSON line, the distinct failures left unhandled (Pulumi reports each once) and
  * the routers that reached the monitor.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { WeaveNetwork } from "../../components/network";
 import { ROUTER_TYPE } from "../../components/providers/router";
+import { FakeMachine, machineMocks } from "./fake-machine";
 
 const failures = new Set<Error>();
 process.on("unhandledRejection", (e) => failures.add(e as Error));
 const routers: string[] = [];
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      if (args.type === ROUTER_TYPE) routers.push(args.name);
-      const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "test:index:Machine") state.ip = args.inputs.wantIp;
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  "weave-lab-test",
-  "dev",
-  false,
-);
-
-class FakeMachine extends pulumi.CustomResource {
-  declare readonly ip: pulumi.Output<string>;
-  constructor(name: string, wantIp: string) {
-    super("test:index:Machine", name, { ip: undefined, wantIp });
-  }
-}
+machineMocks((type, name) => {
+  if (type === ROUTER_TYPE) routers.push(name);
+});
 
 new WeaveNetwork("dup", {
   name: "dup",

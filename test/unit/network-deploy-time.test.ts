@@ -8,34 +8,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { WeaveNetwork } from "../../components/network";
 import { ROUTER_TYPE } from "../../components/providers/router";
+import { FakeMachine, machineMocks } from "./fake-machine";
 
 jest.setTimeout(60_000);
 
 const seen: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
-beforeAll(() =>
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        seen.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        // A machine answers with the address it was asked to have, as a VM reports its own.
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "test:index:Machine") state.ip = args.inputs.wantIp;
-        return { id: `${args.name}-id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "weave-lab-test",
-    "dev",
-    false,
-  ),
-);
-
-class FakeMachine extends pulumi.CustomResource {
-  declare readonly ip: pulumi.Output<string>;
-  constructor(name: string, wantIp: string) {
-    super("test:index:Machine", name, { ip: undefined, wantIp });
-  }
-}
+beforeAll(() => machineMocks((type, name, inputs) => seen.push({ type, name, inputs })));
 
 /** The Output's value, or its failure (Output's own promise, which `apply` does not expose). */
 const settled = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();

@@ -9,6 +9,7 @@ import { WeaveNetwork } from "../../components/network";
 import { GATE_TYPE } from "../../components/providers/gate";
 import { ROUTER_TYPE } from "../../components/providers/router";
 import { UNKNOWN } from "../../components/providers/unknowns";
+import { FakeMachine } from "./fake-machine";
 
 jest.setTimeout(60_000);
 
@@ -82,14 +83,6 @@ test("a preview with unknown host keys still plans every router's launch, peers 
 const unknown = (v: unknown): boolean =>
   v === UNKNOWN ||
   (typeof v === "object" && v !== null && (v as { __pulumiUnknown?: boolean }).__pulumiUnknown === true);
-
-/** A stand-in for a VM created in the same program: its address is unknown in a preview. */
-class FakeMachine extends pulumi.CustomResource {
-  declare readonly ip: pulumi.Output<string>;
-  constructor(name: string) {
-    super("test:index:Machine", name, { ip: undefined });
-  }
-}
 
 test("a preview with hosts whose addresses come from other resources plans peer names, seeds and the split; addresses, launches and connections wait", async () => {
   const hosts = ["v1", "v2", "v3"].map((name) => ({
