@@ -94,8 +94,11 @@ export interface ContainerRecord {
   Path: string;
   Args: string[];
   State: {
-    Status: "created" | "running" | "exited";
+    /** `restarting`: Docker is between two runs of a container with a restart policy (Running stays true). */
+    Status: "created" | "running" | "restarting" | "exited";
     Running: boolean;
+    /** True while Docker restarts it (absent in records written before restarts were emulated = false). */
+    Restarting?: boolean;
     /** Host pid: the router's for the `weave` container, 0 for others (they run nothing). */
     Pid: number;
     ExitCode: number;
@@ -134,6 +137,15 @@ export interface ContainerRecord {
   Logs?: { stdout: string; stderr: string };
   /** Sequence number for Docker's list order (newest first). */
   Seq: number;
+  /** How often Docker restarted it under its restart policy (`{{.RestartCount}}`); absent = 0. */
+  RestartCount?: number;
+  /**
+   * Pid of the double's restart monitor (`cli/restart-monitor.ts`), which plays dockerd's restart
+   * manager for a container backed by a process with the restart policy `always`. Not shown.
+   */
+  Monitor?: number;
+  /** Docker's HasBeenManuallyStopped: `docker stop`/`kill`/`rm -f` ended it, so it is not restarted. Not shown. */
+  ManuallyStopped?: boolean;
 }
 
 /** The `weave` bridge marker: exists while the host has a bridge (launch … reset). */
@@ -203,11 +215,26 @@ export function listContainers(home: string): ContainerRecord[] {
 
 /**
  * A container backed by a process (the `weave` container: the router) is running only while the
- * process lives; a killed router turns the container `exited`, as Docker would see it.
+ * process lives; a killed router turns the container `exited`, as Docker would see it. One whose
+ * restart monitor lives is left to the monitor (it turns it `restarting` and starts it again, as
+ * dockerd does; until it notices, the record still says running, as Docker's does for a moment),
+ * and one being stopped to its stopper.
  */
 function followProcess(home: string, c: ContainerRecord): ContainerRecord {
+  if (c.Monitor && pidAlive(c.Monitor)) return c;
+  // Being stopped (`docker stop`, `weave stop`): the stopper records how it ended.
+  if (c.ManuallyStopped) return c;
   if (c.State.Running && c.State.Pid > 0 && !pidAlive(c.State.Pid)) {
-    c.State = { ...c.State, Status: "exited", Running: false, Pid: 0, ExitCode: 1, FinishedAt: dockerTime() };
+    c.State = {
+      ...c.State,
+      Status: "exited",
+      Running: false,
+      Restarting: false,
+      Pid: 0,
+      // The lab ends a router with SIGKILL (real Weave then shows 137 for a `--no-restart` one).
+      ExitCode: 137,
+      FinishedAt: dockerTime(),
+    };
     try {
       saveContainer(home, c);
     } catch {
@@ -242,6 +269,15 @@ export function isAlive(home: string, id: string): boolean {
     return followProcess(home, c).State.Status === "running";
   } catch {
     return false;
+  }
+}
+
+/** The record of container `id` (a full id) as stored, without following its process; undefined when gone. */
+export function readContainer(home: string, id: string): ContainerRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(containerFile(home, id), "utf8")) as ContainerRecord;
+  } catch {
+    return undefined;
   }
 }
 

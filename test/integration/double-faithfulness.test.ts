@@ -541,7 +541,29 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     });
   });
 
-  test("a second launch exits 3, and the weave container follows its router process", async () => {
+  /** `docker inspect` of the router, polled until `ok` says so or 30 s pass; the last answer. */
+  const STATE =
+    "docker inspect -f '{{.State.Status}} {{.State.Running}} {{.RestartCount}} {{.State.ExitCode}} {{.State.Restarting}}' weave";
+  const waitForState = async (host: string, ok: (s: string) => boolean): Promise<string> => {
+    const l = lab as TestLab;
+    const deadline = Date.now() + 30_000;
+    let out = "";
+    do {
+      out = (await l.ssh(host, STATE)).stdout;
+      if (ok(out)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    return out;
+  };
+
+  // Real Weave 2.8.1 on a Docker 20.10 host without openvswitch (the DinD lab), after
+  // `pkill -KILL -x weaver`: Docker restarts the container (restart policy `always`): `restarting
+  // true <n> <exit code> true`, RestartCount counted as it decides; the restarted weaver meets the
+  // plain `bridge` its first run made and dies at once (FATA on the bridge type, exit 1), so it
+  // loops: `restarting true 3 1 true`, then 4, 6, 8…, `weave status` says "weave container is
+  // restarting.". `docker stop weave` then gives `exited false 8 143 false` for good, and `weave
+  // status`/`weave reset` say it is not running.
+  test("a second launch exits 3; a killed router is restarted by Docker and, on a sleeve-only kernel, dies again on the bridge type until docker stop", async () => {
     const l = lab as TestLab;
     tuneDouble(home("docker1"), { cliDelayMs: 0 });
     expect((await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24")).code).toBe(0);
@@ -551,14 +573,33 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
       stderr: "weave is already running; you can stop it with 'weave stop'.\n",
     });
     expect(
-      (await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout,
-    ).toBe("running true\n");
+      (await l.ssh("docker1", `${STATE}; docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' weave`))
+        .stdout,
+    ).toBe("running true 0 0 false\nalways\n");
     await l.faults.killRouter("docker1");
-    expect(
-      (await l.ssh("docker1", "docker inspect -f '{{.State.Status}} {{.State.Running}}' weave")).stdout,
-    ).toBe("exited false\n");
+    const looping = /^restarting true ([2-9]|\d\d+) 1 true\n$/;
+    expect(await waitForState("docker1", (s) => looping.test(s))).toMatch(looping);
     const st = await l.ssh("docker1", "weave status");
     expect({ code: st.code, stdout: st.stdout, stderr: st.stderr }).toEqual({
+      code: 1,
+      stdout: "\n\n",
+      stderr: "weave container is restarting.\n",
+    });
+    const logs = (await l.ssh("docker1", "docker logs weave")).stderr;
+    expect(logs).toMatch(
+      /^FATA: .* Existing bridge type "bridge" is different than requested "bridged_fastdp". Please do 'weave reset' and try again$/m,
+    );
+    // The 2.8.1 script's check_not_running refuses a restarting container.
+    const relaunch = await l.ssh("docker1", "weave launch --ipalloc-range 172.16.16.0/24");
+    expect({ code: relaunch.code, stderr: relaunch.stderr }).toEqual({
+      code: 1,
+      stderr: "weave is created, paused, or restarting; you can stop it with 'weave stop'.\n",
+    });
+    const stop = await l.ssh("docker1", "docker stop weave");
+    expect({ code: stop.code, stdout: stop.stdout }).toEqual({ code: 0, stdout: "weave\n" });
+    expect((await l.ssh("docker1", STATE)).stdout).toMatch(/^exited false \d+ 143 false\n$/);
+    const down = await l.ssh("docker1", "weave status");
+    expect({ code: down.code, stdout: down.stdout, stderr: down.stderr }).toEqual({
       code: 1,
       stdout: "\n\n",
       stderr: "weave container is not running.\n",
@@ -571,6 +612,50 @@ describe("the double behaves like Weave where the captures say nothing byte-exac
     });
     expect((await l.ssh("docker1", "weave reset --force")).code).toBe(0);
     expect((await l.ssh("docker1", "docker ps -aq")).stdout).toBe("");
+  });
+
+  // Real Weave 2.8.1, launched with WEAVE_NO_FASTDP=1 (what weave-lab relaunches with on a plain
+  // bridge), after `pkill -KILL -x weaver`: `restarting true 1 137 true`, then within 0.1 s
+  // `running true 1 0 false` with a new weaver pid and `weave status` answering (exit 0); a second
+  // kill counts 2. `weave stop` then: `exited false 2 0 false`, "weave container is not running.".
+  // Launched with --no-restart, a killed router stays `exited false 0 137 false`.
+  test("a killed router that can start again comes back with its arguments; stopped or --no-restart ones stay down", async () => {
+    const l = lab as TestLab;
+    tuneDouble(home("docker1"), { cliDelayMs: 0 });
+    const launch = "WEAVE_NO_FASTDP=1 weave launch --ipalloc-range 172.16.16.0/24";
+    expect((await l.ssh("docker1", launch)).code).toBe(0);
+    const peer = (await l.ssh("docker1", "weave report -f '{{.Router.Name}}'")).stdout;
+    const args = (await l.ssh("docker1", "docker inspect -f '{{json .Args}}' weave")).stdout;
+    const pid = (await l.ssh("docker1", "docker inspect -f '{{.State.Pid}}' weave")).stdout;
+    for (const n of [1, 2]) {
+      await l.faults.killRouter("docker1");
+      const back = `running true ${n} 0 false\n`;
+      expect(await waitForState("docker1", (s) => s === back)).toBe(back);
+    }
+    expect((await l.ssh("docker1", "docker inspect -f '{{.State.Pid}}' weave")).stdout).not.toBe(pid);
+    expect((await l.ssh("docker1", "docker inspect -f '{{json .Args}}' weave")).stdout).toBe(args);
+    let st = await l.ssh("docker1", "weave status");
+    for (let i = 0; i < 100 && st.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      st = await l.ssh("docker1", "weave status");
+    }
+    expect(st.code).toBe(0);
+    expect((await l.ssh("docker1", "weave report -f '{{.Router.Name}}'")).stdout).toBe(peer);
+    // A monitor that wrongly restarted it would do so within its first 100 ms back-off.
+    expect((await l.ssh("docker1", "weave stop")).code).toBe(0);
+    expect((await l.ssh("docker1", `sleep 1; ${STATE}`)).stdout).toBe("exited false 2 0 false\n");
+    expect((await l.ssh("docker1", "weave status")).stderr).toBe("weave container is not running.\n");
+    expect((await l.ssh("docker1", "weave reset --force")).code).toBe(0);
+
+    expect((await l.ssh("docker1", `${launch} --no-restart`)).code).toBe(0);
+    expect(
+      (await l.ssh("docker1", "docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' weave")).stdout,
+    ).toBe("no\n");
+    await l.faults.killRouter("docker1");
+    expect((await l.ssh("docker1", `sleep 1; ${STATE}`)).stdout).toBe("exited false 0 137 false\n");
+    const reset = await l.ssh("docker1", "weave reset");
+    expect(reset.code).toBe(1);
+    expect((await l.ssh("docker1", "weave reset --force")).code).toBe(0);
   });
 
   test("relaunching after weave stop dies on the bridge type (sleeve-only kernel) unless WEAVE_NO_FASTDP=1, as in capture 09", async () => {

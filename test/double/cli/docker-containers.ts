@@ -77,8 +77,12 @@ export function ps(ctx: Ctx, args: string[]): number {
 
 /** The record as `docker inspect` shows it (the double's private fields left out). */
 function inspectView(c: ContainerRecord): Record<string, unknown> {
-  const { Seq: _seq, Weave: _weave, Logs: _logs, ...rest } = c;
-  return rest;
+  const { Seq: _seq, Weave: _weave, Logs: _logs, Monitor: _monitor, ManuallyStopped: _stopped, ...rest } = c;
+  return {
+    ...rest,
+    State: { ...rest.State, Restarting: rest.State.Restarting ?? false },
+    RestartCount: rest.RestartCount ?? 0,
+  };
 }
 
 export function inspect(ctx: Ctx, args: string[]): number {
@@ -125,18 +129,31 @@ export function inspect(ctx: Ctx, args: string[]): number {
   return code;
 }
 
-/** Stop the process behind a container (only the router has one) and mark it exited. */
-async function stopContainer(ctx: Ctx, c: ContainerRecord, signal: NodeJS.Signals): Promise<void> {
-  await stopProcess(c.State.Pid, signal);
+/**
+ * Stop the process behind a container (only the router has one) and mark it exited. As Docker
+ * does, the container is first marked stopped by hand, so its restart policy no longer applies
+ * (a `restarting` router stays down too: real Docker then reports 143 after `docker stop`).
+ */
+export async function stopContainer(ctx: Ctx, c: ContainerRecord, signal: NodeJS.Signals): Promise<void> {
+  const pid = withLock(ctx.home, () => {
+    const cur = findContainer(ctx.home, c.Id);
+    if (!cur) return 0;
+    cur.ManuallyStopped = true;
+    saveContainer(ctx.home, cur);
+    return cur.State.Pid;
+  });
+  await stopProcess(pid, signal);
   withLock(ctx.home, () => {
     const cur = findContainer(ctx.home, c.Id);
-    if (cur && cur.State.Status === "running") {
+    if (cur && (cur.State.Status === "running" || cur.State.Status === "restarting")) {
+      const wasRestarting = cur.State.Status === "restarting";
       cur.State = {
         ...cur.State,
         Status: "exited",
         Running: false,
+        Restarting: false,
         Pid: 0,
-        ExitCode: signal === "SIGKILL" ? 137 : 0,
+        ExitCode: signal === "SIGKILL" ? 137 : wasRestarting ? 143 : 0,
         FinishedAt: dockerTime(),
       };
       cur.NetworkSettings.IPAddress = "";
@@ -155,7 +172,7 @@ export async function stop(ctx: Ctx, args: string[], cmd: "stop" | "kill"): Prom
       code = 1;
       continue;
     }
-    if (cmd === "kill" && c.State.Status !== "running") {
+    if (cmd === "kill" && c.State.Status !== "running" && c.State.Status !== "restarting") {
       ctx.io.errLine(
         `Error response from daemon: Cannot kill container: ${r}: Container ${c.Id} is not running`,
       );
@@ -185,7 +202,7 @@ export async function rm(ctx: Ctx, args: string[]): Promise<number> {
       code = 1;
       continue;
     }
-    if (c.State.Status === "running") {
+    if (c.State.Status === "running" || c.State.Status === "restarting") {
       if (!force) {
         ctx.io.errLine(
           `Error response from daemon: You cannot remove a running container ${c.Id}. Stop the container before attempting removal or force remove`,

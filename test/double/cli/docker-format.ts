@@ -61,6 +61,8 @@ function portsOf(c: ContainerRecord): string {
 function statusOf(c: ContainerRecord, now: number): string {
   if (c.State.Status === "running") return `Up ${humanDuration(now - Date.parse(c.State.StartedAt))}`;
   if (c.State.Status === "created") return "Created";
+  if (c.State.Status === "restarting")
+    return `Restarting (${c.State.ExitCode}) ${humanDuration(now - Date.parse(c.State.FinishedAt))} ago`;
   return `Exited (${c.State.ExitCode}) ${humanDuration(now - Date.parse(c.State.FinishedAt))} ago`;
 }
 

@@ -22,6 +22,7 @@ import { sleep } from "./io";
 import { detachedProxyContainers } from "./proxy";
 import { boolFlag, checkRunning, Ctx, DOCKER_BRIDGE_IP, httpCall, lastFlag, PROXY_SOCKET } from "./weavecore";
 import { usage } from "./weave-usage";
+import { bridgeTypeFatal, spawnRouter, startMonitor } from "./restart-monitor";
 
 /** Images of the configured distribution. */
 export function images(ctx: Ctx): { weave: string; exec: string; db: string; version: string } {
@@ -33,11 +34,6 @@ export function images(ctx: Ctx): { weave: string; exec: string; db: string; ver
     db: `${user}/weavedb:latest`,
     version,
   };
-}
-
-/** Path of the compiled router double, beside this file in `bin/test/double/`. */
-function routerMain(): string {
-  return path.resolve(__dirname, "..", "router", "main.js");
 }
 
 export function weaveContainer(ctx: Ctx): ContainerRecord | undefined {
@@ -65,7 +61,7 @@ export async function launch(ctx: Ctx, argv: string[]): Promise<number> {
       io.errLine(`Found another container named '${ctx.containerName}'. Aborting.`);
       return 2;
     }
-    if (st === "created") {
+    if (st === "created" || st === "restarting") {
       io.errLine(
         `${ctx.containerName} is created, paused, or restarting; you can stop it with 'weave stop'.`,
       );
@@ -180,7 +176,6 @@ export async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   // A new container starts with an empty log.
   fs.mkdirSync(ctx.home, { recursive: true });
   fs.writeFileSync(logFile, "");
-  const logFd = fs.openSync(logFile, "a");
   const childEnv: NodeJS.ProcessEnv = {
     PATH: ctx.env.PATH,
     WEAVE_DOUBLE_HOME: ctx.home,
@@ -189,16 +184,7 @@ export async function launch(ctx: Ctx, argv: string[]): Promise<number> {
   for (const k of ["WEAVE_DEBUG", "WEAVE_HTTP_ADDR", "CHECKPOINT_DISABLE", "DOCKER_BRIDGE"])
     if (ctx.env[k] !== undefined) childEnv[k] = ctx.env[k];
   if (password !== undefined) childEnv.WEAVE_PASSWORD = password;
-  let child;
-  try {
-    child = spawn(process.execPath, [routerMain(), ...routerArgs], {
-      detached: true,
-      stdio: ["ignore", logFd, logFd],
-      env: childEnv,
-    });
-  } finally {
-    fs.closeSync(logFd);
-  }
+  const child = spawnRouter(ctx.home, routerArgs, childEnv, true);
   const pid = child.pid ?? 0;
   child.unref();
   const rec: ContainerRecord = {
@@ -245,16 +231,30 @@ export async function launch(ctx: Ctx, argv: string[]): Promise<number> {
     },
     NetworkSettings: { Ports: {}, IPAddress: "", MacAddress: "" },
     Seq: nextSeq(ctx.home),
+    RestartCount: 0,
   };
   withLock(ctx.home, () => saveContainer(ctx.home, rec));
+  // Docker restarts a container with the policy `always` when its process dies: the monitor
+  // plays that part (restart-monitor.ts).
+  if (restart) {
+    const monitorPid = startMonitor(ctx.home, id, childEnv);
+    withLock(ctx.home, () => {
+      const cur = findContainer(ctx.home, id);
+      if (cur && cur.Id === id) saveContainer(ctx.home, { ...cur, Monitor: monitorPid });
+    });
+  }
   // wait_for_status: poll every 0.1 s with no limit, until 2xx or the container dies.
   for (;;) {
     if ((await httpCall(ctx, "GET", "/status")).code === 0) break;
     if (!pidAlive(pid) || checkRunning(ctx, ctx.containerName, true) !== 0) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already dead, which is the usual case here.
+      // kill_container: `docker kill`, so Docker stops restarting it.
+      const current = markStopping(ctx, id);
+      for (const p of [pid, current]) {
+        try {
+          if (p > 0) process.kill(p, "SIGKILL");
+        } catch {
+          // Already dead, which is the usual case here.
+        }
       }
       // restart=always makes Docker restart it; the script then kills it: 137.
       markExited(ctx, id, restart ? 137 : 1, true);
@@ -310,15 +310,9 @@ function diesOnBridgeType(
 ): number {
   const img = images(ctx);
   const id = newContainerId();
-  const ts = (): string => {
-    const d = new Date();
-    const p = (n: number, w = 2): string => String(n).padStart(w, "0");
-    return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000`;
-  };
   fs.writeFileSync(
     path.join(ctx.home, "weave.log"),
-    `INFO: ${ts()} weave  ${img.version}\n` +
-      `FATA: ${ts()} Existing bridge type "${o.existing}" is different than requested "${o.requested}". Please do 'weave reset' and try again\n`,
+    bridgeTypeFatal(img.version, { existing: o.existing, requested: o.requested }),
   );
   const envEntry = (k: string, v: string | undefined): string => (v === undefined ? k : `${k}=${v}`);
   const rec: ContainerRecord = {
@@ -403,14 +397,30 @@ function dataOnly(ctx: Ctx, name: string, image: string, now: string): Container
   };
 }
 
+/**
+ * Docker's HasBeenManuallyStopped, set before a stop's signal so that the restart policy no
+ * longer applies. Returns the container's current pid (0 when none runs).
+ */
+export function markStopping(ctx: Ctx, id: string): number {
+  return withLock(ctx.home, () => {
+    const c = findContainer(ctx.home, id);
+    if (!c) return 0;
+    c.ManuallyStopped = true;
+    saveContainer(ctx.home, c);
+    return c.State.Pid;
+  });
+}
+
 export function markExited(ctx: Ctx, id: string, code: number, evenIfExited = false): void {
   withLock(ctx.home, () => {
     const c = findContainer(ctx.home, id);
     if (c && (evenIfExited || c.State.Status !== "exited")) {
+      c.ManuallyStopped = true;
       c.State = {
         ...c.State,
         Status: "exited",
         Running: false,
+        Restarting: false,
         Pid: 0,
         ExitCode: code,
         FinishedAt: dockerTime(),

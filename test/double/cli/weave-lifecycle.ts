@@ -1,11 +1,12 @@
 /** The `weave` double's commands that take a router down or hand its space back: stop, reset, rmpeer. */
 import * as fs from "fs";
 import * as path from "path";
-import { deleteContainer, listContainers, removeBridge, stopProcess, withLock } from "../state";
+import { deleteContainer, listContainers, removeBridge, withLock } from "../state";
+import { stopContainer } from "./docker-containers";
 import { sleep } from "./io";
 import { callWeave, checkRunning, Ctx, dropAllInterfaces, httpCall } from "./weavecore";
 import { usage } from "./weave-usage";
-import { weaveContainer, markExited } from "./weave-launch";
+import { weaveContainer } from "./weave-launch";
 import { proxyAddr } from "./weave-query";
 
 /** The script's `stop()`. */
@@ -18,12 +19,12 @@ export async function stop(ctx: Ctx): Promise<void> {
     );
   }
   const c = weaveContainer(ctx);
-  if (!c || c.State.Status !== "running") {
+  // util_op stop-container: Docker stops a running or restarting container, refuses another.
+  if (!c || (c.State.Status !== "running" && c.State.Status !== "restarting")) {
     ctx.io.errLine("Weave is not running (ignore on Kubernetes).");
     return;
   }
-  await stopProcess(c.State.Pid, "SIGTERM");
-  markExited(ctx, c.Id, 0);
+  await stopContainer(ctx, c, "SIGTERM");
 }
 
 export async function reset(ctx: Ctx, args: string[]): Promise<number> {
