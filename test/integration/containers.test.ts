@@ -16,7 +16,7 @@ import { Engine, type Step } from "../engine/engine";
 import { containerName, dnsRecordName, labResources } from "../engine/containers";
 import { connectionsOf, specForLab, DOUBLE_WEAVE } from "../engine/network";
 import { planLab } from "../../components/plan";
-import { getLab, resetRealHosts, type TestLab } from "../lab";
+import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
 
 jest.setTimeout(240_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -53,9 +53,7 @@ function spec(
 ): LabSpec {
   const s = specForLab(lab, {
     name,
-    // Real Weave on a loaded machine can take longer than 30 s to connect a late peer (its dial
-    // back-off grows while the peer is still launching): seen once in a run under load ~40.
-    network: { allocRange: RANGE, consensusTimeoutSeconds: lab.real ? 90 : 30, ...network },
+    network: { allocRange: RANGE, consensusTimeoutSeconds: consensusTimeoutFor(lab), ...network },
   });
   return { ...s, containers, ...(dnsRecords.length ? { dnsRecords } : {}) };
 }

@@ -26,7 +26,7 @@ import { weaveCommands } from "../../components/weave/commands";
 import { Engine } from "../engine/engine";
 import { containerName, labResources } from "../engine/containers";
 import { connectionsOf, specForLab } from "../engine/network";
-import { getLab, type TestLab } from "../lab";
+import { getLab, type TestLab, consensusTimeoutFor } from "../lab";
 
 jest.setTimeout(300_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -56,7 +56,11 @@ afterAll(async () => {
 function spec(): LabSpec {
   const s = specForLab(lab, {
     name: "dataplane",
-    network: { allocRange: "172.16.16.0/24", defaultSubnet: "172.16.16.0/25", consensusTimeoutSeconds: 30 },
+    network: {
+      allocRange: "172.16.16.0/24",
+      defaultSubnet: "172.16.16.0/25",
+      consensusTimeoutSeconds: consensusTimeoutFor(lab),
+    },
   });
   return {
     ...s,

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { closeAll } from "../../components/remote";
 import { ProgramHarness, stackConfigForLab } from "../engine/program-harness";
-import { getLab, resetRealHosts, type TestLab } from "../lab";
+import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
 
 jest.setTimeout(300_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -42,7 +42,7 @@ test("machines that report their addresses only once created: the preview plans 
     lab,
     {
       name: "from-resources",
-      network: { allocRange: "172.16.20.0/24", consensusTimeoutSeconds: 30 },
+      network: { allocRange: "172.16.20.0/24", consensusTimeoutSeconds: consensusTimeoutFor(lab) },
       containers: [
         { name: "web1", host: "vm1", image: "lab/web:1" },
         { name: "web2", host: "vm3", image: "lab/web:1" },

@@ -12,7 +12,7 @@ import type { ContainerOutput } from "../../components/lab-containers";
 import type { HostOutput } from "../../components/program";
 import type { DataPlaneMatrix } from "../../components/providers/dataplane-matrix";
 import { ProgramHarness, stackConfigForLab, type ProgramRun } from "../engine/program-harness";
-import { getLab, resetRealHosts, type TestLab } from "../lab";
+import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
 import type { LabHost } from "../lab";
 
 jest.setTimeout(300_000);
@@ -79,7 +79,7 @@ describe("the lab program end to end (program harness on the namespace lab)", ()
       lab,
       {
         name: "textbook",
-        network: { allocRange: "172.16.16.0/24", consensusTimeoutSeconds: 30 },
+        network: { allocRange: "172.16.16.0/24", consensusTimeoutSeconds: consensusTimeoutFor(lab) },
         containers: [
           { name: "web1", host: "docker1", image: "lab/web:1" },
           { name: "web2", host: "docker2", image: "lab/web:1" },

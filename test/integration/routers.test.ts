@@ -11,7 +11,7 @@ import type { WeaveReport } from "../../components/weave/types";
 import { Engine, EngineError, type Step } from "../engine/engine";
 import { GATE, networkResources, routerName, specForLab, DOUBLE_WEAVE } from "../engine/network";
 import { serializeProvider, serializedProvider } from "../engine/serialize";
-import { getLab, resetRealHosts, writeDoubleConfig, type TestLab } from "../lab";
+import { getLab, resetRealHosts, writeDoubleConfig, type TestLab, consensusTimeoutFor } from "../lab";
 import type { NetworkSpec } from "../../components/spec";
 
 jest.setTimeout(240_000);
@@ -48,7 +48,7 @@ function spec(hosts: string[], network: NetworkSpec = {}, name?: string) {
   return specForLab(lab, {
     hosts,
     name,
-    network: { allocRange: RANGE, consensusTimeoutSeconds: 30, ...network },
+    network: { allocRange: RANGE, consensusTimeoutSeconds: consensusTimeoutFor(lab), ...network },
   });
 }
 
@@ -234,7 +234,7 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
           hosts,
           name,
           connectTimeoutSeconds: 3,
-          network: { allocRange: RANGE, consensusTimeoutSeconds: 30 },
+          network: { allocRange: RANGE, consensusTimeoutSeconds: consensusTimeoutFor(lab) },
         }),
         {
           forgetUnreachableOnDestroy: true,
@@ -322,7 +322,7 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
       hosts: three,
       name,
       connectTimeoutSeconds: 3,
-      network: { allocRange: RANGE, consensusTimeoutSeconds: 30 },
+      network: { allocRange: RANGE, consensusTimeoutSeconds: consensusTimeoutFor(lab) },
     });
     await lab.faults.cutLink("host2");
     let err: unknown;

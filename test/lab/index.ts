@@ -32,6 +32,7 @@ export { createLab } from "./namespace";
 export { NEIGH_THRESHOLDS, ensureNeighbourTableRoom, bridgeMac, forwardChainMayDrop } from "./bridge";
 export { isRouterCommand } from "./faults";
 export { resetRealHosts } from "./reset";
+export { consensusTimeoutFor } from "./consensus-timeout";
 
 /**
  * What integration tests call: the real hosts of `WEAVE_LAB_HOSTS` if set; a lab of
