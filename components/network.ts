@@ -147,10 +147,13 @@ export class WeaveNetwork extends pulumi.ComponentResource {
       ? resolvedHosts(args.hosts).apply((hosts) => {
           const known = planOrFail(planSpec(args, hosts));
           // Which fields came from other resources stays part of the story.
-          const later = new Map(plan.hosts.map((h) => [h.name, h.atDeploy]));
+          const fromResources = new Map(plan.hosts.map((h) => [h.name, h.atDeploy]));
           return {
             ...known,
-            hosts: known.hosts.map((h) => (later.get(h.name) ? { ...h, atDeploy: later.get(h.name) } : h)),
+            hosts: known.hosts.map((h) => {
+              const fields = fromResources.get(h.name);
+              return fields ? { ...h, atDeploy: fields } : h;
+            }),
           };
         })
       : pulumi.output(plan);
