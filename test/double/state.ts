@@ -213,6 +213,19 @@ export function listContainers(home: string): ContainerRecord[] {
   return out.sort((a, b) => b.Seq - a.Seq);
 }
 
+/** A container's state once its process ended with `code`. */
+export function exitedState(s: ContainerRecord["State"], code: number): ContainerRecord["State"] {
+  return {
+    ...s,
+    Status: "exited",
+    Running: false,
+    Restarting: false,
+    Pid: 0,
+    ExitCode: code,
+    FinishedAt: dockerTime(),
+  };
+}
+
 /**
  * A container backed by a process (the `weave` container: the router) is running only while the
  * process lives; a killed router turns the container `exited`, as Docker would see it. One whose
@@ -225,16 +238,8 @@ function followProcess(home: string, c: ContainerRecord): ContainerRecord {
   // Being stopped (`docker stop`, `weave stop`): the stopper records how it ended.
   if (c.ManuallyStopped) return c;
   if (c.State.Running && c.State.Pid > 0 && !pidAlive(c.State.Pid)) {
-    c.State = {
-      ...c.State,
-      Status: "exited",
-      Running: false,
-      Restarting: false,
-      Pid: 0,
-      // The lab ends a router with SIGKILL (real Weave then shows 137 for a `--no-restart` one).
-      ExitCode: 137,
-      FinishedAt: dockerTime(),
-    };
+    // The lab ends a router with SIGKILL (real Weave then shows 137 for a `--no-restart` one).
+    c.State = exitedState(c.State, 137);
     try {
       saveContainer(home, c);
     } catch {

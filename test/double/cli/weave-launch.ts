@@ -8,6 +8,7 @@ import * as path from "path";
 import {
   ContainerRecord,
   deleteContainer,
+  exitedState,
   dockerTime,
   findContainer,
   newContainerId,
@@ -416,15 +417,7 @@ export function markExited(ctx: Ctx, id: string, code: number, evenIfExited = fa
     const c = findContainer(ctx.home, id);
     if (c && (evenIfExited || c.State.Status !== "exited")) {
       c.ManuallyStopped = true;
-      c.State = {
-        ...c.State,
-        Status: "exited",
-        Running: false,
-        Restarting: false,
-        Pid: 0,
-        ExitCode: code,
-        FinishedAt: dockerTime(),
-      };
+      c.State = exitedState(c.State, code);
       saveContainer(ctx.home, c);
     }
   });
