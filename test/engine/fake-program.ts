@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
-interface Item {
+/** One resource the fake program declares, from its `items` config (the harness test writes these). */
+export interface Item {
   name: string;
   value: string;
   replaceKey?: string;

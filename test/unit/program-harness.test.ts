@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Item } from "../engine/fake-program";
 import { ProgramHarness, ProgramRunError } from "../engine/program-harness";
 
 jest.setTimeout(120_000);
@@ -16,14 +17,6 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-type Item = {
-  name: string;
-  value: string;
-  replaceKey?: string;
-  dependsOn?: string[];
-  fail?: boolean;
-  lengthOf?: string;
-};
 const harness = (items: Item[]): ProgramHarness =>
   new ProgramHarness({
     programPath: path.join(__dirname, "..", "engine", "fake-program.ts"),
