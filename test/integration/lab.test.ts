@@ -24,35 +24,27 @@ import {
 } from "../lab";
 import { cmdline, pidsInNetns } from "../lab/state";
 import { catSession } from "../lab/cat-session";
+import { ssh2Client } from "../lab/ssh-client";
 
 jest.setTimeout(60_000);
 
 /** Run a command over ssh2 (the library the transport uses), verifying the pinned host key. */
-function ssh2Exec(lab: TestLab, host: string, command: string): Promise<{ code: number; stdout: string }> {
-  const h = lab.hosts.find((x) => x.name === host);
-  if (!h) throw new Error(`no host ${host}`);
-  const pinned = Buffer.from(h.hostKey.split(" ")[1], "base64");
+async function ssh2Exec(
+  lab: TestLab,
+  host: string,
+  command: string,
+): Promise<{ code: number; stdout: string }> {
+  const c = await ssh2Client(lab, host);
   return new Promise((resolve, reject) => {
-    const c = new Client();
-    c.on("ready", () => {
-      c.exec(command, (err, ch) => {
-        if (err) return reject(err);
-        let stdout = "";
-        ch.on("data", (b: Buffer) => (stdout += b.toString()));
-        ch.stderr.on("data", () => undefined);
-        ch.on("close", (code: number) => {
-          c.end();
-          resolve({ code, stdout });
-        });
+    c.exec(command, (err, ch) => {
+      if (err) return reject(err);
+      let stdout = "";
+      ch.on("data", (b: Buffer) => (stdout += b.toString()));
+      ch.stderr.on("data", () => undefined);
+      ch.on("close", (code: number) => {
+        c.end();
+        resolve({ code, stdout });
       });
-    });
-    c.on("error", reject);
-    c.connect({
-      host: h.sshHost,
-      port: h.sshPort,
-      username: h.user,
-      privateKey: h.privateKey,
-      hostVerifier: (key: Buffer) => key.equals(pinned),
     });
   });
 }
@@ -395,23 +387,7 @@ describe("lab services the transport relies on", () => {
     await lab?.destroy();
   });
 
-  async function connect(host: string): Promise<Client> {
-    const h = lab.hosts.find((x) => x.name === host);
-    if (!h) throw new Error(`no host ${host}`);
-    const pinned = Buffer.from(h.hostKey.split(" ")[1], "base64");
-    const c = new Client();
-    await new Promise<void>((resolve, reject) => {
-      c.on("ready", resolve).on("error", reject);
-      c.connect({
-        host: h.sshHost,
-        port: h.sshPort,
-        username: h.user,
-        privateKey: h.privateKey,
-        hostVerifier: (k: Buffer) => k.equals(pinned),
-      });
-    });
-    return c;
-  }
+  const connect = (host: string): Promise<Client> => ssh2Client(lab, host);
 
   test("a port forward reaches 127.0.0.1:6784 inside the host's namespace (the router API path)", async () => {
     const listen = await lab.ssh(

@@ -2,8 +2,9 @@
  * A long-lived ssh2 session to a lab host, for tests and benches that need one open channel
  * (sessions that must survive sshd being stopped, round trips through the delay proxy).
  */
-import { Client, type ClientChannel } from "ssh2";
-import type { TestLab } from "./index";
+import type { ClientChannel } from "ssh2";
+import { ssh2Client } from "./ssh-client";
+import type { TestLab } from "./types";
 
 /**
  * An open ssh2 session running `cat`: each `echo()` sends a line and resolves when it comes back
@@ -13,19 +14,7 @@ export async function catSession(
   lab: TestLab,
   host: string,
 ): Promise<{ echo(): Promise<void>; close(): void; exec(cmd: string): Promise<string> }> {
-  const h = lab.hosts.find((x) => x.name === host);
-  if (!h) throw new Error(`no host ${host}`);
-  const c = new Client();
-  await new Promise<void>((resolve, reject) => {
-    c.on("ready", resolve).on("error", reject);
-    c.connect({
-      host: h.sshHost,
-      port: h.sshPort,
-      username: h.user,
-      privateKey: h.privateKey,
-      hostVerifier: () => true,
-    });
-  });
+  const c = await ssh2Client(lab, host);
   const ch = await new Promise<ClientChannel>((resolve, reject) =>
     c.exec("cat", (e, s) => (e ? reject(e) : resolve(s))),
   );

@@ -3,6 +3,7 @@
  * arguments, a command run through the client, the known_hosts text pinning the hosts, and a
  * lab's `ssh`/`sshArgs` built from them.
  */
+import { Client } from "ssh2";
 import { run, RunResult } from "./exec";
 import type { LabHost, TestLab } from "./types";
 
@@ -88,4 +89,26 @@ export function sshMethods(
       return runSsh(sshArgs(r.host, r.keyFile, knownHostsFile), command, o);
     },
   };
+}
+
+/**
+ * An ssh2 client (the library the transport uses) connected to a lab host as the lab's user,
+ * verifying the host's pinned key. For tests and benches that need their own session.
+ */
+export async function ssh2Client(lab: TestLab, host: string): Promise<Client> {
+  const h = lab.hosts.find((x) => x.name === host);
+  if (!h) throw new Error(`no host ${host}`);
+  const pinned = Buffer.from(h.hostKey.split(" ")[1], "base64");
+  const c = new Client();
+  await new Promise<void>((resolve, reject) => {
+    c.on("ready", resolve).on("error", reject);
+    c.connect({
+      host: h.sshHost,
+      port: h.sshPort,
+      username: h.user,
+      privateKey: h.privateKey,
+      hostVerifier: (k: Buffer) => k.equals(pinned),
+    });
+  });
+  return c;
 }
