@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { WeaveNetwork } from "./network";
 import type { DnsRecordPlan, LabPlan } from "./model/plan";
-import { recordStartsAfter } from "./plan/start-after";
 import { DnsRecordResource } from "./providers/dns-record";
 import { DEFAULT_CONTAINER_TIMEOUTS } from "./providers/container-types";
 import { weaveOf } from "./providers/container-diff";
@@ -72,10 +71,9 @@ export class WeaveDnsRecord extends pulumi.ComponentResource {
       args.commandMs,
     );
     // `weave dns-add` needs no ring, only the record's own router (plan/start-after.ts).
-    const after = recordStartsAfter(args.record.host);
     this.resource = new DnsRecordResource(name, inputs, {
       parent: this,
-      dependsOn: [after.kind === "router" ? args.network.routers[after.host] : args.network.gate],
+      dependsOn: [args.network.routers[args.record.host]],
     });
     this.fqdn = this.resource.fqdn;
     this.ips = this.resource.ips;

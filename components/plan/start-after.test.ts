@@ -4,7 +4,7 @@
  */
 import type { ContainerSpec } from "../spec";
 import { planLab } from "./index";
-import { containerStartsAfter, recordStartsAfter } from "./start-after";
+import { containerStartsAfter } from "./start-after";
 import { seedLab } from "../../test/builders";
 
 const kinds = (containers: ContainerSpec[], network = {}): string[] => {
@@ -64,8 +64,4 @@ test("consensus mode: no ring before the peers agree, so every container waits f
   expect(
     kinds([web("docker1"), web("docker2", { address: "1.1.1.1/24" })], { bootstrap: "consensus" }),
   ).toEqual(["docker1/w-docker1-dyn: gate", "docker2/w-docker2-address: gate"]);
-});
-
-test("a DNS record needs no ring: its host's router", () => {
-  expect(recordStartsAfter("docker3")).toEqual({ kind: "router", host: "docker3" });
 });

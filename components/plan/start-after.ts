@@ -44,8 +44,3 @@ export function containerStartsAfter(plan: LabPlan, c: ContainerPlan): StartAfte
     ? { kind: "router", host: c.host }
     : { kind: "gate", why: `${c.key}'s address is not in ${c.host}'s own share of the range` };
 }
-
-/** What a DNS record registered from `host` waits for: that host's router. */
-export function recordStartsAfter(host: string): StartAfter {
-  return { kind: "router", host };
-}

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { LabPlan } from "../../components/model/plan";
-import { containerStartsAfter, recordStartsAfter, type StartAfter } from "../../components/plan/start-after";
+import { containerStartsAfter, type StartAfter } from "../../components/plan/start-after";
 import { containerInputs } from "../../components/providers/container-diff";
 import { containerProvider } from "../../components/providers/container";
 import type { ContainerTimeouts } from "../../components/providers/container-types";
@@ -51,7 +51,7 @@ export function labResources(
   const records: DesiredResource[] = plan.dnsRecords.map((r) => ({
     name: dnsRecordName(r.key),
     provider: opts.dnsRecordProvider ?? dnsRecordProvider,
-    dependsOn: [startsAfterName(recordStartsAfter(r.host))],
+    dependsOn: [routerName(r.host)],
     inputs: dnsRecordInputs(plan, r, conns[r.host]) as unknown as Record<string, unknown>,
   }));
   return { plan, resources: [...resources, ...containers, ...records] };
