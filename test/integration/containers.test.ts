@@ -16,7 +16,7 @@ import { Engine, type Step } from "../engine/engine";
 import { containerName, dnsRecordName, labResources } from "../engine/containers";
 import { connectionsOf, specForLab, DOUBLE_WEAVE } from "../engine/network";
 import { planLab } from "../../components/plan";
-import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
+import { getLab, resetHostsAfterEachTest, type TestLab, consensusTimeoutFor } from "../lab";
 
 jest.setTimeout(240_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -31,13 +31,7 @@ beforeAll(async () => {
   setLogger((e) => events.push(e));
 });
 
-// On real Weave a failed test leaves routers and containers behind: each test starts from clean hosts.
-afterEach(async () => {
-  if (lab && lab.kind !== "namespace") {
-    await closeAll();
-    await resetRealHosts(lab);
-  }
-});
+resetHostsAfterEachTest(() => lab);
 
 afterAll(async () => {
   setLogger(undefined);

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { closeAll } from "../../components/remote";
 import { ProgramHarness, stackConfigForLab } from "../engine/program-harness";
-import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
+import { getLab, resetHostsAfterEachTest, type TestLab, consensusTimeoutFor } from "../lab";
 
 jest.setTimeout(300_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -22,12 +22,7 @@ beforeAll(async () => {
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-from-resources-"));
 });
 
-afterEach(async () => {
-  if (lab && lab.kind !== "namespace") {
-    await closeAll();
-    await resetRealHosts(lab);
-  }
-});
+resetHostsAfterEachTest(() => lab);
 
 afterAll(async () => {
   await closeAll();

@@ -12,7 +12,7 @@ import type { ContainerOutput } from "../../components/lab-containers";
 import type { HostOutput } from "../../components/program";
 import type { DataPlaneMatrix } from "../../components/providers/dataplane-matrix";
 import { ProgramHarness, stackConfigForLab, type ProgramRun } from "../engine/program-harness";
-import { getLab, resetRealHosts, type TestLab, consensusTimeoutFor } from "../lab";
+import { getLab, resetHostsAfterEachTest, type TestLab, consensusTimeoutFor } from "../lab";
 import type { LabHost } from "../lab";
 
 jest.setTimeout(300_000);
@@ -27,13 +27,7 @@ beforeAll(async () => {
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-lab-e2e-"));
 });
 
-// On real Weave a failed test leaves routers and containers behind: each test starts from clean hosts.
-afterEach(async () => {
-  if (lab && lab.kind !== "namespace") {
-    await closeAll();
-    await resetRealHosts(lab);
-  }
-});
+resetHostsAfterEachTest(() => lab);
 
 afterAll(async () => {
   await closeAll();

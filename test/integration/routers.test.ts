@@ -11,7 +11,13 @@ import type { WeaveReport } from "../../components/weave/types";
 import { Engine, EngineError, type Step } from "../engine/engine";
 import { GATE, networkResources, routerName, specForLab, DOUBLE_WEAVE } from "../engine/network";
 import { serializeProvider, serializedProvider } from "../engine/serialize";
-import { getLab, resetRealHosts, writeDoubleConfig, type TestLab, consensusTimeoutFor } from "../lab";
+import {
+  getLab,
+  resetHostsAfterEachTest,
+  writeDoubleConfig,
+  type TestLab,
+  consensusTimeoutFor,
+} from "../lab";
 import type { NetworkSpec } from "../../components/spec";
 
 jest.setTimeout(240_000);
@@ -27,13 +33,7 @@ beforeAll(async () => {
 });
 
 // On real Weave a failed test leaves its routers running, and every later test would meet "a
-// running Weave router that is not this lab's": each test starts from clean hosts.
-afterEach(async () => {
-  if (lab && lab.kind !== "namespace") {
-    await closeAll();
-    await resetRealHosts(lab);
-  }
-});
+resetHostsAfterEachTest(() => lab);
 
 afterAll(async () => {
   setLogger(undefined);

@@ -31,7 +31,7 @@ export { sshArgs, runSsh } from "./ssh-client";
 export { createLab } from "./namespace";
 export { NEIGH_THRESHOLDS, ensureNeighbourTableRoom, bridgeMac, forwardChainMayDrop } from "./bridge";
 export { isRouterCommand } from "./faults";
-export { resetRealHosts } from "./reset";
+export { resetRealHosts, resetHostsAfterEachTest } from "./reset";
 export { consensusTimeoutFor } from "./consensus-timeout";
 
 /**

@@ -1,4 +1,5 @@
 /** Putting hosts that outlive a test (`WEAVE_LAB_HOSTS` machines) back as the next test expects them. */
+import { closeAll } from "../../components/remote";
 import type { TestLab } from "./types";
 
 /**
@@ -18,4 +19,19 @@ export async function resetRealHosts(lab: TestLab): Promise<void> {
         throw new Error(`${h.name}: could not reset the host before the test: ${r.stderr.trim()}`);
     }),
   );
+}
+
+/**
+ * In the calling suite, after each test on hosts that outlive it (Docker-in-Docker, real): close
+ * the transport's pooled SSH sessions and put the hosts back, since a failed test leaves routers
+ * and containers behind. Namespace labs are made fresh per suite and need nothing.
+ */
+export function resetHostsAfterEachTest(lab: () => TestLab | undefined): void {
+  afterEach(async () => {
+    const l = lab();
+    if (l && l.kind !== "namespace") {
+      await closeAll();
+      await resetRealHosts(l);
+    }
+  });
 }
