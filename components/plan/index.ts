@@ -9,7 +9,7 @@ import { DEFAULTS } from "../spec";
 import { launchCommand } from "../weave/commands";
 import { networkText, type Cidr } from "./cidr";
 import { sortPeerNames } from "../model/peer-names";
-import { atDeployText, deployTimeFields, isDeployTime, type DeployTimeHostField } from "../model/deploy-time";
+import { atDeployText, isDeployTime, type DeployTimeHostField } from "../model/deploy-time";
 import { predictShares } from "./ring";
 import type {
   AddressingPlan,
@@ -172,7 +172,7 @@ function buildPlan(spec: LabSpec<unknown, unknown>, c: SpecContext, warnings: Sp
     const nickname = h.nickname ?? h.name;
     const peers = spec.hosts.filter((_, j) => j !== index).map((o) => known(o, "address", o.address));
     const extraLaunchArgs = h.extraLaunchArgs ?? [];
-    const atDeploy = deployTimeFields(h);
+    const atDeploy = [...c.hosts[index].atDeploy];
     return {
       index,
       name: h.name,
