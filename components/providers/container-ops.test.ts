@@ -27,11 +27,17 @@ import {
   readContainer,
   updateContainer,
 } from "./container-ops";
-import { clearDnsArgsCache } from "./dns-args";
+import { clearDnsArgsCache, dnsArgsOf } from "./dns-args";
 import { saidBy, withWeaveAdvice } from "./host-errors";
 import { RemoteCommandError } from "../remote/errors";
 import { expectResolves, resolveFrom } from "./name-lookup";
-import type { ContainerInputs, ContainerOutputs, DnsRecordInputs, DnsRecordOutputs } from "./container-types";
+import type {
+  ContainerInputs,
+  ContainerOutputs,
+  ContainerWeave,
+  DnsRecordInputs,
+  DnsRecordOutputs,
+} from "./container-types";
 import type { OpsEnv } from "./ops-env";
 
 const ID = "4e5b1d7e0f0a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4";
@@ -85,6 +91,25 @@ function inputsOf(plan: LabPlan, i: number): ContainerInputs {
 }
 
 /**
+ * A 2.8.1 router's API with DNS on, as the reference's table gives it: `GET /domain` is
+ * `weave.local.`, `GET /dns-address` the docker bridge's address; other paths answer empty.
+ */
+function routerApi(path: string): HttpResponse {
+  if (path === "/domain") return { status: 200, body: "weave.local." };
+  if (path === "/dns-address") return { status: 200, body: "172.17.0.1" };
+  return { status: 200, body: "" };
+}
+
+/** The weave script the DNS-argument tests name. */
+const WEAVE: ContainerWeave = { scriptPath: "/opt/weave" };
+
+/** Docker's answer to `docker run --name <name>` when the name is taken (it creates nothing). */
+const nameTaken = (name: string): Partial<ExecResult> => ({
+  code: 125,
+  stderr: `docker: Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${ID2}". You have to remove (or rename) that container to be able to reuse that name.\nSee 'docker run --help'.\n`,
+});
+
+/**
  * An in-memory host: answers commands from a script and records every argv and its options.
  * Unless the script answers them, the container's state query says `running 0`, its ethwe MAC
  * reads `6a:1b:2c:3d:4e:5f` and its logs are empty.
@@ -92,10 +117,12 @@ function inputsOf(plan: LabPlan, i: number): ContainerInputs {
 class FakeHost implements HostConnection {
   readonly calls: string[][] = [];
   readonly opts: ExecOptions[] = [];
+  /** The paths asked of the router's API, in order. */
+  readonly requests: string[] = [];
   constructor(
     readonly hostName: string,
     private readonly answer: (argv: string[]) => Partial<ExecResult> | undefined,
-    private readonly api: (path: string) => HttpResponse = () => ({ status: 200, body: "" }),
+    private readonly api: (path: string) => HttpResponse = routerApi,
   ) {}
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.calls.push(argv);
@@ -120,6 +147,7 @@ class FakeHost implements HostConnection {
     return r;
   }
   async http(_m: string, path: string): Promise<HttpResponse> {
+    this.requests.push(path);
     return this.api(path);
   }
   async upload(): Promise<void> {}
@@ -163,8 +191,7 @@ function healthy(name = "docker1", existing?: string): FakeHost {
       return existing
         ? { stdout: existing }
         : { code: 1, stderr: `Error: No such object: ${argv[argv.length - 1]}` };
-    if (cmd === "docker run") return { stdout: `${ID}\n` };
-    if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local" };
+    if (cmd === "docker run") return existing ? nameTaken(argv[4]) : { stdout: `${ID}\n` };
     if (argv[1] === "attach")
       return { stdout: argv[2] === "172.16.16.200/24" ? "172.16.16.200\n" : "172.16.16.3\n" };
     if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 6a:1b:2c:3d:4e:5f 172.16.16.3/25\n` };
@@ -334,7 +361,7 @@ describe("planContainer", () => {
 describe("container operations against an in-memory host", () => {
   const plan = planLab(lab());
 
-  test("create: one dns-args per host, its words as separate argv elements, env and command literal, our labels, attach on the default subnet, dns-add per extra name, outputs from attach's answer (no weave ps)", async () => {
+  test("create: the DNS arguments from the router's API once per host (no weave dns-args), its words as separate argv elements, env and command literal, our labels, attach on the default subnet, dns-add per extra name, outputs from attach's answer (no weave ps)", async () => {
     const host = healthy();
     const env = envWith({ docker1: host });
     const a = await createContainer(env, inputsOf(plan, 0));
@@ -346,7 +373,8 @@ describe("container operations against an in-memory host", () => {
       mac: "6a:1b:2c:3d:4e:5f",
       status: "running",
     });
-    expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(1);
+    expect(host.calls.filter((c) => c[1] === "dns-args")).toEqual([]);
+    expect(host.requests).toEqual(["/domain", "/dns-address"]);
     expect(host.calls.filter((c) => c[1] === "ps")).toEqual([]);
     const run = host.calls.find((c) => c[1] === "run")!;
     expect(run).toEqual([
@@ -360,7 +388,7 @@ describe("container operations against an in-memory host", () => {
       "--domainname",
       "weave.local",
       "--dns=172.17.0.1",
-      "--dns-search=weave.local",
+      "--dns-search=weave.local.",
       "-e",
       "A=$(touch /tmp/x); 'q'",
       "-e",
@@ -383,12 +411,26 @@ describe("container operations against an in-memory host", () => {
     ]);
   });
 
-  test("create refuses a same-named container weave-lab did not create, and runs nothing", async () => {
+  test("create refuses a same-named container weave-lab did not create: Docker refused the name, only its holder is read, nothing is removed or attached", async () => {
     const host = healthy("docker1", `${ID2} running {"owner":"someone"}`);
     await expect(createContainer(envWith({ docker1: host }), inputsOf(plan, 0))).rejects.toThrow(
-      /^docker1: a container named "web1" \(5f5b1d7e0f0a, running\) exists and was not created by this lab's weave-lab/,
+      /^docker1: a container named "web1" \(5f5b1d7e0f0a, running\) exists and was not created by this lab's weave-lab: weave-lab changed nothing/,
     );
-    expect(host.calls.map((c) => c.slice(0, 2).join(" "))).toEqual(["docker inspect"]);
+    expect(host.calls.map((c) => c.slice(0, 2).join(" "))).toEqual(["docker run", "docker inspect"]);
+  });
+
+  test("a docker run that fails for another reason is not retried and is not taken for a taken name", async () => {
+    const host = freshHost("docker1", {});
+    const exec = host.exec.bind(host);
+    host.exec = async (argv, opts) => {
+      if (argv[1] !== "run") return exec(argv, opts);
+      host.calls.push(argv);
+      throw new RemoteCommandError("docker1", "docker run …", 125, "docker: invalid reference format.");
+    };
+    await expect(createContainer(envWith({ docker1: host }), inputsOf(plan, 0))).rejects.toThrow(
+      /invalid reference format/,
+    );
+    expect(host.calls.map((c) => c.slice(0, 2).join(" "))).toEqual(["docker run"]);
   });
 
   test("create first removes our own half-created container of the same name", async () => {
@@ -400,8 +442,7 @@ describe("container operations against an in-memory host", () => {
           ? { code: 1, stderr: "Error: No such object: web1" }
           : { stdout: `${ID2} created {"${LABEL_KEY}":"docker1/web1","${LABEL_LAB}":"t"}` };
       if (argv[1] === "rm") removed = true;
-      if (argv[1] === "run") return { stdout: ID };
-      if (argv[1] === "dns-args") return { stdout: "--dns=172.17.0.1 --dns-search=weave.local" };
+      if (argv[1] === "run") return removed ? { stdout: ID } : nameTaken("web1");
       if (argv[1] === "attach") return { stdout: "172.16.16.3\n" };
       if (argv[1] === "ps") return { stdout: `${ID.slice(0, 12)} 6a:1b:2c:3d:4e:5f 172.16.16.3/25\n` };
       return undefined;
@@ -409,8 +450,14 @@ describe("container operations against an in-memory host", () => {
     const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
     expect(out.containerId).toBe(ID);
     const order = host.calls.map((c) => c.slice(0, 2).join(" ").replace("/opt/weave", "weave"));
-    // Never attached (not running): straight to rm -f, then the normal create.
-    expect(order.slice(0, 3)).toEqual(["docker inspect", "docker rm", "weave dns-args"]);
+    // Docker refused the name; ours and never attached (not running): rm -f, then run again.
+    expect(order.slice(0, 5)).toEqual([
+      "docker run",
+      "docker inspect",
+      "docker rm",
+      "docker run",
+      "weave attach",
+    ]);
   });
 
   test("a failing attach surfaces the transport's error (host, command, what was awaited)", async () => {
@@ -515,14 +562,10 @@ describe("container operations against an in-memory host", () => {
       status: "running",
       statusDetail: "",
     };
-    const attached = new FakeHost("docker1", (argv) =>
-      argv[1] === "inspect" ? { stdout: `${ID} running {}` } : undefined,
-    );
+    const attached = new FakeHost("docker1", () => undefined);
     await deleteContainer(envWith({ docker1: attached }), olds);
-    expect(attached.calls.map((c) => c.slice(1).join(" "))).toEqual([
-      `inspect --format {{.Id}} {{.State.Status}} {{json .Config.Labels}} ${ID}`,
-      `rm -f ${ID}`,
-    ]);
+    // The recorded id is ours: nothing is read first.
+    expect(attached.calls.map((c) => c.slice(1).join(" "))).toEqual([`rm -f ${ID}`]);
 
     const secret = "s3cr3t-token";
     const failing = new FakeHost("docker1", (argv) =>
@@ -539,13 +582,24 @@ describe("container operations against an in-memory host", () => {
     );
     expect((err as Error).message).not.toContain(secret);
 
-    const absent = new FakeHost("docker1", () => ({ code: 1, stderr: `Error: No such object: ${ID}` }));
+    const absent = new FakeHost("docker1", () => ({ code: 1, stderr: `Error: No such container: ${ID}` }));
     await deleteContainer(envWith({ docker1: absent }), olds);
-    expect(absent.calls).toHaveLength(1);
+    expect(absent.calls.map((c) => c[1])).toEqual(["rm"]);
 
     const foreign = new FakeHost("docker1", () => ({ stdout: `${ID2} running {}` }));
     await deleteContainer(envWith({ docker1: foreign }), { ...olds, containerId: "" });
-    expect(foreign.calls).toHaveLength(1);
+    expect(foreign.calls.map((c) => c[1])).toEqual(["inspect"]);
+
+    const ours = new FakeHost("docker1", (argv) =>
+      argv[1] === "inspect"
+        ? { stdout: `${ID2} created {"${LABEL_KEY}":"docker1/web1","${LABEL_LAB}":"t"}` }
+        : undefined,
+    );
+    await deleteContainer(envWith({ docker1: ours }), { ...olds, containerId: "" });
+    expect(ours.calls.map((c) => c.slice(1).join(" "))).toEqual([
+      `inspect --format {{.Id}} {{.State.Status}} {{json .Config.Labels}} web1`,
+      `rm -f ${ID2}`,
+    ]);
   });
 });
 
@@ -616,11 +670,14 @@ describe("issue 9: what real Weave 2.8.1 showed", () => {
     );
   });
 
-  test("a container whose command exits at once is refused before attach: host, container, command, exit code, last log lines (secrets masked)", async () => {
+  test("a container whose command exits at once: attach's refusal becomes an error with host, container, command, exit code, last log lines (secrets masked)", async () => {
     const secret = "hunter2-very-secret";
     const host = freshHost(
       "docker2",
-      { logs: { stdout: "starting\n", stderr: `fatal: bad token ${secret}\n` } },
+      {
+        logs: { stdout: "starting\n", stderr: `fatal: bad token ${secret}\n` },
+        attach: { code: 1, stderr: `container ${ID} not running\n` },
+      },
       () => ({ stdout: "exited 3\n" }),
     );
     const err = (await createContainer(envWith({ docker2: host }), {
@@ -632,7 +689,6 @@ describe("issue 9: what real Weave 2.8.1 showed", () => {
     );
     expect(err.message).toMatch(/Last log lines:\n {4}starting\n {4}fatal: bad token <secret>$/);
     expect(err.message).not.toContain(secret);
-    expect(host.calls.filter((c) => c[1] === "attach")).toEqual([]);
     expect(host.calls.find((c) => c[1] === "logs")).toEqual(["docker", "logs", "--tail", "20", ID]);
   });
 
@@ -688,15 +744,61 @@ describe("issue 10: fewer helper containers per container", () => {
     expect(prefixOf({ kind: "dynamic", subnet: "10.32.0.0/12" })).toBe("12");
   });
 
-  test("dns-args: once per router; a relaunched router with other network facts is asked again", async () => {
+  test("DNS arguments: once per router; a relaunched router with other network facts is asked again", async () => {
     const host = healthy();
     const env = envWith({ docker1: host });
     const one = inputsOf(plan, 0);
     await createContainer(env, one);
     await createContainer(env, { ...inputsOf(plan, 1) });
-    expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(1);
+    expect(host.requests.filter((p) => p === "/domain")).toHaveLength(1);
     await createContainer(env, { ...one, networkFingerprint: "other-range" });
-    expect(host.calls.filter((c) => c[1] === "dns-args")).toHaveLength(2);
+    expect(host.requests.filter((p) => p === "/domain")).toHaveLength(2);
+  });
+
+  test("DNS arguments from the API as the script's dns_args reads it: /domain 404 is DNS off (no arguments), an empty domain is weave.local.", async () => {
+    const off = new FakeHost(
+      "docker1",
+      () => undefined,
+      () => ({ status: 404, body: "404 page not found\n" }),
+    );
+    expect(await dnsArgsOf(off, WEAVE, 1000)).toEqual([]);
+    expect(off.requests).toEqual(["/domain"]);
+    clearDnsArgsCache();
+    const empty = new FakeHost(
+      "docker1",
+      () => undefined,
+      (p) => (p === "/dns-address" ? { status: 200, body: "10.1.2.3" } : { status: 200, body: "" }),
+    );
+    expect(await dnsArgsOf(empty, WEAVE, 1000)).toEqual(["--dns=10.1.2.3", "--dns-search=weave.local."]);
+    expect([...off.calls, ...empty.calls]).toEqual([]);
+  });
+
+  test("DNS arguments: an API answer the script would not give (no listener, a 500, no IPv4 address) falls back to `weave dns-args`; an SSH failure does not", async () => {
+    const cliSays = (argv: string[]): Partial<ExecResult> | undefined =>
+      argv[1] === "dns-args" ? { stdout: "--dns=172.17.0.1 --dns-search=lab.example." } : undefined;
+    const apis: Array<(p: string) => HttpResponse> = [
+      () => {
+        throw new Error("(SSH) Channel open failure: Connection refused");
+      },
+      () => ({ status: 500, body: "boom" }),
+      (p) => (p === "/domain" ? { status: 200, body: "weave.local." } : { status: 200, body: "" }),
+    ];
+    for (const api of apis) {
+      clearDnsArgsCache();
+      const host = new FakeHost("docker1", cliSays, api);
+      expect(await dnsArgsOf(host, WEAVE, 1000)).toEqual(["--dns=172.17.0.1", "--dns-search=lab.example."]);
+      expect(host.calls.map((c) => c[1])).toEqual(["dns-args"]);
+    }
+    clearDnsArgsCache();
+    const lost = new FakeHost("docker1", cliSays, () => {
+      throw Object.assign(new Error("host docker1: SSH connection lost"), {
+        name: "RemoteConnectError",
+        kind: "lost",
+        hostName: "docker1",
+      });
+    });
+    await expect(dnsArgsOf(lost, WEAVE, 1000)).rejects.toThrow(/SSH connection lost/);
+    expect(lost.calls).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@
  * Docker `destroy` event frees the container's addresses at once and its `die` event tombstones
  * every DNS entry this peer made for it, so `docker rm -f` alone takes a container off the network.
  */
-import type { HostConnection } from "../remote/types";
+import type { ExecResult, HostConnection } from "../remote/types";
 import {
   addressArgs,
   dockerInspect,
@@ -190,20 +190,26 @@ export async function exitedError(
   );
 }
 
+/** Docker's refusal of `docker run --name` when the name is taken (it creates nothing). */
+const NAME_TAKEN = /Conflict\. The container name "\/?[^"]*" is already in use/;
+
 /**
- * Create: remove a half-created container of ours with the same name (a failed earlier create),
- * refuse to touch a container we did not create, run (secret env from the transport's secret
- * environment, never argv), make sure it still runs, attach, add extra names, observe.
+ * `docker run` without looking first: a taken name is refused by Docker, which changes nothing.
+ * Only then is the name's holder read: our own container left by an unfinished create is removed
+ * and the run made once more; anyone else's is refused, and nothing was changed.
  */
-export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Promise<ContainerOutputs> {
-  if (inputs.image.startsWith("-"))
-    throw containerError(
-      inputs.host,
-      `image ${JSON.stringify(inputs.image)} of ${inputs.name} starts with "-": docker run would read it as an option; allowed: an image reference, e.g. "nginx:1.27"`,
-    );
-  const conn = env.connect(inputs.connection);
-  const t = inputs.timeouts.commandMs;
-  const existing = await inspectContainer(conn, inputs.name, t);
+async function runClaimingName(
+  env: OpsEnv,
+  conn: HostConnection,
+  inputs: ContainerInputs,
+  run: () => Promise<ExecResult>,
+): Promise<ExecResult> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!NAME_TAKEN.test((e as Error).message)) throw e;
+  }
+  const existing = await inspectContainer(conn, inputs.name, inputs.timeouts.commandMs);
   if (existing) {
     if (existing.labels[LABEL_KEY] !== inputs.key || existing.labels[LABEL_LAB] !== inputs.lab) {
       throw containerError(
@@ -213,8 +219,24 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       );
     }
     env.log(`${inputs.host}: removing ${inputs.name} left by an earlier, unfinished create`);
-    await removeContainer(env, conn, inputs, existing);
+    await removeContainer(env, conn, inputs, existing.id);
   }
+  return run();
+}
+
+/**
+ * Create: run (secret env from the transport's secret environment, never argv; a taken name is
+ * handled by `runClaimingName`), attach, add extra names, observe. A command that ends at once
+ * makes attach fail: the error then says that the command ended, with its exit code and logs.
+ */
+export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Promise<ContainerOutputs> {
+  if (inputs.image.startsWith("-"))
+    throw containerError(
+      inputs.host,
+      `image ${JSON.stringify(inputs.image)} of ${inputs.name} starts with "-": docker run would read it as an option; allowed: an image reference, e.g. "nginx:1.27"`,
+    );
+  const conn = env.connect(inputs.connection);
+  const t = inputs.timeouts.commandMs;
   const w = cli(inputs.weave);
   const dnsArgs =
     inputs.fqdn !== undefined ? await dnsArgsOf(conn, inputs.weave, t, dnsArgsScope(inputs)) : [];
@@ -224,12 +246,14 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
     inheritEnv: Object.keys(secretEnv),
   });
   env.log(`${inputs.host}: docker run ${inputs.name} (${inputs.image})`);
-  const r = await conn.exec(run.argv, {
-    env: run.env,
-    ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
-    timeoutMs: Math.max(t, 300_000),
-    what: `docker run ${inputs.name}`,
-  });
+  const r = await runClaimingName(env, conn, inputs, () =>
+    conn.exec(run.argv, {
+      env: run.env,
+      ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
+      timeoutMs: Math.max(t, 300_000),
+      what: `docker run ${inputs.name}`,
+    }),
+  );
   const id = parseRunId(r.stdout);
   if (!id)
     throw containerError(
@@ -237,9 +261,6 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       `docker run ${inputs.name} printed no container id: ${saidBy({ ...r, stderr: "" }, secretsOf(inputs))}`,
     );
 
-  // A command that ends at once leaves nothing to attach: say so before a helper container is spent.
-  const ended = await exitedError(conn, inputs, id, t);
-  if (ended) throw ended;
   const attach = w.attach(addressArgs(inputs.addressing), id, { withoutDns: inputs.fqdn === undefined });
   const what =
     inputs.addressing.kind === "static"
@@ -355,22 +376,24 @@ export async function updateContainer(
  */
 export async function deleteContainer(env: OpsEnv, olds: ContainerOutputs): Promise<void> {
   const conn = env.connect(olds.connection);
-  const c = await inspectContainer(conn, olds.containerId || olds.name, olds.timeouts.commandMs);
+  // A recorded id is ours: `docker rm -f` alone (a container already gone is fine).
+  if (olds.containerId) return removeContainer(env, conn, olds, olds.containerId);
+  const c = await inspectContainer(conn, olds.name, olds.timeouts.commandMs);
   if (!c) return;
-  if (!olds.containerId && (c.labels[LABEL_KEY] !== olds.key || c.labels[LABEL_LAB] !== olds.lab)) {
+  if (c.labels[LABEL_KEY] !== olds.key || c.labels[LABEL_LAB] !== olds.lab) {
     // Never recorded as ours, and not labelled ours: not ours to remove.
     return;
   }
-  await removeContainer(env, conn, olds, c);
+  await removeContainer(env, conn, olds, c.id);
 }
 
 async function removeContainer(
   _env: OpsEnv,
   conn: HostConnection,
   olds: Pick<ContainerInputs, "name" | "host" | "timeouts" | "secretEnv">,
-  c: InspectedContainer,
+  id: string,
 ): Promise<void> {
-  const rm = dockerRm([c.id], { force: true });
+  const rm = dockerRm([id], { force: true });
   const r = await conn.exec(rm.argv, {
     env: rm.env,
     allowFailure: true,

@@ -1,14 +1,18 @@
 /**
- * A host's `weave dns-args` (the router's DNS address and search domain for `docker run`), asked
- * once per router and process: each `weave` call costs a helper container.
+ * A host's DNS arguments for `docker run` (`--dns=<router's DNS address>`,
+ * `--dns-search=<domain>`), asked once per router and process. They come from the router's API,
+ * as the 2.8.1 script's `dns_args` reads them (milliseconds); `weave dns-args` (a helper
+ * container, seconds) only when the API does not answer as that script expects.
  */
-import type { HostConnection } from "../remote/types";
+import type { HostConnection, HttpResponse } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import { parseDnsArgs } from "../weave/dns";
+import { isIpv4 } from "../weave/ipv4";
 import { containerError } from "./container-diff";
 import type { ContainerInputs, ContainerWeave } from "./container-types";
+import { isConnectError } from "./ops-env";
 
-/** Per-process cache of each host's `weave dns-args` (one helper-container call per host per run). */
+/** Per-process cache of each host's DNS arguments (one ask per router per run). */
 const DNS_ARGS_SLOT = "__weaveLabDnsArgs";
 
 function dnsArgsCache(): Map<string, Promise<string[]>> {
@@ -40,10 +44,59 @@ export function dnsArgsScope(
   ].join("\u0000");
 }
 
+/** The domain the script falls back to when `GET /domain` answers empty. */
+const DEFAULT_DOMAIN = "weave.local.";
+
 /**
- * The words of `weave dns-args` for the host (`--dns=<ip>`, `--dns-search=<domain>`), run once
- * per router (`scope`, see `dnsArgsScope`) and process and parsed, so they reach `docker run` as
- * argv elements, never through a shell. Empty when the router has DNS off.
+ * The DNS arguments from the router's API, read the way the 2.8.1 script's `dns_args` does:
+ * `GET /domain` (404: DNS is off, no arguments; empty: `weave.local.`), then `GET /dns-address`.
+ * Undefined when an answer is anything else (no router listening, another status, an address
+ * that is not IPv4): the caller then asks `weave dns-args`, whose failure says more.
+ * An SSH failure is thrown: the CLI would fail the same way.
+ */
+export async function dnsArgsFromApi(conn: HostConnection, timeoutMs: number): Promise<string[] | undefined> {
+  const get = async (path: string): Promise<HttpResponse | undefined> => {
+    try {
+      return await conn.http("GET", path, { timeoutMs });
+    } catch (e) {
+      if (isConnectError(e)) throw e;
+      return undefined;
+    }
+  };
+  const domain = await get("/domain");
+  if (domain?.status === 404) return [];
+  if (domain?.status !== 200) return undefined;
+  const address = await get("/dns-address");
+  const ip = address?.status === 200 ? address.body.trim() : "";
+  if (!isIpv4(ip)) return undefined;
+  return [`--dns=${ip}`, `--dns-search=${domain.body.trim() || DEFAULT_DOMAIN}`];
+}
+
+/** `weave dns-args` on the host (a helper container), parsed into its words. */
+async function dnsArgsFromCli(conn: HostConnection, w: ContainerWeave, timeoutMs: number): Promise<string[]> {
+  const c = weaveCommands({ weave: w }).dnsArgs();
+  const r = await conn.exec(c.argv, {
+    env: c.env,
+    timeoutMs,
+    what: "weave dns-args (the router's DNS address)",
+  });
+  const parsed = parseDnsArgs(r.stdout);
+  if (parsed.unparsed.length > 0) {
+    throw containerError(
+      conn.hostName,
+      `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout.slice(0, 500))}`,
+    );
+  }
+  const out: string[] = [];
+  if (parsed.value.dns) out.push(`--dns=${parsed.value.dns}`);
+  if (parsed.value.search) out.push(`--dns-search=${parsed.value.search}`);
+  return out;
+}
+
+/**
+ * The host's DNS arguments for `docker run` (`--dns=<ip>`, `--dns-search=<domain>`), asked once
+ * per router (`scope`, see `dnsArgsScope`) and process, as separate argv elements, never through
+ * a shell. Empty when the router has DNS off.
  */
 export async function dnsArgsOf(
   conn: HostConnection,
@@ -55,25 +108,7 @@ export async function dnsArgsOf(
   const cache = dnsArgsCache();
   let p = cache.get(key);
   if (!p) {
-    p = (async () => {
-      const c = weaveCommands({ weave: w }).dnsArgs();
-      const r = await conn.exec(c.argv, {
-        env: c.env,
-        timeoutMs,
-        what: "weave dns-args (the router's DNS address)",
-      });
-      const parsed = parseDnsArgs(r.stdout);
-      if (parsed.unparsed.length > 0) {
-        throw containerError(
-          conn.hostName,
-          `cannot read \`weave dns-args\` output ${JSON.stringify(r.stdout.slice(0, 500))}`,
-        );
-      }
-      const out: string[] = [];
-      if (parsed.value.dns) out.push(`--dns=${parsed.value.dns}`);
-      if (parsed.value.search) out.push(`--dns-search=${parsed.value.search}`);
-      return out;
-    })();
+    p = (async () => (await dnsArgsFromApi(conn, timeoutMs)) ?? dnsArgsFromCli(conn, w, timeoutMs))();
     cache.set(key, p);
     // A failure is not remembered: the next container on the host asks again.
     p.catch(() => cache.delete(key));
