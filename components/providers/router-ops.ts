@@ -92,11 +92,19 @@ async function stopRouter(conn: HostConnection, inputs: RouterInputs, what: stri
 /** Create: preflight, then adopt a running router of this lab or launch one. */
 export async function createRouter(env: OpsEnv, inputs: RouterInputs): Promise<RouterOutputs> {
   const conn = env.connect(inputs.connection);
-  await preflight(env, conn, inputs);
   const t = inputs.timeouts.commandMs;
   const settle = { tries: 20, sleep: env.sleep };
-  let existing = await inspectRouterContainer(conn, t, settle);
-  let report = existing.state === "running" ? await fetchReport(conn) : undefined;
+  // What runs there now is only read, so it is read while the preflight runs; nothing is
+  // changed before the preflight has passed.
+  const observed = (async () => {
+    const c = await inspectRouterContainer(conn, t, settle);
+    return { c, r: c.state === "running" ? await fetchReport(conn) : undefined };
+  })();
+  observed.catch(() => undefined);
+  await preflight(env, conn, inputs);
+  const first = await observed;
+  let existing = first.c;
+  let report = first.r;
   if (existing.state === "running" && !report) {
     // Running but mute: a router that just died (Docker has not noticed yet) or one that hangs.
     for (let i = 0; i < 20 && existing.state === "running" && !report; i++) {

@@ -303,8 +303,13 @@ describe("router operations", () => {
       /^docker1: preflight refused, nothing was changed: Docker Engine 25\.0\.3 \(API 1\.44, minimum 1\.24\) cannot run Weave weaveworks 2\.8\.1/,
     );
     expect((err as Error).message).toMatch(/Fix: .*(rajch|24)/);
-    // Only reads ran (docker version, the script's version line): nothing was inspected, launched or reset.
-    expect(h.execs.map((a) => a[0]).sort()).toEqual(["docker", "grep"]);
+    // Only reads ran (docker version, the script's version line, and the router container's
+    // state, read alongside): nothing was launched, stopped or reset.
+    expect(h.execs.map((a) => a.slice(0, 2).join(" ")).sort()).toEqual([
+      "docker inspect",
+      "docker version",
+      `grep -m`,
+    ]);
   });
 
   test("preflight refuses a weave script of another version at the planned path", async () => {
