@@ -7,7 +7,6 @@
 import type { RangeShare } from "../model/plan";
 import type { HostConnection } from "../remote/types";
 
-import { weaveCli } from "./cli";
 import type { OpsEnv } from "./ops-env";
 import { fetchReport } from "./router-read";
 import { consensusVerdict, type VerdictProblem } from "../weave/verdict";
@@ -79,6 +78,25 @@ export interface GateRunOptions {
   membershipChanged?: boolean;
 }
 
+/**
+ * `weave prime` without its helper container: the script's `prime` is `GET /ring` on the router's
+ * API, which answers (empty, 200) once this peer has a ring, forming it by consensus when none
+ * exists yet (needs a quorum of connected peers). Asked here through the same API forward as the
+ * reports. 404 means the router has IPAM off, as the script's exit 4 does.
+ */
+export async function prime(env: OpsEnv, inputs: GateInputs): Promise<void> {
+  const first = inputs.hosts[0];
+  env.log(`consensus: priming the ring on ${first.host} (GET /ring, as weave prime does)`);
+  const r = await env.connect(first.connection).http("GET", "/ring", { timeoutMs: inputs.primeTimeoutMs });
+  if (r.status === 200) return;
+  throw new Error(
+    `${first.host}: priming the IPAM ring (GET /ring on the router's API, what \`weave prime\` asks) answered ${r.status}` +
+      (r.status === 404
+        ? ": the router has IPAM off, so there is no ring to agree on. Launch it with --ipalloc-range (network.allocRange)."
+        : `: ${JSON.stringify(r.body.slice(0, 300))}`),
+  );
+}
+
 /** Prime, then wait for a healthy verdict. */
 export async function runGate(
   env: OpsEnv,
@@ -88,15 +106,8 @@ export async function runGate(
   if (inputs.hosts.length === 0) throw new Error("consensus gate: the lab has no hosts");
   const pollMs = opts.pollMs ?? 250;
   const logEvery = opts.logEveryMs ?? 5_000;
-  const first = inputs.hosts[0];
   const started = Date.now();
-  const prime = weaveCli({ scriptPath: inputs.scriptPath }).prime();
-  env.log(`consensus: weave prime on ${first.host}`);
-  await env.connect(first.connection).exec(prime.argv, {
-    env: { ...inputs.weaveEnv, ...prime.env },
-    timeoutMs: inputs.primeTimeoutMs,
-    what: "weave prime: the IPAM ring to form (needs a quorum of connected peers)",
-  });
+  await prime(env, inputs);
   const expected = expectedFromGate(inputs, { checkPrediction: !opts.membershipChanged });
   const deadline = started + inputs.timeoutSeconds * 1000;
   let lastLog = started;

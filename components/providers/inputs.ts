@@ -17,7 +17,7 @@ export interface HostSecrets {
 
 /** Deadlines, ms. Every remote call has one (Weave's own calls block forever). */
 export interface NetworkTimeouts extends RouterTimeouts {
-  /** `weave prime`. */
+  /** The ring's forming on the first host (`GET /ring`, what `weave prime` asks). */
   primeMs: number;
 }
 
@@ -142,7 +142,6 @@ export function gateInputs(
   opts: { timeouts?: Partial<NetworkTimeouts> } = {},
 ): GateInputs {
   const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
-  const first = plan.hosts[0];
   return {
     lab: plan.name,
     allocRange: plan.network.allocRange,
@@ -160,7 +159,5 @@ export function gateInputs(
     timeoutSeconds: plan.network.consensusTimeoutSeconds,
     primeTimeoutMs: t.primeMs,
     routerIds,
-    scriptPath: plan.network.weave.scriptPath,
-    weaveEnv: first ? { ...first.launch.env } : {},
   };
 }

@@ -119,14 +119,10 @@ export interface GateInputs {
   hosts: GateHost[];
   /** Seconds to wait for every host to agree. */
   timeoutSeconds: number;
-  /** Deadline of `weave prime`, ms. */
+  /** Deadline of the ring's forming (`GET /ring`, what `weave prime` asks), ms. */
   primeTimeoutMs: number;
   /** Container ids of the routers: a relaunched router changes it and makes the gate re-verify. */
   routerIds: Record<string, string>;
-  /** Script path for `weave prime` / `weave rmpeer`. */
-  scriptPath: string;
-  /** Env for every weave call (e.g. `CHECKPOINT_DISABLE`, `DOCKER_API_VERSION`). */
-  weaveEnv: Record<string, string>;
 }
 
 /** Per-host result the gate exports. */

@@ -65,6 +65,10 @@ const inputsOf = (host: string, extra: Partial<RouterInputs> = {}): RouterInputs
 type Handler = (argv: string[], opts?: ExecOptions) => ExecResult | Error;
 class FakeHost implements HostConnection {
   readonly execs: string[][] = [];
+  /** Requests to the router's API other than `/report`, as `METHOD path`. */
+  readonly requests: string[] = [];
+  /** `GET /ring`: the ring exists (200, empty) unless a test says otherwise. */
+  onRing: () => HttpResponse = () => ({ status: 200, body: "" });
   constructor(
     readonly hostName: string,
     public onExec: Handler,
@@ -80,7 +84,11 @@ class FakeHost implements HostConnection {
       );
     return r;
   }
-  async http(_m: string, path: string): Promise<HttpResponse> {
+  async http(m: string, path: string): Promise<HttpResponse> {
+    if (path === "/ring") {
+      this.requests.push(`${m} ${path}`);
+      return this.onRing();
+    }
     if (path !== "/report") return { status: 404, body: "" };
     const r = this.onReport();
     if (r instanceof Error) throw r;
@@ -574,13 +582,14 @@ describe("consensus gate", () => {
       ]),
     );
 
-  test("fixture 13's four real reports: prime once on the first host, healthy, each host's share equals the seed prediction", async () => {
+  test("fixture 13's four real reports: prime once on the first host (GET /ring, no helper container), healthy, each host's share equals the seed prediction", async () => {
     const hosts = reportHosts();
     const out = await runGate(envOf(hosts), gateInputs(plan, conns, ids), { pollMs: 1 });
     expect(out.healthy).toBe(true);
-    expect(Object.values(hosts).flatMap((h) => h.execs.map((a) => `${h.hostName} ${a[1]}`))).toEqual([
-      "docker1 prime",
+    expect(Object.values(hosts).flatMap((h) => h.requests.map((r) => `${h.hostName} ${r}`))).toEqual([
+      "docker1 GET /ring",
     ]);
+    expect(Object.values(hosts).flatMap((h) => h.execs)).toEqual([]);
     expect(
       Object.fromEntries(Object.entries(out.results).map(([k, r]) => [k, r.shares.map((s) => s.cidr)])),
     ).toEqual({
@@ -590,6 +599,21 @@ describe("consensus gate", () => {
       docker4: ["172.16.16.64/26"],
     });
     for (const h of plan.hosts) expect(out.results[h.name].shares).toEqual(h.predictedShare);
+  });
+
+  test("priming a router with IPAM off (GET /ring is 404, the script's exit 4) fails naming the host, the request and the fix", async () => {
+    const hosts = reportHosts();
+    hosts.docker1.onRing = () => ({ status: 404, body: "404 page not found\n" });
+    const err = (await runGate(envOf(hosts), gateInputs(plan, conns, ids), { pollMs: 1 }).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(err.message).toMatch(
+      /^docker1: priming the IPAM ring \(GET \/ring on the router's API, what `weave prime` asks\) answered 404: the router has IPAM off.*--ipalloc-range/,
+    );
+    hosts.docker1.onRing = () => ({ status: 500, body: "allocator stopped" });
+    await expect(runGate(envOf(hosts), gateInputs(plan, conns, ids), { pollMs: 1 })).rejects.toThrow(
+      /answered 500: "allocator stopped"/,
+    );
   });
 
   test("a host whose router does not answer: the timeout error names it and what is missing", async () => {
