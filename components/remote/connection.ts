@@ -11,12 +11,14 @@ import type { Client, ClientChannel } from "ssh2";
 import { buildRemoteCommand, type BuiltCommand } from "./command";
 import { RemoteConnectError, RemoteError, RemoteTimeoutError } from "./errors";
 import { type ExecSession, ExecRun } from "./exec-run";
-import { requestOverChannel, withDeadline } from "./http-channel";
+import { type ChannelRequest, requestOverChannel, withDeadline } from "./http-channel";
 import { log } from "./log";
 import type { ConnectParams, ExecOptions, ExecResult, HostConnection, HttpResponse } from "./types";
 
 /** Where the Weave router's HTTP API listens on every host. */
 export const ROUTER_API = { host: "127.0.0.1", port: 6784 } as const;
+/** The Docker Engine's API socket on a host (Docker's default). */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
 
 /** Default deadline of `exec`, in ms. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
@@ -100,33 +102,53 @@ export class SshConnection implements HostConnection {
     path: string,
     opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
   ): Promise<HttpResponse> {
-    if (!path.startsWith("/")) {
+    const { host, port } = this.routerApi;
+    return this.request(
+      `HTTP ${method} ${path} on ${host}:${port}`,
+      "the router API to answer",
+      () => this.forwardOut(host, port),
+      { method, path, host, port, headers: opts.headers, body: opts.body },
+      opts.timeoutMs,
+    );
+  }
+
+  /** A GET on the Docker Engine API through a stream-local forward; see `HostConnection.dockerGet`. */
+  async dockerGet(path: string, opts: { timeoutMs?: number } = {}): Promise<HttpResponse> {
+    return this.request(
+      `Docker API GET ${path} on ${DOCKER_SOCKET}`,
+      "the Docker Engine API to answer",
+      () => this.forwardOutSocket(DOCKER_SOCKET),
+      { method: "GET", path, host: "docker", port: 80 },
+      opts.timeoutMs,
+    );
+  }
+
+  /** One HTTP request over a channel `open` gives, with a deadline, logged as `what`. */
+  private async request(
+    what: string,
+    awaited: string,
+    open: () => Promise<ClientChannel>,
+    req: ChannelRequest,
+    timeoutMs = DEFAULT_HTTP_TIMEOUT_MS,
+  ): Promise<HttpResponse> {
+    if (!req.path.startsWith("/")) {
       throw new RemoteError(
-        `host ${this.hostName}: HTTP path ${JSON.stringify(path)} must start with /`,
+        `host ${this.hostName}: HTTP path ${JSON.stringify(req.path)} must start with /`,
         this.hostName,
       );
     }
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
-    const what = `HTTP ${method} ${path} on ${this.routerApi.host}:${this.routerApi.port}`;
     const started = Date.now();
     this.hold();
     try {
       return await withDeadline(
         timeoutMs,
-        () => new RemoteTimeoutError(this.hostName, what, timeoutMs, "the router API to answer"),
+        () => new RemoteTimeoutError(this.hostName, what, timeoutMs, awaited),
         async (onCancel) => {
-          const stream = await this.forwardOut(this.routerApi.host, this.routerApi.port);
+          const stream = await open();
           onCancel(() => stream.destroy());
           return await requestOverChannel(
             stream,
-            {
-              method,
-              path,
-              host: this.routerApi.host,
-              port: this.routerApi.port,
-              headers: opts.headers,
-              body: opts.body,
-            },
+            req,
             (err) => new RemoteError(`host ${this.hostName}: ${what} failed: ${err.message}`, this.hostName),
           );
         },
@@ -303,6 +325,31 @@ export class SshConnection implements HostConnection {
         });
       } catch (err) {
         reject(this.lost(`before forwarding to ${host}:${port}`, err as Error));
+      }
+    });
+  }
+  /** A channel to a unix socket on the host (OpenSSH's stream-local forward). */
+  private forwardOutSocket(socketPath: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(this.lost(`before forwarding to ${socketPath}`));
+        return;
+      }
+      try {
+        this.client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
+          if (err) {
+            reject(
+              new RemoteError(
+                `host ${this.hostName}: cannot reach ${socketPath} through SSH stream-local forwarding: ${err.message}`,
+                this.hostName,
+              ),
+            );
+          } else {
+            resolve(stream);
+          }
+        });
+      } catch (err) {
+        reject(this.lost(`before forwarding to ${socketPath}`, err as Error));
       }
     });
   }

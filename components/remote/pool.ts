@@ -66,6 +66,13 @@ class PooledConnection implements HostConnection {
     return this.withSession((c) => c.http(method, path, opts));
   }
 
+  dockerGet(path: string, opts?: { timeoutMs?: number }): Promise<HttpResponse> {
+    return this.withSession((c) => {
+      if (!c.dockerGet) throw new Error(`host ${this.hostName}: no Docker API through this transport`);
+      return c.dockerGet(path, opts);
+    });
+  }
+
   upload(path: string, content: string | Buffer, mode?: number): Promise<void> {
     return this.withSession((c) => c.upload(path, content, mode));
   }

@@ -49,6 +49,13 @@ export interface HostConnection {
     path: string,
     opts?: { headers?: Record<string, string>; body?: string; timeoutMs?: number },
   ): Promise<HttpResponse>;
+  /**
+   * A GET on the host's Docker Engine API: its socket `/var/run/docker.sock`, reached through an
+   * SSH stream-local forward as the login user (milliseconds, where a `docker` CLI call starts a
+   * process). Optional: transports without it, and hosts where it fails (forwarding forbidden,
+   * no such socket, no permission), leave callers to the `docker` CLI.
+   */
+  dockerGet?(path: string, opts?: { timeoutMs?: number }): Promise<HttpResponse>;
   /** Write a file on the host (mode e.g. 0o755). */
   upload(path: string, content: string | Buffer, mode?: number): Promise<void>;
   close(): Promise<void>;

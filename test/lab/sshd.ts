@@ -108,7 +108,10 @@ export function sshdConfig(o: {
     "PrintMotd no",
     "PrintLastLog no",
     "AllowTcpForwarding yes",
-    "AllowStreamLocalForwarding yes",
+    // A namespace host shares this machine's files: a forward to /var/run/docker.sock would reach
+    // the machine's own Docker, not the double's. Forbidden, as some hosts do, so weave-lab reads
+    // Docker through the (double's) CLI there.
+    "AllowStreamLocalForwarding no",
     "X11Forwarding no",
     // Providers open many sessions and connections at once; the defaults (10 / 10:30:100) would
     // drop some of them under load.

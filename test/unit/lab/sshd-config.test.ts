@@ -30,6 +30,7 @@ describe("sshd config of a lab host", () => {
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "AllowTcpForwarding yes",
+        "AllowStreamLocalForwarding no",
         'SetEnv "PATH=/repo/test/double/path:/usr/bin" "WEAVE_DOUBLE_HOST=host1"',
       ]),
     );
