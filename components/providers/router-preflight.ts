@@ -6,7 +6,8 @@
 import type { HostConnection } from "../remote/types";
 import { checkCompat } from "../weave/compat";
 import { parseDockerVersionLine, parseScriptVersionLine, parseWeaveVersion } from "../weave/ps";
-import { dockerVersionCmd, scriptVersionCmd, weaveCli } from "./cli";
+import { scriptVersionCmd, weaveCli } from "./cli";
+import { readDockerVersion } from "./docker-reads";
 import type { OpsEnv } from "./ops-env";
 import { weaveEnv } from "./router-launch";
 import { routerError } from "./router-status";
@@ -20,17 +21,11 @@ import type { RouterInputs } from "./types";
 export async function preflight(env: OpsEnv, conn: HostConnection, inputs: RouterInputs): Promise<void> {
   const host = inputs.host;
   const t = inputs.timeouts.commandMs;
-  const dv = dockerVersionCmd();
   const script = inputs.weave.scriptPath;
   // Both are reads: ask them together.
   const early = inputs.weave.install === "present" ? readScriptVersion(conn, inputs) : undefined;
   early?.catch(() => undefined);
-  const d = await conn.exec(dv.argv, {
-    env: dv.env,
-    allowFailure: true,
-    timeoutMs: t,
-    what: "docker version",
-  });
+  const d = await readDockerVersion(conn, t);
   if (d.code !== 0) {
     throw routerError(
       host,

@@ -6,7 +6,7 @@
 import type { HostConnection } from "../remote/types";
 import { parseReport, type ReportView } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
-import { inspectRouter } from "./cli";
+import { readRouterContainer } from "./docker-reads";
 import { isConnectError } from "./ops-env";
 import {
   inspectSaysRestarting,
@@ -43,7 +43,7 @@ export async function fetchReport(
   return parseReport(res.body, view);
 }
 
-/** `docker inspect weave`: absent, running or stopped, with its id and args. */
+/** The `weave` container (`docker-reads.ts`: the Docker API, else `docker inspect weave`): absent, running or stopped, with its id and args. */
 export async function inspectRouterContainer(
   conn: HostConnection,
   timeoutMs: number,
@@ -52,12 +52,12 @@ export async function inspectRouterContainer(
     sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
   },
 ): Promise<RouterContainer> {
-  let r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+  let r = await readRouterContainer(conn, timeoutMs);
   // A router Docker is restarting (its weaver died: restart policy `always`) is running again
   // within a second or two; give it that long before judging it.
   for (let i = 0; i < settle.tries && r.code === 0 && inspectSaysRestarting(r.stdout); i++) {
     await settle.sleep(500);
-    r = await conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+    r = await readRouterContainer(conn, timeoutMs);
   }
   return parseRouterInspect(conn.hostName, r);
 }

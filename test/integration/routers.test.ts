@@ -2,14 +2,29 @@
  * Routers and consensus on a namespace lab with the Weave double (or on real hosts through
  * WEAVE_LAB_HOSTS): the providers driven the way the Pulumi engine drives them.
  */
-import { closeAll, setLogger, stats, resetStats, type RemoteLogEvent } from "../../components/remote";
+import {
+  closeAll,
+  getConnection,
+  setLogger,
+  stats,
+  resetStats,
+  type RemoteLogEvent,
+} from "../../components/remote";
+import { readDockerVersion, readRouterContainer } from "../../components/providers/docker-reads";
 import type { GateOutputs, RouterOutputs } from "../../components/providers/types";
 import { gateProvider } from "../../components/providers/gate";
 import { routerProvider } from "../../components/providers/router";
 import { parseReport } from "../../components/weave/report";
 import type { WeaveReport } from "../../components/weave/types";
 import { Engine, EngineError, type Step } from "../engine/engine";
-import { GATE, networkResources, routerName, specForLab, DOUBLE_WEAVE } from "../engine/network";
+import {
+  connectionsOf,
+  GATE,
+  networkResources,
+  routerName,
+  specForLab,
+  DOUBLE_WEAVE,
+} from "../engine/network";
 import { serializeProvider, serializedProvider } from "../engine/serialize";
 import {
   getLab,
@@ -93,6 +108,50 @@ async function expectClean(hosts: string[]): Promise<void> {
 const routerOut = (e: Engine, host: string): RouterOutputs => e.outputs<RouterOutputs>(routerName(host));
 
 describe("routers and consensus (namespace lab + Weave double)", () => {
+  test("Docker reads through the Engine API answer byte for byte as the docker CLI does (version; the weave container absent, then running); on real Docker the API answers and up runs neither CLI read, behind the namespace hosts' sshd (stream-local forwarding off) the CLI does", async () => {
+    const s = spec(["host1"]);
+    const { plan, resources } = networkResources(s);
+    const conn = getConnection(connectionsOf(plan, s).host1);
+    const cli = async (command: string): Promise<string> => (await lab.ssh("host1", command)).stdout;
+    const version = await readDockerVersion(conn, 10_000);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(
+      await cli(
+        "docker version --format '{{.Server.Version}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}'",
+      ),
+    );
+    const absent = await readRouterContainer(conn, 10_000);
+    expect(absent.code).not.toBe(0);
+    expect(absent.stderr).toMatch(/No such object: weave/);
+
+    const engine = new Engine();
+    const mark = events.length;
+    await engine.up(resources);
+    try {
+      const cliReads = execsSince(mark).filter((e) => /docker (version|inspect .* weave$)/.test(e));
+      const running = await readRouterContainer(conn, 10_000);
+      expect(running.stdout).toBe(
+        await cli("docker inspect --format '{{.Id}} {{.State.Status}} {{json .Args}}' weave"),
+      );
+      expect(running.stdout).toMatch(/^[0-9a-f]{64} running \[/);
+      const direct = await conn.dockerGet!("/version").then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
+      if (lab.real) {
+        expect(direct).toBe(200);
+        expect(cliReads).toEqual([]);
+      } else {
+        expect(direct).toMatch(/cannot reach \/var\/run\/docker\.sock through SSH stream-local forwarding/);
+        expect(cliReads.length).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      await engine.destroy();
+      // The next test counts the SSH sessions its up opens.
+      await closeAll();
+    }
+  });
+
   test("four hosts on 172.16.16.0/24 with realistic CLI timing: routers up, gate passes, each share equals the seed prediction; up twice changes nothing; destroy leaves nothing; up again is healthy", async () => {
     await Promise.all(lab.hosts.map((h) => h.home && writeDoubleConfig(h.home, { cliDelayMs: 650 })));
     try {

@@ -1,0 +1,82 @@
+/**
+ * The router's two Docker reads before a launch: the engine's version (for the compatibility
+ * check) and the `weave` container. Asked of the Docker Engine API through the SSH connection
+ * (`HostConnection.dockerGet`: milliseconds) and rendered exactly as the `docker` CLI formats
+ * them, so one parser reads either. The CLI (a process on a busy host: most of a second) answers
+ * when the API cannot: a transport without it, a host that forbids stream-local forwarding, a
+ * login user without access to the socket, or any answer the API should not give.
+ */
+import type { ExecResult, HostConnection, HttpResponse } from "../remote/types";
+import { dockerVersionCmd, inspectRouter } from "./cli";
+
+/** What the CLI would have printed (`code`, `stdout`, `stderr`), as far as the parsers read it. */
+export type CliAnswer = Pick<ExecResult, "code" | "stdout" | "stderr">;
+
+async function dockerGet(
+  conn: HostConnection,
+  path: string,
+  timeoutMs: number,
+): Promise<HttpResponse | undefined> {
+  if (!conn.dockerGet) return undefined;
+  try {
+    return await conn.dockerGet(path, { timeoutMs });
+  } catch {
+    return undefined;
+  }
+}
+
+function json(body: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+/**
+ * `GET /version` as `docker version --format '{{.Server.Version}} {{.Server.APIVersion}}
+ * {{.Server.MinAPIVersion}}'` prints it; undefined when the API does not answer so.
+ */
+export function versionFromApi(r: HttpResponse): CliAnswer | undefined {
+  const v = r.status === 200 ? json(r.body) : undefined;
+  if (!v || !text(v.Version) || !text(v.ApiVersion) || !text(v.MinAPIVersion)) return undefined;
+  return { code: 0, stdout: `${v.Version} ${v.ApiVersion} ${v.MinAPIVersion}\n`, stderr: "" };
+}
+
+/**
+ * `GET /containers/weave/json` as `docker inspect --format '{{.Id}} {{.State.Status}}
+ * {{json .Args}}' weave` prints it (absent: exit 1, `No such object`); undefined otherwise.
+ */
+export function routerFromApi(r: HttpResponse): CliAnswer | undefined {
+  const v = json(r.body);
+  if (r.status === 404)
+    return v && text(v.message) && /No such container/i.test(v.message)
+      ? { code: 1, stdout: "", stderr: "Error: No such object: weave\n" }
+      : undefined;
+  if (r.status !== 200 || !v) return undefined;
+  const state = v.State as Record<string, unknown> | undefined;
+  if (!text(v.Id) || !state || !text(state.Status) || !Array.isArray(v.Args)) return undefined;
+  return { code: 0, stdout: `${v.Id} ${state.Status} ${JSON.stringify(v.Args)}\n`, stderr: "" };
+}
+
+/** The engine's version line: the API, else `docker version`. */
+export async function readDockerVersion(conn: HostConnection, timeoutMs: number): Promise<CliAnswer> {
+  const r = await dockerGet(conn, "/version", timeoutMs);
+  const viaApi = r && versionFromApi(r);
+  if (viaApi) return viaApi;
+  const dv = dockerVersionCmd();
+  return conn.exec(dv.argv, { env: dv.env, allowFailure: true, timeoutMs, what: "docker version" });
+}
+
+/** The `weave` container's id, state and args: the API, else `docker inspect weave`. */
+export async function readRouterContainer(conn: HostConnection, timeoutMs: number): Promise<CliAnswer> {
+  const r = await dockerGet(conn, "/containers/weave/json", timeoutMs);
+  const viaApi = r && routerFromApi(r);
+  if (viaApi) return viaApi;
+  return conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+}
