@@ -299,48 +299,49 @@ export class SshConnection implements HostConnection {
     );
   }
 
+  /** A channel to `host:port` as the host sees it (a `direct-tcpip` forward). */
   private forwardOut(host: string, port: number): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) {
-        reject(this.lost(`before forwarding to ${host}:${port}`));
-        return;
-      }
-      try {
-        this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
-          if (err) {
-            reject(
-              new RemoteError(
-                `host ${this.hostName}: cannot reach ${host}:${port} through SSH forwarding: ${err.message}` +
-                  (/prohibited/i.test(err.message)
-                    ? " (the host's sshd forbids forwarding: set AllowTcpForwarding yes)"
-                    : /connect failed|refused/i.test(err.message)
-                      ? " (nothing listens there: is the router running?)"
-                      : ""),
-                this.hostName,
-              ),
-            );
-          } else {
-            resolve(stream);
-          }
-        });
-      } catch (err) {
-        reject(this.lost(`before forwarding to ${host}:${port}`, err as Error));
-      }
-    });
+    return this.openChannel(
+      `${host}:${port}`,
+      "SSH forwarding",
+      (cb) => this.client.forwardOut("127.0.0.1", 0, host, port, cb),
+      (message) =>
+        /prohibited/i.test(message)
+          ? " (the host's sshd forbids forwarding: set AllowTcpForwarding yes)"
+          : /connect failed|refused/i.test(message)
+            ? " (nothing listens there: is the router running?)"
+            : "",
+    );
   }
+
   /** A channel to a unix socket on the host (OpenSSH's stream-local forward). */
   private forwardOutSocket(socketPath: string): Promise<ClientChannel> {
+    return this.openChannel(socketPath, "SSH stream-local forwarding", (cb) =>
+      this.client.openssh_forwardOutStreamLocal(socketPath, cb),
+    );
+  }
+
+  /**
+   * Open a forwarded channel to `target` with `start`; a refusal names the host, the target, the
+   * kind of forwarding and what the server said (plus `advice` on it), a dropped session is `lost`.
+   */
+  private openChannel(
+    target: string,
+    kind: string,
+    start: (cb: (err: Error | undefined, stream: ClientChannel) => void) => void,
+    advice: (message: string) => string = () => "",
+  ): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(this.lost(`before forwarding to ${socketPath}`));
+        reject(this.lost(`before forwarding to ${target}`));
         return;
       }
       try {
-        this.client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
+        start((err, stream) => {
           if (err) {
             reject(
               new RemoteError(
-                `host ${this.hostName}: cannot reach ${socketPath} through SSH stream-local forwarding: ${err.message}`,
+                `host ${this.hostName}: cannot reach ${target} through ${kind}: ${err.message}${advice(err.message)}`,
                 this.hostName,
               ),
             );
@@ -349,7 +350,7 @@ export class SshConnection implements HostConnection {
           }
         });
       } catch (err) {
-        reject(this.lost(`before forwarding to ${socketPath}`, err as Error));
+        reject(this.lost(`before forwarding to ${target}`, err as Error));
       }
     });
   }

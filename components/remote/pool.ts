@@ -67,10 +67,7 @@ class PooledConnection implements HostConnection {
   }
 
   dockerGet(path: string, opts?: { timeoutMs?: number }): Promise<HttpResponse> {
-    return this.withSession((c) => {
-      if (!c.dockerGet) throw new Error(`host ${this.hostName}: no Docker API through this transport`);
-      return c.dockerGet(path, opts);
-    });
+    return this.withSession((c) => c.dockerGet(path, opts));
   }
 
   upload(path: string, content: string | Buffer, mode?: number): Promise<void> {
