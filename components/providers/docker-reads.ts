@@ -8,6 +8,7 @@
  */
 import type { ExecResult, HostConnection, HttpResponse } from "../remote/types";
 import { dockerVersionCmd, inspectRouter } from "./cli";
+import { isRecord } from "./unknowns";
 
 /** What the CLI would have printed (`code`, `stdout`, `stderr`), as far as the parsers read it. */
 export type CliAnswer = Pick<ExecResult, "code" | "stdout" | "stderr">;
@@ -28,9 +29,7 @@ async function dockerGet(
 function json(body: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(body);
-    return typeof v === "object" && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
+    return isRecord(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -59,7 +58,7 @@ export function routerFromApi(r: HttpResponse): CliAnswer | undefined {
       ? { code: 1, stdout: "", stderr: "Error: No such object: weave\n" }
       : undefined;
   if (r.status !== 200 || !v) return undefined;
-  const state = v.State as Record<string, unknown> | undefined;
+  const state = isRecord(v.State) ? v.State : undefined;
   if (!text(v.Id) || !state || !text(state.Status) || !Array.isArray(v.Args)) return undefined;
   return { code: 0, stdout: `${v.Id} ${state.Status} ${JSON.stringify(v.Args)}\n`, stderr: "" };
 }

@@ -43,7 +43,10 @@ export async function fetchReport(
   return parseReport(res.body, view);
 }
 
-/** The `weave` container (`docker-reads.ts`: the Docker API, else `docker inspect weave`): absent, running or stopped, with its id and args. */
+/**
+ * The `weave` container (`docker-reads.ts`: the Docker API, else `docker inspect weave`): absent,
+ * running or stopped, with its id and args.
+ */
 export async function inspectRouterContainer(
   conn: HostConnection,
   timeoutMs: number,
