@@ -40,7 +40,7 @@ import {
 import type { ContainerInputs, ContainerOutputs, ContainerWeave } from "./container-types";
 import { dnsArgsOf, dnsArgsScope } from "./dns-args";
 import { OUTPUT_TAIL_LINES, saidBy, withWeaveAdvice } from "./host-errors";
-import { isConnectError, type OpsEnv } from "./ops-env";
+import { routerGet, type OpsEnv } from "./ops-env";
 
 function cli(w: ContainerWeave): WeaveCommands {
   return weaveCommands({ weave: w });
@@ -97,14 +97,9 @@ export async function ipamAddresses(
   id: string,
   timeoutMs = 10_000,
 ): Promise<string[] | undefined> {
-  try {
-    const r = await conn.http("GET", `/ip/${id}`, { timeoutMs });
-    if (r.status !== 200) return undefined;
-    return r.body.split(/\s+/).filter(Boolean);
-  } catch (e) {
-    if (isConnectError(e)) throw e;
-    return undefined;
-  }
+  const r = await routerGet(conn, `/ip/${id}`, { timeoutMs });
+  if (r?.status !== 200) return undefined;
+  return r.body.split(/\s+/).filter(Boolean);
 }
 
 function outputsOf(inputs: ContainerInputs, extra: Partial<ContainerOutputs>): ContainerOutputs {

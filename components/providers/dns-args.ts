@@ -4,13 +4,13 @@
  * as the 2.8.1 script's `dns_args` reads them (milliseconds); `weave dns-args` (a helper
  * container, seconds) only when the API does not answer as that script expects.
  */
-import type { HostConnection, HttpResponse } from "../remote/types";
+import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import { parseDnsArgs } from "../weave/dns";
 import { isIpv4 } from "../weave/ipv4";
 import { containerError } from "./container-diff";
 import type { ContainerInputs, ContainerWeave } from "./container-types";
-import { isConnectError } from "./ops-env";
+import { routerGet } from "./ops-env";
 
 /** Per-process cache of each host's DNS arguments (one ask per router per run). */
 const DNS_ARGS_SLOT = "__weaveLabDnsArgs";
@@ -55,18 +55,10 @@ const DEFAULT_DOMAIN = "weave.local.";
  * An SSH failure is thrown: the CLI would fail the same way.
  */
 export async function dnsArgsFromApi(conn: HostConnection, timeoutMs: number): Promise<string[] | undefined> {
-  const get = async (path: string): Promise<HttpResponse | undefined> => {
-    try {
-      return await conn.http("GET", path, { timeoutMs });
-    } catch (e) {
-      if (isConnectError(e)) throw e;
-      return undefined;
-    }
-  };
-  const domain = await get("/domain");
+  const domain = await routerGet(conn, "/domain", { timeoutMs });
   if (domain?.status === 404) return [];
   if (domain?.status !== 200) return undefined;
-  const address = await get("/dns-address");
+  const address = await routerGet(conn, "/dns-address", { timeoutMs });
   const ip = address?.status === 200 ? address.body.trim() : "";
   if (!isIpv4(ip)) return undefined;
   return [`--dns=${ip}`, `--dns-search=${domain.body.trim() || DEFAULT_DOMAIN}`];

@@ -9,7 +9,7 @@ import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import { saidBy } from "./host-errors";
-import { isConnectError, type OpsEnv, shimOf } from "./ops-env";
+import { routerGet, type OpsEnv, shimOf } from "./ops-env";
 import { opsProvider } from "./ops-provider";
 import { containsUnknown, isUnknown } from "./unknowns";
 
@@ -43,15 +43,15 @@ export function addressesOf(entries: DnsEntry[], fqdn: string, containerId?: str
 
 /** The router's DNS table through the API forward; undefined when it does not answer. */
 export async function dnsEntries(conn: HostConnection, timeoutMs = 10_000): Promise<DnsEntry[] | undefined> {
+  const r = await routerGet(conn, "/name", { headers: { Accept: "application/json" }, timeoutMs });
+  if (r?.status !== 200) return undefined;
+  let parsed: unknown;
   try {
-    const r = await conn.http("GET", "/name", { headers: { Accept: "application/json" }, timeoutMs });
-    if (r.status !== 200) return undefined;
-    const parsed: unknown = JSON.parse(r.body);
-    return Array.isArray(parsed) ? (parsed as DnsEntry[]) : [];
-  } catch (e) {
-    if (isConnectError(e)) throw e;
+    parsed = JSON.parse(r.body);
+  } catch {
     return undefined;
   }
+  return Array.isArray(parsed) ? (parsed as DnsEntry[]) : [];
 }
 
 /** Fields whose change moves the record (replace). */

@@ -19,7 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as remote from "../remote";
-import type { ConnectParams, HostConnection } from "../remote/types";
+import type { ConnectParams, HostConnection, HttpResponse } from "../remote/types";
 
 export interface OpsEnv {
   /** A (shared) connection to a host; connect errors surface from its first operation. */
@@ -268,6 +268,24 @@ export function isConnectError(e: unknown): e is Error & { kind: string; hostNam
     (n === "RemoteConnectError" || n === "HostKeyMismatchError") &&
     typeof (e as { kind?: unknown }).kind === "string"
   );
+}
+
+/**
+ * A GET on the router's API; undefined when the router does not answer (nothing listens, a broken
+ * answer, the deadline). A failure of the SSH session itself is thrown: that is not "router
+ * absent", and the caller should see it.
+ */
+export async function routerGet(
+  conn: HostConnection,
+  path: string,
+  opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpResponse | undefined> {
+  try {
+    return await conn.http("GET", path, opts);
+  } catch (e) {
+    if (isConnectError(e)) throw e;
+    return undefined;
+  }
 }
 
 /** True for any error the transport raised (it names the host and the command). */

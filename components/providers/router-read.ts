@@ -7,7 +7,7 @@ import type { HostConnection } from "../remote/types";
 import { parseReport, type ReportView } from "../weave/report";
 import type { WeaveReport } from "../weave/types";
 import { readRouterContainer } from "./docker-reads";
-import { isConnectError } from "./ops-env";
+import { routerGet } from "./ops-env";
 import {
   inspectSaysRestarting,
   isWholeJson,
@@ -28,18 +28,11 @@ export async function fetchReport(
   timeoutMs = 10_000,
   view: ReportView = "full",
 ): Promise<WeaveReport | undefined> {
-  let res;
-  try {
-    res = await conn.http("GET", view === "full" ? REPORT_COMPACT : REPORT_CONSENSUS, { timeoutMs });
-    if (!isWholeJson(res)) {
-      res = await conn.http("GET", "/report", { headers: REPORT_HEADERS, timeoutMs });
-    }
-  } catch (e) {
-    // The SSH session itself failing is not "router absent": let the caller see it.
-    if (isConnectError(e)) throw e;
-    return undefined;
+  let res = await routerGet(conn, view === "full" ? REPORT_COMPACT : REPORT_CONSENSUS, { timeoutMs });
+  if (res && !isWholeJson(res)) {
+    res = await routerGet(conn, "/report", { headers: REPORT_HEADERS, timeoutMs });
   }
-  if (res.status !== 200) return undefined;
+  if (res?.status !== 200) return undefined;
   return parseReport(res.body, view);
 }
 
