@@ -65,8 +65,13 @@ export function isAbout(p: VerdictProblem, l: LeavingHost): boolean {
 }
 
 export interface GateRunOptions {
-  /** Poll interval, ms. */
+  /** First poll interval, ms (default 250). */
   pollMs?: number;
+  /**
+   * Longest poll interval, ms (default 1000). While the open problems stay the same, each wait
+   * is half as long again as the one before, up to this; any change sets it back to `pollMs`.
+   */
+  maxPollMs?: number;
   /** Progress log interval, ms. */
   logEveryMs?: number;
   /**
@@ -97,6 +102,16 @@ export async function prime(env: OpsEnv, inputs: GateInputs): Promise<void> {
   );
 }
 
+/**
+ * The wait before the next poll: back to `first` when the open problems changed since the last
+ * round (the mesh is moving), else half as long again as the last wait, at most `max`. Reading
+ * 16 reports through SSH every 250 ms is work the busy routers' hosts share; a lab waiting on a
+ * connection Weave is backing off from (the mesh retries with growing delays) gains nothing by it.
+ */
+export function nextPollMs(last: number, changed: boolean, first: number, max: number): number {
+  return changed ? first : Math.min(max, Math.max(first, Math.round(last * 1.5)));
+}
+
 /** Prime, then wait for a healthy verdict. */
 export async function runGate(
   env: OpsEnv,
@@ -105,6 +120,9 @@ export async function runGate(
 ): Promise<GateOutputs> {
   if (inputs.hosts.length === 0) throw new Error("consensus gate: the lab has no hosts");
   const pollMs = opts.pollMs ?? 250;
+  const maxPollMs = Math.max(pollMs, opts.maxPollMs ?? 1_000);
+  let delay = pollMs;
+  let lastOpen: string | undefined;
   const logEvery = opts.logEveryMs ?? 5_000;
   const started = Date.now();
   await prime(env, inputs);
@@ -152,14 +170,14 @@ export async function runGate(
           (lines.length > 0 ? lines.join("\n") : `  ${v.summary}`),
       );
     }
+    const open = [...problems, ...waiting].map((p) => withHost(p.host, p.message)).join("; ") || v.summary;
     if (now - lastLog >= logEvery) {
       lastLog = now;
-      const open = [...problems, ...waiting].map((p) => withHost(p.host, p.message));
-      env.log(
-        `consensus: waiting (${Math.round((now - started) / 1000)} s): ${open.join("; ") || v.summary}`,
-      );
+      env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${open}`);
     }
-    await env.sleep(pollMs);
+    delay = lastOpen === undefined ? pollMs : nextPollMs(delay, open !== lastOpen, pollMs, maxPollMs);
+    lastOpen = open;
+    await env.sleep(delay);
   }
 }
 

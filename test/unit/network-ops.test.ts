@@ -616,6 +616,29 @@ describe("consensus gate", () => {
     );
   });
 
+  test("while the same problems stay open the gate waits half as long again each round (250 ms up to 1 s); when they change it polls at 250 ms again", async () => {
+    const hosts = reportHosts();
+    let round = 0;
+    const answer = hosts.docker1.onReport;
+    hosts.docker1.onReport = () => {
+      round++;
+      return answer();
+    };
+    // Rounds 1-6: docker3's router is silent; rounds 7-9: docker4's instead; round 10: all answer.
+    const silentIn = (from: number, to: number, h: FakeHost) => {
+      const real = h.onReport;
+      h.onReport = () => (round >= from && round <= to ? new Error("connect ECONNREFUSED") : real());
+    };
+    silentIn(1, 6, hosts.docker3);
+    silentIn(7, 9, hosts.docker4);
+    const sleeps: number[] = [];
+    const env = { ...envOf(hosts), sleep: async (ms: number) => void sleeps.push(ms) };
+    const out = await runGate(env, gateInputs(plan, conns, ids));
+    expect(out.healthy).toBe(true);
+    expect(round).toBe(10);
+    expect(sleeps).toEqual([250, 375, 563, 845, 1000, 1000, 250, 375, 563]);
+  });
+
   test("a host whose router does not answer: the timeout error names it and what is missing", async () => {
     const hosts = reportHosts();
     hosts.docker3.onReport = () => new Error("connect ECONNREFUSED 127.0.0.1:6784");
