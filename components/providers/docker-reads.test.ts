@@ -53,13 +53,20 @@ describe("Docker reads: the Engine API where it answers, else the docker CLI", (
       json(200, { Id: id, State: { Status: "restarting", Restarting: true }, Args: ["--port", "6783"] }),
     );
     expect((await readRouterContainer(running, 1000)).stdout).toBe(`${id} restarting ["--port","6783"]\n`);
+    // As `docker inspect --format '{{json .Args}}'` printed these args on Docker 20.10.
+    const odd = host(() =>
+      json(200, { Id: id, State: { Status: "running" }, Args: ["a<b>&c", "x\u2028y", "t\tq"] }),
+    );
+    expect((await readRouterContainer(odd, 1000)).stdout).toBe(
+      `${id} running ["a<b>&c","x\\u2028y","t\\tq"]\n`,
+    );
     const absent = host(() => json(404, { message: "No such container: weave" }));
     expect(await readRouterContainer(absent, 1000)).toEqual({
       code: 1,
       stdout: "",
       stderr: "Error: No such object: weave\n",
     });
-    expect([...running.execs, ...absent.execs]).toEqual([]);
+    expect([...running.execs, ...odd.execs, ...absent.execs]).toEqual([]);
   });
 
   test("anything else goes to the CLI: no API on the transport, a refused forward, another status, a 404 that is not a missing container, a body without the fields", async () => {

@@ -60,7 +60,16 @@ export function routerFromApi(r: HttpResponse): CliAnswer | undefined {
   if (r.status !== 200 || !v) return undefined;
   const state = isRecord(v.State) ? v.State : undefined;
   if (!text(v.Id) || !state || !text(state.Status) || !Array.isArray(v.Args)) return undefined;
-  return { code: 0, stdout: `${v.Id} ${state.Status} ${JSON.stringify(v.Args)}\n`, stderr: "" };
+  return { code: 0, stdout: `${v.Id} ${state.Status} ${templateJson(v.Args)}\n`, stderr: "" };
+}
+
+/**
+ * JSON as Docker's `{{json}}` template function writes it: like `JSON.stringify` except that
+ * U+2028 and U+2029 are escaped (Go's encoder always does; Docker turns off only its HTML
+ * escaping, so `<`, `>` and `&` stay as they are). Checked against `docker inspect` on Docker 20.10.
+ */
+function templateJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 /** The engine's version line: the API, else `docker version`. */
