@@ -11,8 +11,13 @@
  *   alike, so one slow moment of a busy machine does not decide a ratio.
  * - `up N hosts / up 1 host` for N in WEAVE_LAB_BENCH_SCALE (default 4,8): routers and gate only,
  *   one new lab per N. All hosts share this machine's cores, so Weave's own cost grows with N
- *   here: `floor N / floor 1` (parallel `weave launch` on N hosts) shows by how much, and
- *   `up N / floor N` what weave-lab adds on top (flat when weave-lab's share does not grow).
+ *   here: `floor N / floor 1` shows by how much, and `up N / floor N` what weave-lab adds on top
+ *   (flat when weave-lab's share does not grow). Floor N: parallel `weave launch` on N hosts
+ *   until every router has converged (all connections established, a ring), as by reading
+ *   `weave status`; at 16 hosts Weave's own mesh takes tens of seconds to connect every pair.
+ *   Whether a connection stalls (sleeve heartbeats unanswered until Weave gives up on it, about a
+ *   minute) varies from run to run, so `up N / its routers converged` compares weave-lab's up
+ *   with the moment the same watch saw every router converge during that very up.
  * Runs about 7 minutes for the defaults (16 hosts add about 6 more: WEAVE_LAB_BENCH_SCALE=4,8,16).
  */
 import { closeAll, setLogger, type RemoteLogEvent } from "../components/remote";
@@ -28,6 +33,7 @@ import type { BenchResult } from "./run";
 const RANGE = "172.16.16.0/24";
 
 const since = (t: number): number => performance.now() - t;
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 async function sshOk(lab: TestLab, host: string, command: string): Promise<number> {
   const t = performance.now();
@@ -115,7 +121,6 @@ async function textbook(s: DindSettings): Promise<BenchResult[]> {
       best.destroy = Math.min(best.destroy, destroy);
       best.cliCalls = Math.max(best.cliCalls, cliCalls);
     }
-    const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     return [
       { name: "4 DinD hosts up (healthy)", value: hostsUp / 1000, unit: "s" },
       {
@@ -147,8 +152,60 @@ async function textbook(s: DindSettings): Promise<BenchResult[]> {
   }
 }
 
-/** One lab of `n` hosts: Weave's own parallel launch (then reset), then weave-lab's up (then destroy). */
-async function scaleRun(s: DindSettings, n: number): Promise<{ up: number; floor: number }> {
+/**
+ * A shell loop for one of `n` hosts that returns once its router, by its own `/status`, is
+ * connected to every other peer, knows all `n` with every connection established, and has a ring
+ * (`GET /ring`, what `weave prime` asks, answers once there is one); then prints the time in ms.
+ * This is what a person would wait for by reading `weave status`, minus the helper container each
+ * `weave status` starts. Bash builtins between polls, so the watch adds little load.
+ */
+function convergedWatch(n: number): string {
+  const k = n - 1;
+  const connected =
+    k === 0
+      ? `$s == *"Connections: 0"* && $s == *"Peers: 1"*`
+      : `$s == *"Connections: ${k} (${k} established)"* && $s == *"Peers: ${n} (with ${n * k} established"*`;
+  return (
+    `while :; do s=$(curl -s -m 2 127.0.0.1:6784/status 2>/dev/null); [[ ${connected} ]] && break; sleep 0.5; done; ` +
+    `curl -sf -m 170 -o /dev/null 127.0.0.1:6784/ring && date +%s%3N`
+  );
+}
+
+/**
+ * Runs `prefix` then {@link convergedWatch} on every host; answers when each router converged
+ * (and, with a prefix, when the prefix was done), in ms after `t0`.
+ */
+async function watchAll(
+  lab: TestLab,
+  n: number,
+  commands: Record<string, string>,
+  t0: number,
+): Promise<{ launched: number; converged: number }> {
+  const watch = convergedWatch(n);
+  const byHost = await Promise.all(
+    Object.entries(commands).map(async ([h, prefix]) => {
+      const r = await lab.ssh(h, `${prefix}date +%s%3N && ${watch}`, { timeoutMs: 600_000 });
+      const [launched, converged] = r.stdout.trim().split("\n").map(Number);
+      if (r.code !== 0 || !(converged > 0))
+        throw new Error(`${h}: launch or convergence watch failed (${r.code}): ${r.stderr.trim()}`);
+      return { launched: launched - t0, converged: converged - t0 };
+    }),
+  );
+  return {
+    launched: Math.max(...byHost.map((b) => b.launched)),
+    converged: Math.max(...byHost.map((b) => b.converged)),
+  };
+}
+
+/**
+ * One lab of `n` hosts: Weave's own parallel launch, each host then waiting until its router has
+ * converged ({@link convergedWatch}), then reset; then weave-lab's up (routers and gate), with the
+ * same watch on every host meanwhile, and destroy.
+ */
+async function scaleRun(
+  s: DindSettings,
+  n: number,
+): Promise<{ up: number; launch: number; floor: number; convergedInUp: number }> {
   const lab = await createDindLab(
     Array.from({ length: n }, (_, i) => `host${i + 1}`),
     s,
@@ -160,20 +217,22 @@ async function scaleRun(s: DindSettings, n: number): Promise<{ up: number; floor
     });
     const { plan, resources } = labResources(spec);
     const launchArgs = launchArgsOf(plan);
-    const floor = Math.max(
-      ...(await Promise.all(
-        Object.entries(launchArgs).map(([h, args]) =>
-          sshOk(lab, h, `CHECKPOINT_DISABLE=1 weave launch ${args} >/dev/null`),
-        ),
-      )),
+    const launches = Object.fromEntries(
+      Object.entries(launchArgs).map(([h, args]) => [
+        h,
+        `CHECKPOINT_DISABLE=1 weave launch ${args} >/dev/null && `,
+      ]),
     );
+    const floor = await watchAll(lab, n, launches, Date.now());
     await Promise.all(Object.keys(launchArgs).map((h) => sshOk(lab, h, "weave reset >/dev/null 2>&1")));
     const engine = new Engine();
-    const t = performance.now();
+    const t0 = Date.now();
+    const watched = watchAll(lab, n, Object.fromEntries(Object.keys(launchArgs).map((h) => [h, ""])), t0);
     await engine.up(resources);
-    const up = since(t);
+    const up = Date.now() - t0;
+    const convergedInUp = (await watched).converged;
     await engine.destroy();
-    return { up, floor };
+    return { up, launch: floor.launched, floor: floor.converged, convergedInUp };
   } finally {
     await closeAll();
     await lab.destroy();
@@ -204,9 +263,15 @@ export default async function bench(): Promise<BenchResult[]> {
         name: `floor ${n} hosts / floor 1 host`,
         value: r.floor / one.floor,
         unit: "x",
-        note: `parallel weave launch ${(r.floor / 1000).toFixed(1)} s`,
+        note: `parallel weave launch ${sec(r.launch)}, converged ${sec(r.floor)}`,
       });
       out.push({ name: `up ${n} hosts / floor ${n} hosts`, value: r.up / r.floor, unit: "x" });
+      out.push({
+        name: `up ${n} hosts / its routers converged`,
+        value: r.up / r.convergedInUp,
+        unit: "x",
+        note: `every router converged ${sec(r.convergedInUp)} into the up`,
+      });
     }
   }
   return out;
