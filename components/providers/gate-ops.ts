@@ -176,7 +176,7 @@ export async function runGate(
       lastLog = now;
       env.log(`consensus: waiting (${Math.round((now - started) / 1000)} s): ${open}`);
     }
-    delay = lastOpen === undefined ? pollMs : nextPollMs(delay, open !== lastOpen, pollMs, maxPollMs);
+    delay = nextPollMs(delay, open !== lastOpen, pollMs, maxPollMs);
     lastOpen = open;
     await env.sleep(delay);
   }
