@@ -18,7 +18,7 @@
  *   Whether a connection stalls (sleeve heartbeats unanswered until Weave gives up on it, about a
  *   minute) varies from run to run, so `up N / its routers converged` compares weave-lab's up
  *   with the moment the same watch saw every router converge during that very up.
- * Runs about 7 minutes for the defaults (16 hosts add about 6 more: WEAVE_LAB_BENCH_SCALE=4,8,16).
+ * Runs about 7 minutes for the defaults; WEAVE_LAB_BENCH_SCALE=4,8,16 took about 19 minutes in all.
  */
 import { closeAll, setLogger, type RemoteLogEvent } from "../components/remote";
 import { clearDnsArgsCache } from "../components/providers/dns-args";
