@@ -119,6 +119,8 @@ class FakeHost implements HostConnection {
   readonly opts: ExecOptions[] = [];
   /** The paths asked of the router's API, in order. */
   readonly requests: string[] = [];
+  /** Docker's Engine API; absent (as on a transport without it) unless a test gives one. */
+  dockerGet?: (path: string) => Promise<HttpResponse>;
   constructor(
     readonly hostName: string,
     private readonly answer: (argv: string[]) => Partial<ExecResult> | undefined,
@@ -182,9 +184,14 @@ function freshHost(
   });
 }
 
-/** A docker+weave that works: no container yet, run prints the id, attach prints the address. */
-function healthy(name = "docker1", existing?: string): FakeHost {
+/**
+ * A docker+weave that works: no container yet, run prints the id, attach prints the address.
+ * `first`, when given, answers before it (undefined: not its command).
+ */
+function healthy(name = "docker1", existing?: string, first?: (argv: string[]) => Answer): FakeHost {
   return new FakeHost(name, (argv) => {
+    const own = first?.(argv);
+    if (own) return own;
     const cmd = argv.slice(0, 2).join(" ");
     if (isStateQuery(argv)) return undefined;
     if (cmd === "docker inspect")
@@ -732,6 +739,56 @@ describe("issue 10: fewer helper containers per container", () => {
     });
     const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
     expect(out).toMatchObject({ cidr: "172.16.16.3/25", mac: "0a:0b:0c:0d:0e:0f" });
+  });
+
+  test("the MAC through the container's own sysfs under /proc/<pid>/root (pid from Docker's API): no docker exec", async () => {
+    const proc = (argv: string[]): boolean =>
+      argv[0] === "cat" && argv[1] === "/proc/4242/root/sys/class/net/ethwe/address";
+    const host = healthy("docker1", undefined, (argv) =>
+      proc(argv) ? { stdout: "0A:0B:0C:0D:0E:0F\n" } : undefined,
+    );
+    host.dockerGet = async (path) =>
+      path === `/containers/${ID}/json`
+        ? {
+            status: 200,
+            body: JSON.stringify({ Id: ID, State: { Status: "running", Running: true, Pid: 4242 } }),
+          }
+        : { status: 404, body: "{}" };
+    const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
+    expect(out.mac).toBe("0a:0b:0c:0d:0e:0f");
+    expect(host.calls.filter(proc)).toHaveLength(1);
+    expect(host.calls.filter((a) => a[1] === "exec" || a[1] === "ps")).toEqual([]);
+  });
+
+  test("the MAC falls back to docker exec when /proc cannot be read (a login user who is not root) or the API says the container does not run", async () => {
+    const apis: Array<[() => HttpResponse, number]> = [
+      [
+        () => ({
+          status: 200,
+          body: JSON.stringify({ State: { Status: "running", Running: true, Pid: 4242 } }),
+        }),
+        1,
+      ],
+      [
+        () => ({
+          status: 200,
+          body: JSON.stringify({ State: { Status: "exited", Running: false, Pid: 0 } }),
+        }),
+        0,
+      ],
+    ];
+    for (const [api, cats] of apis) {
+      const host = healthy("docker1", undefined, (argv) =>
+        argv[0] === "cat"
+          ? { code: 1, stderr: "cat: /proc/4242/root/sys/class/net/ethwe/address: Permission denied\n" }
+          : undefined,
+      );
+      host.dockerGet = async () => api();
+      const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
+      expect(out.mac).toBe("6a:1b:2c:3d:4e:5f");
+      expect(host.calls.filter((a) => a[0] === "cat")).toHaveLength(cats);
+      expect(host.calls.filter((a) => a[1] === "exec")).toHaveLength(1);
+    }
   });
 
   test("attach output: one line of addresses, else nothing", () => {

@@ -1,5 +1,12 @@
 import type { ExecOptions, ExecResult, HostConnection, HttpResponse } from "../remote/types";
-import { readDockerVersion, readRouterContainer, routerFromApi, versionFromApi } from "./docker-reads";
+import {
+  pidFromApi,
+  readDockerVersion,
+  readRouterContainer,
+  routerFromApi,
+  runningPid,
+  versionFromApi,
+} from "./docker-reads";
 
 /** A host whose Docker API answers `api` (absent: a transport without it) and whose CLI `cli`. */
 function host(
@@ -97,5 +104,39 @@ describe("Docker reads: the Engine API where it answers, else the docker CLI", (
     expect(routerFromApi(json(200, { Id: "x", State: {}, Args: [] }))).toBeUndefined();
     expect(routerFromApi(json(200, { Id: "x", State: { Status: "running" }, Args: null }))).toBeUndefined();
     expect(routerFromApi(json(404, { message: "page not found" }))).toBeUndefined();
+  });
+
+  test("a container's pid: State.Pid of a running container (Docker 20.10's State fields); none for a stopped one, a missing one, no API or a pid that is not a positive integer", async () => {
+    // The State object as Docker 20.10 answers GET /containers/<id>/json for a running container.
+    const state = {
+      Status: "running",
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: 4529,
+      ExitCode: 0,
+      Error: "",
+      StartedAt: "2026-12-04T17:56:36.648240367Z",
+      FinishedAt: "0001-01-01T00:00:00Z",
+    };
+    const h = host(() => json(200, { Id: "abc", State: state }));
+    expect(await runningPid(h, "abc", 1000)).toBe(4529);
+    expect(h.gets).toEqual(["/containers/abc/json"]);
+    expect(h.execs).toEqual([]);
+
+    expect(
+      pidFromApi(json(200, { State: { ...state, Status: "exited", Running: false, Pid: 0 } })),
+    ).toBeUndefined();
+    expect(pidFromApi(json(200, { State: { ...state, Pid: 0 } }))).toBeUndefined();
+    expect(pidFromApi(json(200, { State: { ...state, Pid: "4529" } }))).toBeUndefined();
+    expect(pidFromApi(json(404, { message: "No such container: abc" }))).toBeUndefined();
+    expect(await runningPid(host(undefined), "abc", 1000)).toBeUndefined();
+    const refused = host(() => {
+      throw new Error("administratively prohibited");
+    });
+    expect(await runningPid(refused, "abc", 1000)).toBeUndefined();
+    expect(refused.execs).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The router's two Docker reads before a launch: the engine's version (for the compatibility
- * check) and the `weave` container. Asked of the Docker Engine API through the SSH connection
+ * Docker reads on a host's critical path: before a launch, the engine's version (for the
+ * compatibility check) and the `weave` container; after an attach, the process id of the
+ * attached container (`runningPid`, for its MAC). Asked of the Docker Engine API through the SSH connection
  * (`HostConnection.dockerGet`: milliseconds) and rendered exactly as the `docker` CLI formats
  * them, so one parser reads either. The CLI (a process on a busy host: most of a second) answers
  * when the API cannot: a transport without it, a host that forbids stream-local forwarding, a
@@ -87,4 +88,29 @@ export async function readRouterContainer(conn: HostConnection, timeoutMs: numbe
   const viaApi = r && routerFromApi(r);
   if (viaApi) return viaApi;
   return conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });
+}
+
+/**
+ * `State.Pid` of `GET /containers/<id>/json` when Docker says the container runs (a positive
+ * process id); undefined for any other answer.
+ */
+export function pidFromApi(r: HttpResponse): number | undefined {
+  const v = r.status === 200 ? json(r.body) : undefined;
+  const state = v && isRecord(v.State) ? v.State : undefined;
+  if (!state || state.Running !== true) return undefined;
+  const pid = state.Pid;
+  return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * The host's process id of a running container, from Docker's API only (milliseconds);
+ * undefined when the API cannot say, and the caller then asks through the CLI its own way.
+ */
+export async function runningPid(
+  conn: HostConnection,
+  id: string,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const r = await dockerGet(conn, `/containers/${encodeURIComponent(id)}/json`, timeoutMs);
+  return r && pidFromApi(r);
 }

@@ -123,6 +123,30 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
     }
     expect(new Set([w1.ip, w2.ip, w3.ip]).size).toBe(3);
     expect(w1.fqdn).toBe("web1.weave.local");
+    // Each MAC is the one Weave reports for the container (`weave ps`). Real Docker's API gave
+    // the pid and the MAC came from the container's sysfs under /proc, with no `docker exec`;
+    // the namespace lab forbids the API forwarding, so there `docker exec` reads it.
+    for (const [host, c] of [
+      ["docker1", w1],
+      ["docker2", w2],
+      ["docker3", w3],
+    ] as const) {
+      const ps = await lab.ssh(
+        host,
+        `CHECKPOINT_DISABLE=1 ${lab.real ? "weave" : DOUBLE_WEAVE} ps ${c.containerId}`,
+      );
+      expect(ps.stdout.trim().split(/\s+/).slice(0, 3)).toEqual([c.containerId.slice(0, 12), c.mac, c.cidr]);
+    }
+    const macReads = execsSince(upFrom)
+      .filter((c) => c.includes("/class/net/ethwe/address"))
+      .map((c) =>
+        c.replace(
+          /^(docker\d): (cat \/proc\/)\d+(\/root\/sys\/).*$|^(docker\d): (docker exec) .*$/,
+          "$1$4: $2$3$5",
+        ),
+      );
+    const how = lab.real ? "cat /proc//root/sys/" : "docker exec";
+    expect(macReads.sort()).toEqual(["docker1", "docker2", "docker3"].map((h) => `${h}: ${how}`));
 
     const c2 = connTo(s, "docker2");
     // The textbook's "ping web1" from web2: both web1s, across hosts, through weaveDNS.
