@@ -218,7 +218,8 @@ export interface HostSpec<S = string, A = string> {
   /**
    * Extra raw `weave launch` flags for this host (e.g. `["--conn-limit", "50"]`). Flags that would
    * contradict the network (range, default subnet, init, name, nickname, password, DNS) are
-   * rejected by the planner.
+   * rejected by the planner, and so is `--token` (Weave Cloud's peer discovery is gone, and the
+   * token would stand in plain text in the router's argv).
    * Defaults to `[]`.
    */
   extraLaunchArgs?: string[];

@@ -405,6 +405,10 @@ describe("extraLaunchArgs rules", () => {
     const text = errs.map((e) => `${e.path}: ${e.message}`).join("\n");
     expect(text).not.toMatch(/hunter2|sekrit/);
     expect(text).toContain('"--password=<secret>" contradicts what weave-lab sets');
+    expect(text).toContain(
+      'hosts[1].extraLaunchArgs[3]: "--token" asks Weave Cloud\'s peer discovery, which is gone',
+    );
+    expect(text).toContain("allowed: no --token");
     let thrown = "";
     try {
       const spec = base();

@@ -267,6 +267,12 @@ export const launchArgRules: Rule<ArgCtx>[] = [
       `${quote(shownLaunchArg(a))} contradicts what weave-lab sets for the whole network; allowed: any launch flag except the ones weave-lab owns. Control this through ${OWNED_FLAGS[a.flag!]}`,
   },
   {
+    path: argPath,
+    when: ({ a }) => a.kind === "flag" && a.flag === "token",
+    message: ({ a }) =>
+      `${quote(shownLaunchArg(a))} asks Weave Cloud's peer discovery, which is gone (Weaveworks shut down in 2024), and the token would stand in plain text in the router's argv (\`ps\`, \`docker inspect weave\`); allowed: no --token: weave-lab gives every router the other hosts as its peers`,
+  },
+  {
     severity: "warning",
     path: argPath,
     when: ({ a }) => a.kind === "flag" && a.flag !== undefined && !isKnownFlag(a.flag),
