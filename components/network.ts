@@ -236,6 +236,9 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           connection: this.connections[g.host],
         })),
         routerIds,
+        rejoinedHosts: pulumi
+          .all(Object.entries(this.routers).map(([k, r]) => r.rejoined.apply((x) => (x ? k : ""))))
+          .apply((hs) => hs.filter((h) => h !== "").sort()),
       },
       { parent: this, dependsOn: Object.values(this.routers) },
     );

@@ -30,6 +30,7 @@ function verdictFacts(i: Partial<GateInputs>): unknown {
       h.predictedShare ?? null,
     ]),
     routerIds: i.routerIds,
+    rejoinedHosts: i.rejoinedHosts ?? [],
   };
 }
 

@@ -139,7 +139,7 @@ export function gateInputs(
   plan: LabPlan,
   connections: Record<string, ConnectParams>,
   routerIds: Record<string, string>,
-  opts: { timeouts?: Partial<NetworkTimeouts> } = {},
+  opts: { timeouts?: Partial<NetworkTimeouts>; rejoinedHosts?: string[] } = {},
 ): GateInputs {
   const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   return {
@@ -159,5 +159,6 @@ export function gateInputs(
     timeoutSeconds: plan.network.consensusTimeoutSeconds,
     primeTimeoutMs: t.primeMs,
     routerIds,
+    rejoinedHosts: [...(opts.rejoinedHosts ?? [])].sort(),
   };
 }

@@ -123,6 +123,12 @@ export interface GateInputs {
   primeTimeoutMs: number;
   /** Container ids of the routers: a relaunched router changes it and makes the gate re-verify. */
   routerIds: Record<string, string>;
+  /**
+   * Hosts whose router joined a ring that already existed (`rejoined`), sorted. While any has,
+   * shares come from hand-overs and donations, not from the seed: the prediction is not checked.
+   * Absent in state written before it existed: none.
+   */
+  rejoinedHosts?: string[];
 }
 
 /** Per-host result the gate exports. */

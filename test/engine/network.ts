@@ -107,7 +107,10 @@ export function networkResources(
     inputs: (outputsOf) => {
       const ids: Record<string, string> = {};
       for (const h of plan.hosts) ids[h.name] = String(outputsOf(routerName(h.name)).containerId ?? "");
-      return gateInputs(plan, conns, ids, o) as unknown as Record<string, unknown>;
+      const rejoinedHosts = plan.hosts
+        .filter((h) => outputsOf(routerName(h.name)).rejoined === true)
+        .map((h) => h.name);
+      return gateInputs(plan, conns, ids, { ...o, rejoinedHosts }) as unknown as Record<string, unknown>;
     },
   };
   return { plan, resources: [...routers, gate] };

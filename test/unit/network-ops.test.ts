@@ -13,7 +13,7 @@ import { diffRouter } from "../../components/providers/router-diff";
 import { createRouter, deleteRouter, shouldRejoin } from "../../components/providers/router-ops";
 import { launchArgv, missingFlags, peerConnection } from "../../components/providers/router-launch";
 import { describeForeign } from "../../components/providers/router-status";
-import type { RouterInputs, RouterOutputs, RouterPeer } from "../../components/providers/types";
+import type { GateInputs, RouterInputs, RouterOutputs, RouterPeer } from "../../components/providers/types";
 import type {
   ConnectParams,
   ExecOptions,
@@ -599,6 +599,30 @@ describe("consensus gate", () => {
       docker4: ["172.16.16.64/26"],
     });
     for (const h of plan.hosts) expect(out.results[h.name].shares).toEqual(h.predictedShare);
+  });
+
+  test("after a router rejoined a live ring (its old range handed over), shares are not held to the seed prediction; without a rejoin they are", async () => {
+    // The ring of fixture 13, against a plan whose docker1 and docker2 predictions are swapped:
+    // what a hand-over makes of the seed's layout.
+    const swapped = (i: GateInputs): GateInputs => ({
+      ...i,
+      timeoutSeconds: 0.05,
+      hosts: i.hosts.map((h) =>
+        h.host === "docker1"
+          ? { ...h, predictedShare: i.hosts[1].predictedShare }
+          : h.host === "docker2"
+            ? { ...h, predictedShare: i.hosts[0].predictedShare }
+            : h,
+      ),
+    });
+    const strict = swapped(gateInputs(plan, conns, ids));
+    await expect(runGate(envOf(reportHosts()), strict, { pollMs: 1 })).rejects.toThrow(
+      /docker1: owns 172\.16\.16\.128\/26 but the plan predicted 172\.16\.16\.0\/26/,
+    );
+    const rejoined = swapped(gateInputs(plan, conns, ids, { rejoinedHosts: ["docker3"] }));
+    expect(rejoined.rejoinedHosts).toEqual(["docker3"]);
+    const out = await runGate(envOf(reportHosts()), rejoined, { pollMs: 1 });
+    expect(out.healthy).toBe(true);
   });
 
   test("priming a router with IPAM off (GET /ring is 404, the script's exit 4) fails naming the host, the request and the fix", async () => {
