@@ -16,6 +16,7 @@ import {
   type HostSecrets,
   type NetworkTimeouts,
   peerEndpoint,
+  peerCredentialsOf,
   peersOf,
   routerInputs,
 } from "./providers/inputs";
@@ -218,6 +219,16 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           address: addressOf(byName.get(p.host)!),
           ssh: endpoints[p.host],
         })),
+        // Secret, apart from `peers`: how this router reaches each peer (its own key).
+        peerCredentials: pulumi.secret(
+          pulumi.all(
+            Object.fromEntries(
+              plan.hosts
+                .filter((o) => o.name !== h.name)
+                .map((o) => [o.name, this.connections[o.name].apply(peerCredentialsOf)]),
+            ),
+          ),
+        ),
         ...(password ? { password } : {}),
       };
       this.routers[h.name] = new Router(`${name}-${h.name}`, routerArgs, { parent: this });

@@ -5,7 +5,14 @@
  */
 import type { HostPlan, LabPlan } from "../model/plan";
 import type { ConnectParams } from "../remote/types";
-import type { GateInputs, PeerEndpoint, RouterInputs, RouterPeer, RouterTimeouts } from "./types";
+import type {
+  GateInputs,
+  PeerCredentials,
+  PeerEndpoint,
+  RouterInputs,
+  RouterPeer,
+  RouterTimeouts,
+} from "./types";
 
 /** Secret (or deploy-time) values of one host's SSH settings. */
 export interface HostSecrets {
@@ -74,6 +81,16 @@ export function peerEndpoint(params: ConnectParams): PeerEndpoint {
   return e;
 }
 
+/** A host's SSH credentials as its peers' routers hold them (secret: never log). */
+export function peerCredentialsOf(params: ConnectParams): PeerCredentials {
+  const c: PeerCredentials = {};
+  if (params.privateKey !== undefined) c.privateKey = params.privateKey;
+  if (params.passphrase !== undefined) c.passphrase = params.passphrase;
+  if (params.agent !== undefined) c.agent = params.agent;
+  if (params.jumpHost?.privateKey !== undefined) c.jumpHostKey = params.jumpHost.privateKey;
+  return c;
+}
+
 /** The other hosts of the lab as the Router of `hostName` knows them: names, addresses, endpoints. */
 export function peersOf(
   plan: LabPlan,
@@ -131,6 +148,11 @@ export function routerInputs(
   };
   if (password !== undefined && password !== "") inputs.password = password;
   if (h.predictedShare) inputs.predictedShare = h.predictedShare;
+  const others = inputs.peers.filter((p) => connections[p.host] !== undefined);
+  if (others.length > 0)
+    inputs.peerCredentials = Object.fromEntries(
+      others.map((p) => [p.host, peerCredentialsOf(connections[p.host])]),
+    );
   return inputs;
 }
 

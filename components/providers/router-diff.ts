@@ -185,6 +185,14 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
           : "SSH connection settings changed",
       );
     }
+    if (!same(olds.peerCredentials, news.peerCredentials)) {
+      updates.push("peerCredentials");
+      reasons.push(
+        containsUnknown(news.peerCredentials)
+          ? UNKNOWN_REASON("peerCredentials", false)
+          : "SSH credentials of peers changed (recorded only: no host is touched)",
+      );
+    }
     for (const f of [
       "predictedShare",
       "timeouts",

@@ -6,7 +6,7 @@
  */
 import type { ConnectParams } from "../remote/types";
 import type { WeaveReport } from "../weave/types";
-import type { RouterInputs, RouterPeer } from "./types";
+import type { PeerCredentials, RouterInputs, RouterPeer } from "./types";
 
 /** The value of the last `--flag value` (or `--flag=value`) in an argv: Go flags, last one wins. */
 export function flagValue(argv: string[], flag: string): string | undefined {
@@ -105,21 +105,27 @@ export function ownsAddresses(r: WeaveReport | undefined, peerName: string): boo
 }
 
 /**
- * How this router reaches a peer: the peer's endpoint with this host's own credentials (a peer's
- * keys are never in this router's state). State written before peers lost their keys still has
- * `connection`: used as it is, so such a lab can be destroyed.
+ * How this router reaches a peer: the peer's endpoint with the peer's own credentials when the
+ * inputs carry them (`peerCredentials`), else with this host's. State written before peers lost
+ * their keys still has `connection`: used as it is, so such a lab can be destroyed.
  */
-export function peerConnection(own: ConnectParams, p: RouterPeer): ConnectParams {
+export function peerConnection(own: ConnectParams, p: RouterPeer, creds?: PeerCredentials): ConnectParams {
   const legacy = (p as { connection?: ConnectParams }).connection;
   if (!p.ssh && legacy) return legacy;
   const { jumpHost, ...endpoint } = p.ssh;
   const c: ConnectParams = { ...endpoint };
-  if (own.privateKey !== undefined) c.privateKey = own.privateKey;
-  if (own.passphrase !== undefined) c.passphrase = own.passphrase;
-  if (own.agent !== undefined) c.agent = own.agent;
+  const auth: PeerCredentials = creds ?? {
+    privateKey: own.privateKey,
+    passphrase: own.passphrase,
+    agent: own.agent,
+    jumpHostKey: own.jumpHost?.privateKey,
+  };
+  if (auth.privateKey !== undefined) c.privateKey = auth.privateKey;
+  if (auth.passphrase !== undefined) c.passphrase = auth.passphrase;
+  if (auth.agent !== undefined) c.agent = auth.agent;
   if (jumpHost) {
     c.jumpHost = { ...jumpHost };
-    const key = own.jumpHost?.privateKey ?? own.privateKey;
+    const key = auth.jumpHostKey ?? auth.privateKey;
     if (key !== undefined) c.jumpHost.privateKey = key;
   }
   return c;

@@ -52,7 +52,7 @@ export async function shouldRejoin(
   const probes = await Promise.all(
     inputs.peers.map(async (p: RouterPeer) => {
       try {
-        const conn = env.connect(peerConnection(inputs.connection, p));
+        const conn = env.connect(peerConnection(inputs.connection, p, inputs.peerCredentials?.[p.host]));
         return await withTimeout(fetchReport(conn, probeMs), probeMs);
       } catch {
         return undefined;
@@ -309,7 +309,10 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
       olds.peers.map(async (p) => {
         try {
           return await withTimeout(
-            fetchReport(env.connect(peerConnection(olds.connection, p)), 3_000),
+            fetchReport(
+              env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])),
+              3_000,
+            ),
             3_000,
           );
         } catch {
@@ -330,7 +333,10 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   const reachable: RouterPeer[] = [];
   for (const p of olds.peers) {
     try {
-      const r = await withTimeout(fetchReport(env.connect(peerConnection(olds.connection, p)), 5_000), 5_000);
+      const r = await withTimeout(
+        fetchReport(env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])), 5_000),
+        5_000,
+      );
       if (r) reachable.push(p);
     } catch {
       // Not a survivor.
@@ -341,7 +347,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
     return;
   }
   const survivor = reachable[0];
-  const conn = env.connect(peerConnection(olds.connection, survivor));
+  const conn = env.connect(peerConnection(olds.connection, survivor, olds.peerCredentials?.[survivor.host]));
   const t = olds.timeouts.commandMs;
   const rm = weaveCli(olds.weave).rmpeer([olds.peerName]);
   const r = await conn.exec(rm.argv, {
@@ -353,7 +359,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   await Promise.all(
     reachable.map(async (p) => {
       const f = weaveCli(olds.weave).forget([olds.address]);
-      await env.connect(peerConnection(olds.connection, p)).exec(f.argv, {
+      await env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])).exec(f.argv, {
         env: { ...weaveEnv(olds), ...f.env },
         timeoutMs: t,
         what: "weave forget",

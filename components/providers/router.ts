@@ -20,8 +20,11 @@ publishModule("router", impl);
  */
 export const ROUTER_TYPE = "pulumi-nodejs:dynamic/weave-lab:Router";
 
-/** Input fields holding secrets (SSH keys and passphrases inside the connection, the Weave password); `peers` holds none. */
-export const ROUTER_SECRET_OUTPUTS = ["connection", "password"];
+/**
+ * Input fields holding secrets (SSH keys and passphrases inside the connection and the peers'
+ * credentials, the Weave password); `peers` holds none.
+ */
+export const ROUTER_SECRET_OUTPUTS = ["connection", "peerCredentials", "password"];
 
 /** The provider Pulumi serialises (exported for the engine-like test harness and serialisation tests). */
 export const routerProvider: pulumi.dynamic.ResourceProvider = providerShim("router", "routerProviderImpl");

@@ -13,23 +13,29 @@ export type RouterWeave = NetworkPlan["weave"];
 /**
  * How to reach another lab host, without its secrets: its SSH endpoint, user and (public) host
  * key. A router reaches a peer (to probe for an existing ring, to wait for a hand-over, to run
- * `rmpeer` on a survivor) with its own host's credentials; a peer that does not accept them is
- * treated like one that does not answer.
+ * `rmpeer` on a survivor) with that peer's credentials (`RouterInputs.peerCredentials`), or its
+ * own host's where state has none; a peer that does not accept them is treated like one that
+ * does not answer.
  */
 export type PeerEndpoint = Omit<ConnectParams, "privateKey" | "passphrase" | "agent" | "jumpHost"> & {
   jumpHost?: Omit<NonNullable<ConnectParams["jumpHost"]>, "privateKey">;
 };
 
-/**
- * Another lab host, as one router needs to know it: names and addresses only. No key of another
- * host is ever in a router's state (rotating one host's key changes that host's router alone).
- */
+/** Another lab host, as one router needs to know it: names, addresses and endpoint, no secret. */
 export interface RouterPeer {
   host: string;
   address: string;
   peerName: string;
   /** Where its sshd is (not secret). */
   ssh: PeerEndpoint;
+}
+
+/** A peer's SSH credentials (secret): its key, passphrase or agent, and its jump host's key. */
+export interface PeerCredentials {
+  privateKey?: string;
+  passphrase?: string;
+  agent?: string;
+  jumpHostKey?: string;
 }
 
 /**
@@ -50,6 +56,12 @@ export interface RouterInputs {
   launch: CommandPlan;
   /** The other hosts of the lab. */
   peers: RouterPeer[];
+  /**
+   * Secret: each peer's own SSH credentials, by host name, kept apart from `peers` so that those
+   * stay readable in a preview. Absent in state written before it existed: peers are then reached
+   * with this host's credentials. A change is recorded in place and touches no host.
+   */
+  peerCredentials?: Record<string, PeerCredentials>;
   /** Peer names the ring is seeded with (`seed` mode): every host's, sorted. */
   seedNames: string[];
   allocRange: string;

@@ -34,6 +34,10 @@ import {
   consensusTimeoutFor,
 } from "../lab";
 import type { NetworkSpec } from "../../components/spec";
+import { promises as fsp } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { generateKeyPair } from "../lab/sshd";
 
 jest.setTimeout(240_000);
 process.env.CHECKPOINT_DISABLE = "1";
@@ -279,6 +283,82 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
     }
     await engine.destroy();
     await expectClean(five);
+  });
+
+  test("hosts with a key each: a router reset out of band is launched again in a fresh run, reaches its peers with their own keys, sees their ring and rejoins it (no second ring)", async () => {
+    const three = ["host1", "host2", "host3"];
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "wl-keys-"));
+    const mark = `weave-lab-own-key-${lab.id}`;
+    // Where each host's sshd reads authorized keys: the namespace lab's own file, else root's.
+    const authorized = (h: string): string =>
+      lab.kind === "namespace"
+        ? path.join(path.dirname(lab.hosts.find((x) => x.name === h)!.home!), ".lab", h, "authorized_keys")
+        : "$HOME/.ssh/authorized_keys";
+    const keys: Record<string, string> = {};
+    try {
+      for (const h of three) {
+        const k = await generateKeyPair(path.join(dir, h), mark);
+        keys[h] = k.privateKey;
+        // Each host also accepts its own key, and only its own (the lab's key stays for the test).
+        const add = await lab.ssh(h, `cat >> "${authorized(h)}"`, { stdin: `${k.publicKey}\n` });
+        expect(add.code).toBe(0);
+      }
+      const keyed = () =>
+        specForLab(lab, {
+          hosts: three,
+          name: `keys-${lab.id}`,
+          network: { allocRange: RANGE, consensusTimeoutSeconds: consensusTimeoutFor(lab) },
+          hostOverrides: Object.fromEntries(
+            three.map((h) => {
+              const ssh = { ...specForLab(lab, { hosts: [h] }).hosts[0].ssh, privateKey: keys[h] };
+              return [h, { ssh }];
+            }),
+          ),
+        });
+      // host3's key is refused by host1 (the case a router's own key used to meet).
+      await closeAll();
+      const h1 = lab.hosts.find((x) => x.name === "host1")!;
+      const refused = await getConnection({
+        hostName: "host1",
+        host: h1.sshHost,
+        port: h1.sshPort,
+        user: h1.user,
+        privateKey: keys.host3,
+        hostKey: h1.hostKey,
+        insecureIgnoreHostKey: false,
+        sudo: false,
+        connectTimeoutSeconds: 10,
+      })
+        .exec(["true"])
+        .catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(Error);
+      await closeAll();
+
+      const engine = new Engine();
+      const resources = networkResources(keyed()).resources;
+      await engine.up(resources);
+      expect(engine.outputs<GateOutputs>(GATE).healthy).toBe(true);
+      // host3's router is reset out of band (its range goes to a peer); a refresh finds it gone.
+      const weave = lab.real ? "weave" : DOUBLE_WEAVE;
+      expect((await lab.ssh("host3", `CHECKPOINT_DISABLE=1 ${weave} reset >/dev/null 2>&1`)).code).toBe(0);
+      await engine.refresh();
+      // The next up starts with no SSH session open (as a new \`pulumi up\` does): host3's router
+      // alone is launched again, and its probes must get into host1 and host2 with their keys.
+      await closeAll();
+      const steps = await engine.up(resources);
+      expect(names(steps).filter((n) => n.startsWith(routerName("")) && !n.endsWith(":same"))).toEqual([
+        expect.stringMatching(new RegExp(`^${routerName("host3")}:(create|update)$`)),
+      ]);
+      expect(routerOut(engine, "host3").rejoined).toBe(true);
+      const gate = engine.outputs<GateOutputs>(GATE);
+      expect(gate.healthy).toBe(true);
+      expect(three.map((h) => gate.results[h].size).reduce((a, b) => a + b, 0)).toBe(256);
+      await engine.destroy();
+      await expectClean(three);
+    } finally {
+      await Promise.all(three.map((h) => lab.ssh(h, `sed -i '/${mark}/d' "${authorized(h)}"`)));
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("removing a host that cannot be reached, with forgetUnreachableOnDestroy: exactly one survivor takes its ranges over (rmpeer), all forget it, no unreachable owner remains", async () => {

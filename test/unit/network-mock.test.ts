@@ -149,15 +149,20 @@ describe("WeaveNetwork (mock runtime)", () => {
     expect((inputs.predictedShare as Array<{ size: number }>).map((s) => s.size)).toEqual([64]);
   });
 
-  test("SSH keys and the Weave password reach the providers only inside secret inputs; peers carry no key", () => {
+  test("SSH keys and the Weave password reach the providers only inside secret inputs; peers carry no key, their credentials are a secret field of their own", () => {
     for (const s of seen.filter((x) => x.type === ROUTER_TYPE && x.name.startsWith("lab-"))) {
       expect(isSecret(s.inputs.connection)).toBe(true);
       expect(isSecret(s.inputs.password)).toBe(true);
+      expect(isSecret(s.inputs.peerCredentials)).toBe(true);
       expect((unwrap(s.inputs.connection) as { privateKey: string }).privateKey).toBe(KEY);
       expect(unwrap(s.inputs.password)).toBe(PASSWORD);
+      const creds = unwrap(s.inputs.peerCredentials) as Record<string, { privateKey: string }>;
+      const others = (unwrap(s.inputs.peers) as Array<{ host: string }>).map((p) => p.host);
+      expect(Object.keys(creds).sort()).toEqual([...others].sort());
+      expect(Object.values(creds).map((c) => c.privateKey)).toEqual(others.map(() => KEY));
       // Outside the secret fields, neither the key nor the password appears (peers included).
       const plain = Object.fromEntries(
-        Object.entries(s.inputs).filter(([k]) => !["connection", "password"].includes(k)),
+        Object.entries(s.inputs).filter(([k]) => !["connection", "peerCredentials", "password"].includes(k)),
       );
       expect(pathsOf(unwrap(plain), "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
       expect(pathsOf(unwrap(plain), PASSWORD)).toEqual([]);

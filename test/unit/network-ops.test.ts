@@ -235,7 +235,7 @@ describe("router diff", () => {
 });
 
 describe("router operations", () => {
-  test("a router reaches a peer at the peer's endpoint with its own credentials; its state holds no other host's key", () => {
+  test("a router reaches a peer at the peer's endpoint with the peer's own credentials (peerCredentials, apart from peers); state without them uses its own", () => {
     const own = { ...conns.docker1, privateKey: "own-key", passphrase: "own-pass" };
     const keyed = Object.fromEntries(
       Object.entries(conns).map(([k, c]) => [
@@ -245,12 +245,29 @@ describe("router operations", () => {
     );
     const i = routerInputs(plan, "docker1", { ...keyed, docker1: own }, undefined);
     expect(JSON.stringify(i.peers)).not.toMatch(/key-of-|pass-of-|own-/);
+    expect(Object.keys(i.peerCredentials ?? {}).sort()).toEqual(["docker2", "docker3", "docker4"]);
+    expect(JSON.stringify(i.peerCredentials)).not.toMatch(/own-/);
     const p2 = i.peers.find((p) => p.host === "docker2")!;
+    expect(peerConnection(own, p2, i.peerCredentials?.docker2)).toEqual({
+      ...conns.docker2,
+      privateKey: "key-of-docker2",
+      passphrase: "pass-of-docker2",
+    });
+    // Written before peers' credentials were recorded: this host's own.
     expect(peerConnection(own, p2)).toEqual({
       ...conns.docker2,
       privateKey: "own-key",
       passphrase: "own-pass",
     });
+    // A peer behind a jump host: the peer's jump key, else its own key, as its own router uses.
+    const viaJump = { ...p2, ssh: { ...p2.ssh, jumpHost: { host: "bastion", port: 22, user: "j" } } };
+    expect(peerConnection(own, viaJump, { privateKey: "k2", jumpHostKey: "jk2" }).jumpHost).toEqual({
+      host: "bastion",
+      port: 22,
+      user: "j",
+      privateKey: "jk2",
+    });
+    expect(peerConnection(own, viaJump, { privateKey: "k2" }).jumpHost?.privateKey).toBe("k2");
     // State written before peers lost their keys still destroys. Its peers hold a `connection`
     // where `ssh` is now, a shape RouterPeer no longer describes: it comes in as read from state.
     const legacy: unknown = {
@@ -260,6 +277,43 @@ describe("router operations", () => {
       connection: conns.docker2,
     };
     expect(peerConnection(own, legacy as RouterPeer)).toEqual(conns.docker2);
+  });
+
+  test("rejoin probes reach each peer with that peer's key (hosts with a key each); a change of a peer's key is recorded in place, naming no key", async () => {
+    const keyed = Object.fromEntries(
+      Object.entries(conns).map(([k, c]) => [k, { ...c, privateKey: `key-of-${k}` }]),
+    );
+    const used: Record<string, string | undefined> = {};
+    const hosts = Object.fromEntries(
+      Object.keys(NAMES).map((n) => [
+        n,
+        new FakeHost(
+          n,
+          () => ok(),
+          () => ({ status: 200, body: readJsonFixture(`13-${n}-weave-report-seed-before-containers.json`) }),
+        ),
+      ]),
+    );
+    const env = envOf(hosts);
+    const connect = env.connect;
+    env.connect = (p) => {
+      used[p.hostName] = p.privateKey;
+      return connect(p);
+    };
+    const i = routerInputs(plan, "docker1", keyed, undefined);
+    expect(await shouldRejoin(env, i)).toEqual({ rejoin: false });
+    expect(used).toEqual({ docker2: "key-of-docker2", docker3: "key-of-docker3", docker4: "key-of-docker4" });
+
+    const rotated = routerInputs(
+      plan,
+      "docker1",
+      { ...keyed, docker3: { ...keyed.docker3, privateKey: "new-key-of-docker3" } },
+      undefined,
+    );
+    const d = diffRouter({ ...i, status: "running" }, rotated);
+    expect(d).toMatchObject({ replaces: [], updates: ["peerCredentials"] });
+    expect(d.reasons.join(" ")).toMatch(/SSH credentials of peers changed/);
+    expect(d.reasons.join(" ")).not.toMatch(/key-of/);
   });
 
   test("a host joining later (or rejoining) still launches with its explicit --name", () => {
