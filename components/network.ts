@@ -219,7 +219,7 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           address: addressOf(byName.get(p.host)!),
           ssh: endpoints[p.host],
         })),
-        // Secret, apart from `peers`: how this router reaches each peer (its own key).
+        // Secret, apart from `peers`: how this router reaches each peer (with that peer's key).
         peerCredentials: pulumi.secret(
           pulumi.all(
             Object.fromEntries(
