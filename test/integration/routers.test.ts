@@ -299,7 +299,8 @@ describe("routers and consensus (namespace lab + Weave double)", () => {
       for (const h of three) {
         const k = await generateKeyPair(path.join(dir, h), mark);
         keys[h] = k.privateKey;
-        // Each host also accepts its own key, and only its own (the lab's key stays for the test).
+        // Each host also accepts its own new key and no other host's (the lab's key stays, for
+        // the test's own ssh).
         const add = await lab.ssh(h, `cat >> "${authorized(h)}"`, { stdin: `${k.publicKey}\n` });
         expect(add.code).toBe(0);
       }
