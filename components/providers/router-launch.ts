@@ -105,21 +105,26 @@ export function ownsAddresses(r: WeaveReport | undefined, peerName: string): boo
 }
 
 /**
- * How this router reaches a peer: the peer's endpoint with the peer's own credentials when the
- * inputs carry them (`peerCredentials`), else with this host's. State written before peers lost
- * their keys still has `connection`: used as it is, so such a lab can be destroyed.
+ * How a router reaches a peer: the peer's endpoint with the peer's own credentials when the
+ * router's inputs carry them (`peerCredentials`), else with the router's own. State written
+ * before peers lost their keys still has `connection`: used as it is, so such a lab can be
+ * destroyed.
  */
-export function peerConnection(own: ConnectParams, p: RouterPeer, creds?: PeerCredentials): ConnectParams {
+export function peerConnection(
+  router: Pick<RouterInputs, "connection" | "peerCredentials">,
+  p: RouterPeer,
+): ConnectParams {
   const legacy = (p as { connection?: ConnectParams }).connection;
   if (!p.ssh && legacy) return legacy;
-  const { jumpHost, ...endpoint } = p.ssh;
-  const c: ConnectParams = { ...endpoint };
-  const auth: PeerCredentials = creds ?? {
+  const own = router.connection;
+  const auth: PeerCredentials = router.peerCredentials?.[p.host] ?? {
     privateKey: own.privateKey,
     passphrase: own.passphrase,
     agent: own.agent,
     jumpHostKey: own.jumpHost?.privateKey,
   };
+  const { jumpHost, ...endpoint } = p.ssh;
+  const c: ConnectParams = { ...endpoint };
   if (auth.privateKey !== undefined) c.privateKey = auth.privateKey;
   if (auth.passphrase !== undefined) c.passphrase = auth.passphrase;
   if (auth.agent !== undefined) c.agent = auth.agent;

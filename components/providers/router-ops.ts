@@ -52,7 +52,7 @@ export async function shouldRejoin(
   const probes = await Promise.all(
     inputs.peers.map(async (p: RouterPeer) => {
       try {
-        const conn = env.connect(peerConnection(inputs.connection, p, inputs.peerCredentials?.[p.host]));
+        const conn = env.connect(peerConnection(inputs, p));
         return await withTimeout(fetchReport(conn, probeMs), probeMs);
       } catch {
         return undefined;
@@ -308,13 +308,7 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
     const reports = await Promise.all(
       olds.peers.map(async (p) => {
         try {
-          return await withTimeout(
-            fetchReport(
-              env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])),
-              3_000,
-            ),
-            3_000,
-          );
+          return await withTimeout(fetchReport(env.connect(peerConnection(olds, p)), 3_000), 3_000);
         } catch {
           return undefined;
         }
@@ -333,10 +327,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   const reachable: RouterPeer[] = [];
   for (const p of olds.peers) {
     try {
-      const r = await withTimeout(
-        fetchReport(env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])), 5_000),
-        5_000,
-      );
+      const r = await withTimeout(fetchReport(env.connect(peerConnection(olds, p)), 5_000), 5_000);
       if (r) reachable.push(p);
     } catch {
       // Not a survivor.
@@ -347,7 +338,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
     return;
   }
   const survivor = reachable[0];
-  const conn = env.connect(peerConnection(olds.connection, survivor, olds.peerCredentials?.[survivor.host]));
+  const conn = env.connect(peerConnection(olds, survivor));
   const t = olds.timeouts.commandMs;
   const rm = weaveCli(olds.weave).rmpeer([olds.peerName]);
   const r = await conn.exec(rm.argv, {
@@ -359,7 +350,7 @@ async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void>
   await Promise.all(
     reachable.map(async (p) => {
       const f = weaveCli(olds.weave).forget([olds.address]);
-      await env.connect(peerConnection(olds.connection, p, olds.peerCredentials?.[p.host])).exec(f.argv, {
+      await env.connect(peerConnection(olds, p)).exec(f.argv, {
         env: { ...weaveEnv(olds), ...f.env },
         timeoutMs: t,
         what: "weave forget",

@@ -248,26 +248,34 @@ describe("router operations", () => {
     expect(Object.keys(i.peerCredentials ?? {}).sort()).toEqual(["docker2", "docker3", "docker4"]);
     expect(JSON.stringify(i.peerCredentials)).not.toMatch(/own-/);
     const p2 = i.peers.find((p) => p.host === "docker2")!;
-    expect(peerConnection(own, p2, i.peerCredentials?.docker2)).toEqual({
+    expect(peerConnection({ connection: own, peerCredentials: i.peerCredentials }, p2)).toEqual({
       ...conns.docker2,
       privateKey: "key-of-docker2",
       passphrase: "pass-of-docker2",
     });
     // Written before peers' credentials were recorded: this host's own.
-    expect(peerConnection(own, p2)).toEqual({
+    expect(peerConnection({ connection: own }, p2)).toEqual({
       ...conns.docker2,
       privateKey: "own-key",
       passphrase: "own-pass",
     });
     // A peer behind a jump host: the peer's jump key, else its own key, as its own router uses.
     const viaJump = { ...p2, ssh: { ...p2.ssh, jumpHost: { host: "bastion", port: 22, user: "j" } } };
-    expect(peerConnection(own, viaJump, { privateKey: "k2", jumpHostKey: "jk2" }).jumpHost).toEqual({
+    expect(
+      peerConnection(
+        { connection: own, peerCredentials: { docker2: { privateKey: "k2", jumpHostKey: "jk2" } } },
+        viaJump,
+      ).jumpHost,
+    ).toEqual({
       host: "bastion",
       port: 22,
       user: "j",
       privateKey: "jk2",
     });
-    expect(peerConnection(own, viaJump, { privateKey: "k2" }).jumpHost?.privateKey).toBe("k2");
+    expect(
+      peerConnection({ connection: own, peerCredentials: { docker2: { privateKey: "k2" } } }, viaJump)
+        .jumpHost?.privateKey,
+    ).toBe("k2");
     // State written before peers lost their keys still destroys. Its peers hold a `connection`
     // where `ssh` is now, a shape RouterPeer no longer describes: it comes in as read from state.
     const legacy: unknown = {
@@ -276,7 +284,7 @@ describe("router operations", () => {
       peerName: p2.peerName,
       connection: conns.docker2,
     };
-    expect(peerConnection(own, legacy as RouterPeer)).toEqual(conns.docker2);
+    expect(peerConnection({ connection: own }, legacy as RouterPeer)).toEqual(conns.docker2);
   });
 
   test("rejoin probes reach each peer with that peer's key (hosts with a key each); a change of a peer's key is recorded in place, naming no key", async () => {
