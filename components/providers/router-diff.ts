@@ -169,29 +169,16 @@ export function diffRouter(olds: Partial<RouterOutputs>, news: RouterInputs): Ro
       updates.push("peers");
       reasons.push("SSH endpoints of peers changed");
     }
-    if (!same(olds.seedNames, news.seedNames)) {
-      updates.push("seedNames");
-      reasons.push(
-        containsUnknown(news.seedNames)
-          ? UNKNOWN_REASON("seedNames", false)
-          : "seed list changed with membership: applied as connect/forget, the ring is kept",
-      );
-    }
-    if (!same(olds.connection, news.connection)) {
-      updates.push("connection");
-      reasons.push(
-        containsUnknown(news.connection)
-          ? UNKNOWN_REASON("connection", false)
-          : "SSH connection settings changed",
-      );
-    }
-    if (!same(olds.peerCredentials, news.peerCredentials)) {
-      updates.push("peerCredentials");
-      reasons.push(
-        containsUnknown(news.peerCredentials)
-          ? UNKNOWN_REASON("peerCredentials", false)
-          : "SSH credentials of peers changed (recorded only: no host is touched)",
-      );
+    // Applied in place, each with the reason a preview shows.
+    const inPlace = [
+      ["seedNames", "seed list changed with membership: applied as connect/forget, the ring is kept"],
+      ["connection", "SSH connection settings changed"],
+      ["peerCredentials", "SSH credentials of peers changed (recorded only: no host is touched)"],
+    ] as const;
+    for (const [f, reason] of inPlace) {
+      if (same(olds[f], news[f])) continue;
+      updates.push(f);
+      reasons.push(containsUnknown(news[f]) ? UNKNOWN_REASON(f, false) : reason);
     }
     for (const f of [
       "predictedShare",

@@ -322,6 +322,19 @@ describe("router operations", () => {
     expect(d).toMatchObject({ replaces: [], updates: ["peerCredentials"] });
     expect(d.reasons.join(" ")).toMatch(/SSH credentials of peers changed/);
     expect(d.reasons.join(" ")).not.toMatch(/key-of/);
+    // Its own connection settings and the seed list are in-place updates too, each with its reason.
+    const own = diffRouter(
+      { ...i, status: "running" },
+      { ...i, connection: { ...i.connection, connectTimeoutSeconds: 30 }, seedNames: ["a", "b"] },
+    );
+    expect(own).toMatchObject({
+      replaces: [],
+      updates: ["seedNames", "connection"],
+      reasons: [
+        "seed list changed with membership: applied as connect/forget, the ring is kept",
+        "SSH connection settings changed",
+      ],
+    });
   });
 
   test("a host joining later (or rejoining) still launches with its explicit --name", () => {
