@@ -236,6 +236,13 @@ export class WeaveNetwork extends pulumi.ComponentResource {
     const routerIds = pulumi.all(
       Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.containerId])),
     );
+    const rejoinedHosts = pulumi
+      .all(Object.fromEntries(Object.entries(this.routers).map(([k, r]) => [k, r.rejoined])))
+      .apply((byHost) =>
+        Object.keys(byHost)
+          .filter((k) => byHost[k])
+          .sort(),
+      );
     const plainGate = gateInputs(plan, {}, {}, opt);
     this.gate = new ConsensusGate(
       `${name}-consensus`,
@@ -247,9 +254,7 @@ export class WeaveNetwork extends pulumi.ComponentResource {
           connection: this.connections[g.host],
         })),
         routerIds,
-        rejoinedHosts: pulumi
-          .all(Object.entries(this.routers).map(([k, r]) => r.rejoined.apply((x) => (x ? k : ""))))
-          .apply((hs) => hs.filter((h) => h !== "").sort()),
+        rejoinedHosts,
       },
       { parent: this, dependsOn: Object.values(this.routers) },
     );

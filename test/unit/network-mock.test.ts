@@ -49,6 +49,8 @@ beforeAll(() =>
         if (args.type === ROUTER_TYPE) {
           state.status = "running";
           state.containerId = `${args.name}-cid`;
+          // docker3's router found its peers' ring and joined it.
+          state.rejoined = args.name === "lab-docker3";
         }
         if (args.type === GATE_TYPE) {
           const hosts = state.hosts as Array<{
@@ -193,7 +195,7 @@ describe("WeaveNetwork (mock runtime)", () => {
     expect(pathsOf(net.plan, "TEST-PRIVATE-KEY-MATERIAL")).toEqual([]);
   });
 
-  test("the gate waits for every router's container id and carries the consensus timeout", () => {
+  test("the gate waits for every router's container id, knows which routers rejoined, and carries the consensus timeout", () => {
     const gate = unwrap(seen.find((s) => s.name === "lab-consensus")!.inputs) as Record<string, unknown>;
     expect(gate.routerIds).toEqual({
       docker1: "lab-docker1-cid",
@@ -201,6 +203,7 @@ describe("WeaveNetwork (mock runtime)", () => {
       docker3: "lab-docker3-cid",
       docker4: "lab-docker4-cid",
     });
+    expect(gate.rejoinedHosts).toEqual(["docker3"]);
     expect(gate.timeoutSeconds).toBe(120);
     expect((gate.hosts as Array<{ host: string }>).map((h) => h.host)).toEqual([
       "docker1",
