@@ -3,9 +3,10 @@
  * compatibility check) and the `weave` container; after an attach, the process id of the
  * attached container (`runningPid`, for its MAC). Asked of the Docker Engine API through the SSH
  * connection (`HostConnection.dockerGet`: milliseconds); the launch reads are rendered exactly as
- * the `docker` CLI formats them, so one parser reads either. The CLI (a process on a busy host: most of a second) answers
- * when the API cannot: a transport without it, a host that forbids stream-local forwarding, a
- * login user without access to the socket, or any answer the API should not give.
+ * the `docker` CLI formats them, so one parser reads either. The CLI (a process on a busy host:
+ * most of a second) answers when the API cannot: a transport without it, a host that forbids
+ * stream-local forwarding, a login user without access to the socket, or any answer the API
+ * should not give.
  */
 import type { ExecResult, HostConnection, HttpResponse } from "../remote/types";
 import { dockerVersionCmd, inspectRouter } from "./cli";
