@@ -236,6 +236,56 @@ describe("other weave commands", () => {
     ]);
   });
 
+  test("inRouterContainer: the script's own --local run, in the router container, env as -e", () => {
+    // The helper the script would start gets HOST_ROOT=/host for attach (exec_options) and runs
+    // `weaveexec --local attach …`; the router image has the script at /home/weave/weave.
+    expect(cmd.inRouterContainer(w.attach(["net:default"], "abc", { withoutDns: true }))).toEqual({
+      argv: [
+        "docker",
+        "exec",
+        "-e",
+        "HOST_ROOT=/host",
+        "-e",
+        "CHECKPOINT_DISABLE=1",
+        "-e",
+        "DOCKER_API_VERSION=1.24",
+        "weave",
+        "/home/weave/weave",
+        "--local",
+        "attach",
+        "net:default",
+        "--without-dns",
+        "abc",
+      ],
+      env: {},
+      secretEnv: [],
+    });
+    const rajch = cmd.weaveCommands({ weave: { scriptPath: "/usr/local/bin/weave", distribution: "rajch" } });
+    expect(
+      cmd.inRouterContainer(rajch.dnsAdd([], { containerId: "abc", fqdn: "x.weave.local" })).argv,
+    ).toEqual([
+      "docker",
+      "exec",
+      "-e",
+      "HOST_ROOT=/host",
+      "-e",
+      "CHECKPOINT_DISABLE=1",
+      "weave",
+      "/home/weave/weave",
+      "--local",
+      "dns-add",
+      "abc",
+      "-h",
+      "x.weave.local",
+    ]);
+  });
+
+  test("inRouterContainer refuses a command with secret variables (-e would put the value in argv)", () => {
+    expect(() =>
+      cmd.inRouterContainer({ argv: ["weave", "launch"], env: {}, secretEnv: ["WEAVE_PASSWORD"] }),
+    ).toThrow("weave launch: a command with secret variables cannot run in the router container");
+  });
+
   test("misuse is refused instead of producing a command the script rejects", () => {
     expect(() => cmd.connect([])).toThrow(/at least one/);
     expect(() => cmd.dnsAdd(["10.0.0.1"], {})).toThrow(/-h <fqdn>/);
