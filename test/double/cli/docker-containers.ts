@@ -13,7 +13,8 @@ import {
 } from "../state";
 import { goJson, renderTemplate, TemplateError } from "./gotemplate";
 import { execInContainer } from "./net";
-import { Ctx } from "./weavecore";
+import { Ctx, makeCtx } from "./weavecore";
+import { weaveMain } from "./weave";
 import { seeHelp, table, psRow } from "./docker-format";
 import { nextBridgeIp, bridgeMac } from "./docker-run";
 
@@ -296,7 +297,12 @@ export function logs(ctx: Ctx, args: string[]): number {
 
 export async function exec(ctx: Ctx, args: string[]): Promise<number> {
   let i = 0;
+  const env: Record<string, string> = {};
   while (i < args.length && args[i].startsWith("-")) {
+    if ((args[i] === "-e" || args[i] === "--env") && args[i + 1]?.includes("=")) {
+      const kv = args[i + 1];
+      env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+    }
     if (["-e", "--env", "-u", "--user", "-w", "--workdir"].includes(args[i])) i++;
     i++;
   }
@@ -317,5 +323,30 @@ export async function exec(ctx: Ctx, args: string[]): Promise<number> {
     ctx.io.errLine(`Error response from daemon: Container ${c.Id} is not running`);
     return 1;
   }
+  if (cmd[0] === ROUTER_SCRIPT) return scriptInContainer(ctx, c, cmd.slice(1), env);
   return execInContainer(ctx, c, cmd);
+}
+
+/** Where Weave's router image keeps the `weave` script (its Dockerfile adds it beside weaver). */
+const ROUTER_SCRIPT = "/home/weave/weave";
+
+/**
+ * The `weave` script run in a container. Only the router image (entrypoint weaver) has it; there
+ * `--local` runs it as the script's own helper container would, so no `cliDelayMs` is paid (the
+ * weave double skips it for `--local`). Elsewhere Docker 20.10's answer: the OCI error on stdout,
+ * exit 126 (seen on the DinD hosts).
+ */
+async function scriptInContainer(
+  ctx: Ctx,
+  c: ContainerRecord,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  if (c.Config.Entrypoint?.[0] !== "/home/weave/weaver") {
+    ctx.io.line(
+      `OCI runtime exec failed: exec failed: unable to start container process: exec: "${ROUTER_SCRIPT}": stat ${ROUTER_SCRIPT}: no such file or directory: unknown`,
+    );
+    return 126;
+  }
+  return weaveMain(makeCtx(ctx.io, ctx.home, { ...ctx.env, ...env }), args);
 }

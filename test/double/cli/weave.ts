@@ -16,8 +16,10 @@ import { stop, reset, rmpeer } from "./weave-lifecycle";
 
 export async function weaveMain(ctx: Ctx, argv: string[]): Promise<number> {
   const io = ctx.io;
-  let args = argv;
-  if (args[0] === "--local") args = args.slice(1);
+  // `--local`: the script already runs where its helper would (e.g. `docker exec weave
+  // /home/weave/weave --local …` in the router container), so no helper container is started.
+  const local = argv[0] === "--local";
+  const args = local ? argv.slice(1) : argv;
   const [cmd, ...rest] = args;
   // Handled by the host-side script, without a helper container.
   if (cmd === "help" || cmd === "--help") {
@@ -40,7 +42,7 @@ export async function weaveMain(ctx: Ctx, argv: string[]): Promise<number> {
     return 0;
   }
   // Every other call runs inside a weaveexec container on the real host.
-  await sleep(ctx.cfg.cliDelayMs);
+  if (!local) await sleep(ctx.cfg.cliDelayMs);
   if (cmd === undefined) usage(ctx);
   if (DOCKER_TOUCHING.has(cmd)) {
     const refusal = dockerApiRefusal(ctx.cfg, ctx.env);
