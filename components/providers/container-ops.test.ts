@@ -110,7 +110,33 @@ const nameTaken = (name: string): Partial<ExecResult> => ({
 });
 
 /**
+ * The script's argv of a command run in the router container (`docker exec … weave
+ * /home/weave/weave --local <args>` → `/opt/weave <args>`), so hosts answer both forms alike.
+ */
+function asScript(argv: string[]): string[] {
+  const local = argv.indexOf("--local");
+  return argv[1] === "exec" && argv[local - 1] === "/home/weave/weave"
+    ? ["/opt/weave", ...argv.slice(local + 1)]
+    : argv;
+}
+
+/** `docker exec` of the script in the router container, as `inRouterContainer` builds it. */
+const inRouter = (...args: string[]): string[] => [
+  "docker",
+  "exec",
+  "-e",
+  "HOST_ROOT=/host",
+  "-e",
+  "CHECKPOINT_DISABLE=1",
+  "weave",
+  "/home/weave/weave",
+  "--local",
+  ...args,
+];
+
+/**
  * An in-memory host: answers commands from a script and records every argv and its options.
+ * Commands run in the router container are answered as the script's own (`asScript`).
  * Unless the script answers them, the container's state query says `running 0`, its ethwe MAC
  * reads `6a:1b:2c:3d:4e:5f` and its logs are empty.
  */
@@ -130,7 +156,7 @@ class FakeHost implements HostConnection {
     this.calls.push(argv);
     this.opts.push(opts);
     const a =
-      this.answer(argv) ??
+      this.answer(asScript(argv)) ??
       (argv[1] === "inspect" && argv[3] === STATE_FORMAT
         ? { stdout: "running 0\n" }
         : argv[1] === "exec" && argv[4] === "/sys/class/net/ethwe/address"
@@ -408,14 +434,15 @@ describe("container operations against an in-memory host", () => {
       `${LABEL_LAB}=t`,
       "lab/web:1",
     ]);
-    const attaches = host.calls.filter((c) => c[1] === "attach");
-    expect(attaches).toEqual([
-      ["/opt/weave", "attach", "net:default", ID],
-      ["/opt/weave", "attach", "172.16.16.200/24", ID],
+    // attach and dns-add by the script in the router container: no helper container, no host script.
+    expect(host.calls.filter((c) => c.includes("attach"))).toEqual([
+      inRouter("attach", "net:default", ID),
+      inRouter("attach", "172.16.16.200/24", ID),
     ]);
-    expect(host.calls.filter((c) => c[1] === "dns-add")).toEqual([
-      ["/opt/weave", "dns-add", ID, "-h", "www.weave.local"],
+    expect(host.calls.filter((c) => c.includes("dns-add"))).toEqual([
+      inRouter("dns-add", ID, "-h", "www.weave.local"),
     ]);
+    expect(host.calls.filter((c) => c[0] === "/opt/weave")).toEqual([]);
   });
 
   test("create refuses a same-named container weave-lab did not create: Docker refused the name, only its holder is read, nothing is removed or attached", async () => {
@@ -456,7 +483,7 @@ describe("container operations against an in-memory host", () => {
     });
     const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
     expect(out.containerId).toBe(ID);
-    const order = host.calls.map((c) => c.slice(0, 2).join(" ").replace("/opt/weave", "weave"));
+    const order = host.calls.map((c) => asScript(c).slice(0, 2).join(" ").replace("/opt/weave", "weave"));
     // Docker refused the name; ours and never attached (not running): rm -f, then run again.
     expect(order.slice(0, 5)).toEqual([
       "docker run",
@@ -479,7 +506,8 @@ describe("container operations against an in-memory host", () => {
     const host = freshHost("docker1");
     const exec = host.exec.bind(host);
     host.exec = async (argv, opts) => {
-      if (argv[1] !== "attach") return exec(argv, opts);
+      if (asScript(argv)[1] !== "attach") return exec(argv, opts);
+      host.calls.push(argv);
       throw new RemoteCommandError("docker1", argv.join(" "), 1, said);
     };
     const err = await createContainer(envWith({ docker1: host }), inputsOf(plan, 1)).then(
@@ -492,6 +520,54 @@ describe("container operations against an in-memory host", () => {
     expect(err?.message.split("\n").pop()).toBe(
       "Address 172.16.16.200 is already held by container 0123456789ab; pick another static address or remove that container.",
     );
+    // The script in the router container said no: the host's script is not asked again.
+    expect(host.calls.filter((c) => c.includes("attach"))).toEqual([
+      inRouter("attach", "172.16.16.200/24", ID),
+    ]);
+  });
+
+  test("a router image without the script: docker exec cannot run it (126/127), so the host's weave script attaches, and the log says so", async () => {
+    for (const code of [126, 127]) {
+      const host = healthy();
+      const exec = host.exec.bind(host);
+      host.exec = async (argv, opts) => {
+        if (argv[1] !== "exec" || argv[8] !== "--local") return exec(argv, opts);
+        host.calls.push(argv);
+        throw new RemoteCommandError(
+          "docker1",
+          argv.join(" "),
+          code,
+          "", // Docker 20.10 prints "OCI runtime exec failed: … stat /home/weave/weave: no such file …" on stdout
+        );
+      };
+      const env = envWith({ docker1: host });
+      const out = await createContainer(env, inputsOf(plan, 0));
+      expect(out).toMatchObject({ ip: "172.16.16.3", cidr: "172.16.16.3/25" });
+      expect(host.calls.filter((c) => c.includes("attach"))).toEqual([
+        inRouter("attach", "net:default", ID),
+        ["/opt/weave", "attach", "net:default", ID],
+      ]);
+      expect(env.logs).toContain(
+        `docker1: /home/weave/weave could not start in the router container (exit ${code}): running the host's weave script`,
+      );
+    }
+    // The script ran and failed (its own exit code, even naming itself): that is the answer.
+    const host = healthy();
+    const exec = host.exec.bind(host);
+    host.exec = async (argv, opts) => {
+      if (argv[1] !== "exec" || argv[8] !== "--local") return exec(argv, opts);
+      host.calls.push(argv);
+      throw new RemoteCommandError(
+        "docker1",
+        argv.join(" "),
+        1,
+        "/home/weave/weave: line 1412: weaveutil: failed",
+      );
+    };
+    await expect(createContainer(envWith({ docker1: host }), inputsOf(plan, 0))).rejects.toThrow(
+      /exited with code 1; stderr:\n {4}\/home\/weave\/weave: line 1412/,
+    );
+    expect(host.calls.filter((c) => c[0] === "/opt/weave")).toEqual([]);
   });
 
   test("an attach error Weave does not explain is passed on as the transport raised it", () => {
@@ -553,8 +629,8 @@ describe("container operations against an in-memory host", () => {
       extraFqdns: ["api.weave.local"],
     });
     expect(host.calls).toEqual([
-      ["/opt/weave", "dns-remove", ID, "-h", "www.weave.local"],
-      ["/opt/weave", "dns-add", ID, "-h", "api.weave.local"],
+      inRouter("dns-remove", ID, "-h", "www.weave.local"),
+      inRouter("dns-add", ID, "-h", "api.weave.local"),
     ]);
     expect(out).toMatchObject({ containerId: ID, ip: "172.16.16.3", extraFqdns: ["api.weave.local"] });
   });
@@ -757,7 +833,7 @@ describe("issue 10: fewer helper containers per container", () => {
     const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
     expect(out.mac).toBe("0a:0b:0c:0d:0e:0f");
     expect(host.calls.filter(proc)).toHaveLength(1);
-    expect(host.calls.filter((a) => a[1] === "exec" || a[1] === "ps")).toEqual([]);
+    expect(host.calls.filter((a) => (a[1] === "exec" && a[2] === ID) || asScript(a)[1] === "ps")).toEqual([]);
   });
 
   test("the MAC falls back to docker exec when /proc cannot be read (a login user who is not root) or the API says the container does not run", async () => {
@@ -787,7 +863,7 @@ describe("issue 10: fewer helper containers per container", () => {
       const out = await createContainer(envWith({ docker1: host }), inputsOf(plan, 0));
       expect(out.mac).toBe("6a:1b:2c:3d:4e:5f");
       expect(host.calls.filter((a) => a[0] === "cat")).toHaveLength(cats);
-      expect(host.calls.filter((a) => a[1] === "exec")).toHaveLength(1);
+      expect(host.calls.filter((a) => a[1] === "exec" && a[2] === ID)).toHaveLength(1);
     }
   });
 

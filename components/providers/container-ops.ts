@@ -40,6 +40,7 @@ import {
 import type { ContainerInputs, ContainerOutputs, ContainerWeave } from "./container-types";
 import { dnsArgsOf, dnsArgsScope } from "./dns-args";
 import { runningPid } from "./docker-reads";
+import { weaveInRouter } from "./in-router";
 import { OUTPUT_TAIL_LINES, saidBy, withWeaveAdvice } from "./host-errors";
 import { routerGet, type OpsEnv } from "./ops-env";
 
@@ -288,7 +289,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       : `weave attach ${inputs.name} (an address from IPAM: waits while the ring has no consensus or no free address)`;
   let attached;
   try {
-    attached = await conn.exec(attach.argv, { env: attach.env, timeoutMs: inputs.timeouts.attachMs, what });
+    attached = await weaveInRouter(env, conn, attach, { timeoutMs: inputs.timeouts.attachMs, what });
   } catch (e) {
     // It may have ended in between (`container <id> not running`): that is the clearer story.
     const late = await exitedError(conn, inputs, id, t).catch(() => undefined);
@@ -296,11 +297,7 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
   }
   for (const fqdn of inputs.extraFqdns) {
     const add = w.dnsAdd([], { containerId: id, fqdn });
-    await conn.exec(add.argv, {
-      env: add.env,
-      timeoutMs: t,
-      what: `weave dns-add ${inputs.name} -h ${fqdn}`,
-    });
+    await weaveInRouter(env, conn, add, { timeoutMs: t, what: `weave dns-add ${inputs.name} -h ${fqdn}` });
   }
   // attach printed the address; the prefix is the subnet's or the claim's. Only the MAC is read
   // (from the container's own kernel); `weave ps`, a helper container, only when that fails.
@@ -367,11 +364,11 @@ export async function updateContainer(
   const { add, remove } = extraNameChanges(olds.extraFqdns ?? [], news.extraFqdns);
   for (const fqdn of remove) {
     const c = w.dnsRemove([], { containerId: olds.containerId, fqdn });
-    await conn.exec(c.argv, { env: c.env, timeoutMs: t, what: `weave dns-remove ${news.name} -h ${fqdn}` });
+    await weaveInRouter(env, conn, c, { timeoutMs: t, what: `weave dns-remove ${news.name} -h ${fqdn}` });
   }
   for (const fqdn of add) {
     const c = w.dnsAdd([], { containerId: olds.containerId, fqdn });
-    await conn.exec(c.argv, { env: c.env, timeoutMs: t, what: `weave dns-add ${news.name} -h ${fqdn}` });
+    await weaveInRouter(env, conn, c, { timeoutMs: t, what: `weave dns-add ${news.name} -h ${fqdn}` });
   }
   if (add.length + remove.length > 0)
     env.log(`${news.host}: ${news.name}: DNS names +[${add.join(", ")}] -[${remove.join(", ")}]`);

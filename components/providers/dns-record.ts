@@ -9,6 +9,7 @@ import type { HostConnection } from "../remote/types";
 import { weaveCommands } from "../weave/commands";
 import type { DnsRecordInputs, DnsRecordOutputs } from "./container-types";
 import { saidBy } from "./host-errors";
+import { weaveInRouter } from "./in-router";
 import { routerGet, type OpsEnv, shimOf } from "./ops-env";
 import { opsProvider } from "./ops-provider";
 import { containsUnknown, isUnknown } from "./unknowns";
@@ -96,8 +97,7 @@ async function edit(
 ): Promise<void> {
   if (ips.length === 0) return;
   const c = weaveCommands({ weave: i.weave })[cmd](ips, { fqdn: i.fqdn });
-  const r = await conn.exec(c.argv, {
-    env: c.env,
+  const r = await weaveInRouter(env, conn, c, {
     allowFailure,
     timeoutMs: i.commandMs,
     what: `weave ${cmd === "dnsAdd" ? "dns-add" : "dns-remove"} ${ips.join(" ")} -h ${i.fqdn}`,

@@ -62,7 +62,7 @@ const kinds = (steps: Step[]): Record<string, string> =>
 
 /** Commands that change a host. */
 const MUTATING =
-  /(\/weave|^weave) (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach|dns-add|dns-remove)\b|\bdocker (run|rm|stop|start|kill)\b/;
+  /(\/weave|^weave)( --local)? (launch|reset|stop|connect|forget|rmpeer|prime|attach|detach|dns-add|dns-remove)\b|\bdocker (run|rm|stop|start|kill)\b/;
 const execsSince = (from: number): string[] =>
   events
     .slice(from)
@@ -147,6 +147,21 @@ describe("containers and DNS on the Weave network (namespace lab + Weave double)
       });
     const how = lab.real ? "/proc" : "docker exec";
     expect(macReads.sort()).toEqual(["docker1", "docker2", "docker3"].map((h) => `${h}: ${how}`));
+    // attach, the extra name's and the record's dns-add ran the script inside each router
+    // container, with no weaveexec helper container; the names resolving below show that they
+    // registered in DNS.
+    const inRouter = "docker exec -e HOST_ROOT=/host -e CHECKPOINT_DISABLE=1 weave /home/weave/weave --local";
+    expect(
+      execsSince(upFrom)
+        .filter((c) => / (attach|dns-add) /.test(c))
+        .sort(),
+    ).toEqual([
+      `docker1: ${inRouter} attach net:default ${w1.containerId}`,
+      `docker1: ${inRouter} dns-add ${lab.hosts[0].address} -h docker1.weave.local`,
+      `docker2: ${inRouter} attach net:default ${w2.containerId}`,
+      `docker2: ${inRouter} dns-add ${w2.containerId} -h www.weave.local`,
+      `docker3: ${inRouter} attach net:default ${w3.containerId}`,
+    ]);
 
     const c2 = connTo(s, "docker2");
     // The textbook's "ping web1" from web2: both web1s, across hosts, through weaveDNS.
