@@ -3,8 +3,8 @@
  * state and calling the router double's HTTP API exactly where the script calls `curl`. Like the
  * real script, nothing here has a timeout: calls that block in the router (attach while there is
  * no ring, prime, the launch readiness wait) block this process, so the product must bring its
- * own deadlines. Every call but `help`, `env --restore` and the first line of `version` costs
- * `cliDelayMs` (the weaveexec helper container of the real script).
+ * own deadlines. Every call but `help`, `env --restore`, the first line of `version` and a
+ * `--local` run costs `cliDelayMs` (the weaveexec helper container of the real script).
  */
 import { sleep } from "./io";
 import { callWeave, Ctx, DOCKER_BRIDGE_IP, dockerApiRefusal } from "./weavecore";
