@@ -13,7 +13,10 @@ import type { OpsEnv } from "./ops-env";
  * Run `plan` (a `weave` command) in the router container. Where that cannot start (exit 126:
  * Docker 20.10 found no such file in the image, and says so on stdout; 127: a shell found no such
  * command), the host's script runs it, as before, and the log says so. Any other failure is the
- * command's own: raised, or returned under `allowFailure`.
+ * command's own: raised, or returned under `allowFailure`. A deadline ends the `docker exec`
+ * client, not the script: Docker does not stop an exec'd process when its client goes, so an
+ * attach that waits for the ring goes on in the router container until it ends by itself or the
+ * router stops.
  */
 export async function weaveInRouter(
   env: OpsEnv,
