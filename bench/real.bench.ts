@@ -4,7 +4,9 @@
  * does). Figures, each with its floor and the ratio:
  * - `textbook up / floor` (target ≤ 1.2): routers on 4 hosts, the gate, web1@docker1,
  *   web2@docker2, web1@docker3. Floor: the slowest of four parallel `weave launch` (the same
- *   argv weave-lab builds), plus one `docker run` and one `weave attach` on one host.
+ *   argv weave-lab builds), plus one `docker run` and one `weave attach` on one host: the
+ *   textbook's steps. weave-lab attaches by the same script inside the router container, which
+ *   saves the helper container's start, so this ratio can fall below 1 on a quiet machine.
  * - `destroy / floor` (target ≤ 1.2). Floor: four parallel `weave reset` plus one `docker rm -f`.
  * - `second up: weave CLI calls` (target 0): a second `up` of the same lab.
  *   Each of these is the best of WEAVE_LAB_BENCH_ROUNDS rounds (default 2), floor and weave-lab
