@@ -527,19 +527,20 @@ describe("container operations against an in-memory host", () => {
   });
 
   test("a router image without the script: docker exec cannot run it (126/127), so the host's weave script attaches, and the log says so", async () => {
-    for (const code of [126, 127]) {
+    /** A healthy host whose commands in the router container end with `code`, saying `stderr`. */
+    const inRouterEnds = (code: number, stderr: string): FakeHost => {
       const host = healthy();
       const exec = host.exec.bind(host);
       host.exec = async (argv, opts) => {
         if (argv[1] !== "exec" || argv[8] !== "--local") return exec(argv, opts);
         host.calls.push(argv);
-        throw new RemoteCommandError(
-          "docker1",
-          argv.join(" "),
-          code,
-          "", // Docker 20.10 prints "OCI runtime exec failed: … stat /home/weave/weave: no such file …" on stdout
-        );
+        throw new RemoteCommandError("docker1", argv.join(" "), code, stderr);
       };
+      return host;
+    };
+    for (const code of [126, 127]) {
+      // Docker 20.10 prints "OCI runtime exec failed: … stat /home/weave/weave: no such file …" on stdout.
+      const host = inRouterEnds(code, "");
       const env = envWith({ docker1: host });
       const out = await createContainer(env, inputsOf(plan, 0));
       expect(out).toMatchObject({ ip: "172.16.16.3", cidr: "172.16.16.3/25" });
@@ -552,18 +553,7 @@ describe("container operations against an in-memory host", () => {
       );
     }
     // The script ran and failed (its own exit code, even naming itself): that is the answer.
-    const host = healthy();
-    const exec = host.exec.bind(host);
-    host.exec = async (argv, opts) => {
-      if (argv[1] !== "exec" || argv[8] !== "--local") return exec(argv, opts);
-      host.calls.push(argv);
-      throw new RemoteCommandError(
-        "docker1",
-        argv.join(" "),
-        1,
-        "/home/weave/weave: line 1412: weaveutil: failed",
-      );
-    };
+    const host = inRouterEnds(1, "/home/weave/weave: line 1412: weaveutil: failed");
     await expect(createContainer(envWith({ docker1: host }), inputsOf(plan, 0))).rejects.toThrow(
       /exited with code 1; stderr:\n {4}\/home\/weave\/weave: line 1412/,
     );
