@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runGate, updateGate } from "./gate-ops";
 import { same } from "./diff-values";
-import { defaultOpsEnv } from "./ops-env";
+import { opsProvider } from "./ops-provider";
 import type { GateInputs, GateOutputs } from "./types";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
@@ -65,30 +65,24 @@ export function diffGate(olds: Partial<GateOutputs>, news: Partial<GateInputs>):
 }
 
 /** The ConsensusGate provider (what `gateProvider` in `gate.ts` calls). */
-export const gateProviderImpl: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: GateInputs) {
-    return { inputs: news, failures: checkGateInputs(news) };
+export const gateProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider<GateInputs, GateOutputs>({
+  what: "gate",
+  name: () => "consensus",
+  check: checkGateInputs,
+  // Re-verify when the ring's facts or any router changed, or when it was not healthy; a value
+  // a preview does not know yet may change. Nothing is ever replaced.
+  diff: (olds, news) => {
+    const updates = diffGate(olds, news);
+    return { changes: updates.length > 0, replaces: [], updates, deleteBeforeReplace: false };
   },
-  async diff(_id: string, olds: GateOutputs, news: GateInputs) {
-    // Re-verify when the ring's facts or any router changed, or when it was not healthy; a
-    // value a preview does not know yet may change.
-    return { changes: diffGate(olds, news).length > 0, replaces: [] };
-  },
-  async create(inputs: GateInputs) {
-    return { id: `${inputs.lab}/consensus`, outs: await runGate(defaultOpsEnv(), inputs) };
-  },
-  async update(_id: string, olds: GateOutputs, news: GateInputs) {
-    if (same(verdictFacts(olds), verdictFacts(news)) && olds.healthy) {
-      // Only connection settings or the timeout changed: nothing to verify again.
-      return { outs: { ...olds, ...news } };
-    }
-    return { outs: await updateGate(defaultOpsEnv(), olds, news) };
-  },
-  async read(id: string, props: GateOutputs) {
-    // The gate is a check, not a thing on a host: refresh keeps the last verdict.
-    return { id, props };
-  },
-  async delete() {
-    // Nothing on the hosts belongs to the gate.
-  },
-};
+  create: runGate,
+  update: async (env, olds, news) =>
+    // Only connection settings or the timeout changed: nothing to verify again.
+    same(verdictFacts(olds), verdictFacts(news)) && olds.healthy
+      ? { ...olds, ...news }
+      : updateGate(env, olds, news),
+  // The gate is a check, not a thing on a host: refresh keeps the last verdict.
+  read: async (_env, props) => props,
+  // Nothing on the hosts belongs to the gate.
+  delete: async () => undefined,
+});

@@ -1,8 +1,9 @@
 /**
  * The dynamic-provider shape shared by the resources whose work is a set of `*-ops.ts` functions
- * over `OpsEnv` (containers, DNS records): check, a diff whose in-place changes are said in the
- * engine's log (the SDK's dynamic diff has no field for them), an id of `<lab>/<key>`, and a
- * read that answers an empty id when the thing is gone (refresh drops it; the next up recreates it).
+ * over `OpsEnv` (routers, containers, DNS records): check, a diff whose in-place changes (and
+ * why, where the diff says) are said in the engine's log (the SDK's dynamic diff has no field
+ * for them), an id of `<lab>/<name>`, and a read that answers an empty id when the thing is gone
+ * (refresh drops it; the next up recreates it).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { defaultOpsEnv, type OpsEnv } from "./ops-env";
@@ -15,11 +16,15 @@ export interface OpsDiff {
   /** Fields that change in place (said in the engine's log). */
   updates: string[];
   deleteBeforeReplace: boolean;
+  /** Why, one sentence per change, when the diff can say (the router's does). */
+  reasons?: string[];
 }
 
-/** What one resource kind does; `what` names it in the log (`container`, `DNS record`). */
-export interface OpsResource<I extends { lab: string; key: string }, O> {
+/** What one resource kind does; `what` names it in the log (`router`, `container`, `DNS record`). */
+export interface OpsResource<I extends { lab: string; key?: string }, O> {
   what: string;
+  /** Its name in the lab: the id is `<lab>/<name>` and the log names it so. Defaults to `key`. */
+  name?: (inputs: I) => string;
   check: (news: Partial<I>) => pulumi.dynamic.CheckFailure[];
   diff: (olds: O, news: I) => OpsDiff;
   create: (env: OpsEnv, inputs: I) => Promise<O>;
@@ -29,9 +34,10 @@ export interface OpsResource<I extends { lab: string; key: string }, O> {
 }
 
 /** The provider object of one resource kind. */
-export function opsProvider<I extends { lab: string; key: string }, O>(
+export function opsProvider<I extends { lab: string; key?: string }, O>(
   r: OpsResource<I, O>,
 ): pulumi.dynamic.ResourceProvider {
+  const name = r.name ?? ((i: I) => String(i.key));
   return {
     async check(_olds: unknown, news: I) {
       return { inputs: news, failures: r.check(news) };
@@ -40,15 +46,16 @@ export function opsProvider<I extends { lab: string; key: string }, O>(
       const d = r.diff(olds, news);
       if (d.changes)
         defaultOpsEnv().log(
-          `${r.what} ${String(news.key)}: ` +
+          `${r.what} ${name(news)}: ` +
             (d.replaces.length > 0
               ? `replace (${d.replaces.join(", ")})`
-              : `update (${d.updates.join(", ")})`),
+              : `update (${d.updates.join(", ")})`) +
+            (d.reasons ? `: ${d.reasons.join("; ") || "settings changed"}` : ""),
         );
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
     },
     async create(inputs: I) {
-      return { id: `${inputs.lab}/${inputs.key}`, outs: await r.create(defaultOpsEnv(), inputs) };
+      return { id: `${inputs.lab}/${name(inputs)}`, outs: await r.create(defaultOpsEnv(), inputs) };
     },
     async read(id: string, props: O) {
       const outs = await r.read(defaultOpsEnv(), props);

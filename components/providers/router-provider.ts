@@ -5,7 +5,7 @@
  * module is never serialised, so it may use anything.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { defaultOpsEnv } from "./ops-env";
+import { opsProvider } from "./ops-provider";
 import { diffRouter } from "./router-diff";
 import { createRouter, deleteRouter, readRouter, updateRouter } from "./router-ops";
 import type { RouterInputs, RouterOutputs } from "./types";
@@ -32,36 +32,18 @@ export function checkRouterInputs(news: Partial<RouterInputs>): pulumi.dynamic.C
   return failures;
 }
 
-/** The Router provider (what `routerProvider` in `router.ts` calls). */
-export const routerProviderImpl: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: RouterInputs) {
-    return { inputs: news, failures: checkRouterInputs(news) };
-  },
-  async diff(_id: string, olds: RouterOutputs, news: RouterInputs) {
-    const d = diffRouter(olds, news);
-    // The SDK's dynamic diff carries no per-field detail: the fields that replace are in
-    // `replaces` (the preview lists them), and why is said in the engine's log.
-    if (d.changes) {
-      const env = defaultOpsEnv();
-      const what =
-        d.replaces.length > 0 ? `replace (${d.replaces.join(", ")})` : `update (${d.updates.join(", ")})`;
-      env.log(`router ${String(news.host)}: ${what}: ${d.reasons.join("; ") || "settings changed"}`);
-    }
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
-  },
-  async create(inputs: RouterInputs) {
-    const outs = await createRouter(defaultOpsEnv(), inputs);
-    return { id: `${inputs.lab}/${inputs.host}`, outs };
-  },
-  async read(id: string, props: RouterOutputs) {
-    const outs = await readRouter(defaultOpsEnv(), props);
-    // An empty id tells the engine the resource is gone (refresh drops it).
-    return outs ? { id, props: outs } : { id: "", props: {} };
-  },
-  async update(_id: string, olds: RouterOutputs, news: RouterInputs) {
-    return { outs: await updateRouter(defaultOpsEnv(), olds, news) };
-  },
-  async delete(_id: string, props: RouterOutputs) {
-    await deleteRouter(defaultOpsEnv(), props);
-  },
-};
+/**
+ * The Router provider (what `routerProvider` in `router.ts` calls). The SDK's dynamic diff carries
+ * no per-field detail: the fields that replace are in `replaces` (the preview lists them), and
+ * why is said in the engine's log.
+ */
+export const routerProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider<RouterInputs, RouterOutputs>({
+  what: "router",
+  name: (i) => String(i.host),
+  check: checkRouterInputs,
+  diff: (olds, news) => ({ ...diffRouter(olds, news), deleteBeforeReplace: true }),
+  create: createRouter,
+  read: readRouter,
+  update: updateRouter,
+  delete: deleteRouter,
+});
