@@ -117,3 +117,23 @@ export function withUnknownAt<T>(v: T, path: Array<string | number>): T {
   node[path[path.length - 1]] = UNKNOWN;
   return copy as T;
 }
+
+/**
+ * `docker exec` of the weave script in the router container with the default environment, as
+ * the script's own helper would run `args` (exec_remote: HOST_ROOT=/host, `--local`), written
+ * out here once for the tests that expect it.
+ */
+export function inRouterArgv(...args: string[]): string[] {
+  return [
+    "docker",
+    "exec",
+    "-e",
+    "HOST_ROOT=/host",
+    "-e",
+    "CHECKPOINT_DISABLE=1",
+    "weave",
+    "/home/weave/weave",
+    "--local",
+    ...args,
+  ];
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { innerPositions, withUnknownAt } from "../../test/builders";
+import { innerPositions, inRouterArgv as inRouter, withUnknownAt } from "../../test/builders";
 import { readFixture } from "../../test/fixtures";
 import { planLab, SpecError } from "../plan";
 import type { LabPlan } from "../model/plan";
@@ -119,20 +119,6 @@ function asScript(argv: string[]): string[] {
     ? ["/opt/weave", ...argv.slice(local + 1)]
     : argv;
 }
-
-/** `docker exec` of the script in the router container, as `inRouterContainer` builds it. */
-const inRouter = (...args: string[]): string[] => [
-  "docker",
-  "exec",
-  "-e",
-  "HOST_ROOT=/host",
-  "-e",
-  "CHECKPOINT_DISABLE=1",
-  "weave",
-  "/home/weave/weave",
-  "--local",
-  ...args,
-];
 
 /**
  * An in-memory host: answers commands from a script and records every argv and its options.

@@ -1,3 +1,4 @@
+import { inRouterArgv } from "../../test/builders";
 import { RemoteCommandError } from "../remote/errors";
 import type { ExecOptions, ExecResult, HostConnection } from "../remote/types";
 import { dnsRemove } from "../weave/commands";
@@ -26,21 +27,7 @@ const env = (): OpsEnv & { logs: string[] } => {
 
 describe("weaveInRouter", () => {
   const plan = dnsRemove(["10.0.0.1"], { fqdn: "x.weave.local" }, { weave: { scriptPath: "/opt/weave" } });
-  const moved = [
-    "docker",
-    "exec",
-    "-e",
-    "HOST_ROOT=/host",
-    "-e",
-    "CHECKPOINT_DISABLE=1",
-    "weave",
-    "/home/weave/weave",
-    "--local",
-    "dns-remove",
-    "10.0.0.1",
-    "-h",
-    "x.weave.local",
-  ];
+  const moved = inRouterArgv("dns-remove", "10.0.0.1", "-h", "x.weave.local");
 
   test("allowFailure: a script that could not start (126/127) is run by the host's script instead", async () => {
     for (const code of [126, 127]) {
