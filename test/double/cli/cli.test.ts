@@ -190,6 +190,18 @@ describe("docker double: containers end when their command does (real Docker; is
     expect(exec.stderr).toMatch(/is not running/);
   });
 
+  test("the weave script exists only in the router image: elsewhere docker exec says so on stdout, exit 126", async () => {
+    await docker("run", "-d", "--name", "web", "lab/web:1");
+    expect(
+      await docker("exec", "-e", "HOST_ROOT=/host", "web", "/home/weave/weave", "--local", "ps"),
+    ).toEqual({
+      code: 126,
+      stdout:
+        'OCI runtime exec failed: exec failed: unable to start container process: exec: "/home/weave/weave": stat /home/weave/weave: no such file or directory: unknown\n',
+      stderr: "",
+    });
+  });
+
   test("a server image, sleep, and a busybox image's own shell: up, up, exited 0", async () => {
     await docker("run", "-d", "--name", "web", "lab/web:1");
     await docker("run", "-d", "--name", "napper", "busybox", "sleep", "1000");

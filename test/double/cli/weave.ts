@@ -26,7 +26,8 @@ export async function weaveMain(ctx: Ctx, argv: string[]): Promise<number> {
     io.err(USAGE);
     return 0;
   }
-  if (cmd === "version") io.line(`weave script ${images(ctx).version}`);
+  // The script names itself only when run on the host (`[ -z "$IS_LOCAL" ] && echo …`).
+  if (cmd === "version" && !local) io.line(`weave script ${images(ctx).version}`);
   if (cmd === "env" && rest[0] === "--restore") {
     if (ctx.env.ORIG_DOCKER_HOST === undefined) {
       io.errLine(
