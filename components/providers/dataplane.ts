@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
 import { same } from "./diff-values";
-import { defaultOpsEnv, shimOf } from "./ops-env";
+import { shimOf } from "./ops-env";
+import { opsProvider } from "./ops-provider";
 import type { DataPlaneMatrix } from "./dataplane-matrix";
 
 /** Fields of the check's state that hold secrets. */
@@ -17,50 +18,57 @@ function facts(i: Partial<DataPlaneInputs>): unknown {
   return { containers: i.containers, records: i.records };
 }
 
-export const dataPlaneProviderImpl: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: DataPlaneInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    for (const k of ["settleMs", "commandMs"] as const) {
-      if (!(typeof news[k] === "number" && news[k] > 0))
-        failures.push({
-          property: k,
-          reason: `must be a positive number of ms, got ${JSON.stringify(news[k])}`,
-        });
-    }
-    return { inputs: news, failures };
+/** Check failures of the check's inputs. */
+function checkDataPlaneInputs(news: Partial<DataPlaneInputs>): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  for (const k of ["settleMs", "commandMs"] as const) {
+    const v = news[k];
+    if (!(typeof v === "number" && v > 0))
+      failures.push({ property: k, reason: `must be a positive number of ms, got ${JSON.stringify(v)}` });
+  }
+  return failures;
+}
+
+/** Fields whose change runs the check again; a replaced container has a new id. */
+function diffDataPlane(olds: DataPlaneOutputs, news: DataPlaneInputs): string[] {
+  const changed: string[] = [];
+  if (!same(olds.containers, news.containers)) changed.push("containers");
+  if (!same(olds.records, news.records)) changed.push("records");
+  if (olds.ok !== true) changed.push("ok");
+  if (!same(olds.connections, news.connections)) changed.push("connections");
+  if (olds.settleMs !== news.settleMs) changed.push("settleMs");
+  if (olds.commandMs !== news.commandMs) changed.push("commandMs");
+  return changed;
+}
+
+export const dataPlaneProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider<
+  DataPlaneInputs,
+  DataPlaneOutputs
+>({
+  what: "data-plane check",
+  name: () => "dataplane",
+  check: checkDataPlaneInputs,
+  diff: (olds, news) => {
+    const updates = diffDataPlane(olds, news);
+    return { changes: updates.length > 0, replaces: [], updates, deleteBeforeReplace: false };
   },
-  async diff(_id: string, olds: DataPlaneOutputs, news: DataPlaneInputs) {
-    // Check again when any container or record changed (a replaced container has a new id).
-    const changes =
-      !same(facts(olds), facts(news)) ||
-      olds.ok !== true ||
-      !same(olds.connections, news.connections) ||
-      olds.settleMs !== news.settleMs ||
-      olds.commandMs !== news.commandMs;
-    return { changes, replaces: [] };
-  },
-  async create(inputs: DataPlaneInputs) {
-    return { id: `${inputs.lab}/dataplane`, outs: await runDataPlane(defaultOpsEnv(), inputs) };
-  },
-  async update(_id: string, olds: DataPlaneOutputs, news: DataPlaneInputs) {
-    if (same(facts(olds), facts(news)) && olds.ok) return { outs: { ...olds, ...news } };
-    return { outs: await runDataPlane(defaultOpsEnv(), news) };
-  },
-  async read(id: string, props: DataPlaneOutputs) {
-    // Refresh asks once more (no settling): a data plane broken since, e.g. a container detached
-    // out of band, records ok=false, and the next `up` checks again and fails naming the pairs.
-    // Hosts that cannot be asked keep the last verdict.
+  create: runDataPlane,
+  update: async (env, olds, news) =>
+    same(facts(olds), facts(news)) && olds.ok ? { ...olds, ...news } : runDataPlane(env, news),
+  // Refresh asks once more (no settling): a data plane broken since, e.g. a container detached
+  // out of band, records ok=false, and the next `up` checks again and fails naming the pairs.
+  // Hosts that cannot be asked keep the last verdict.
+  read: async (env, props) => {
     try {
-      const matrix = await probeDataPlane(defaultOpsEnv(), { ...props, settleMs: 0 });
-      return { id, props: { ...props, ok: matrix.ok, summary: matrix.summary, matrix } };
+      const matrix = await probeDataPlane(env, { ...props, settleMs: 0 });
+      return { ...props, ok: matrix.ok, summary: matrix.summary, matrix };
     } catch {
-      return { id, props };
+      return props;
     }
   },
-  async delete() {
-    // Nothing on the hosts belongs to the check.
-  },
-};
+  // Nothing on the hosts belongs to the check.
+  delete: async () => undefined,
+});
 
 /** What Pulumi serialises into the check's state: a small shim that loads the implementation at run time (`ops-env.ts`). */
 export const dataPlaneProvider: pulumi.dynamic.ResourceProvider = shimOf(
