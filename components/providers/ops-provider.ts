@@ -1,9 +1,9 @@
 /**
- * The dynamic-provider shape shared by the resources whose work is a set of `*-ops.ts` functions
- * over `OpsEnv` (routers, containers, DNS records): check, a diff whose in-place changes (and
- * why, where the diff says) are said in the engine's log (the SDK's dynamic diff has no field
- * for them), an id of `<lab>/<name>`, and a read that answers an empty id when the thing is gone
- * (refresh drops it; the next up recreates it).
+ * The dynamic-provider shape of every weave-lab resource (router, gate, container, DNS record,
+ * data-plane check), whose work is a set of `*-ops.ts` functions over `OpsEnv`: check, a diff
+ * whose in-place changes (and why, where the diff says) are said in the engine's log (the SDK's
+ * dynamic diff has no field for them), an id of `<lab>/<name>`, and a read that answers an empty
+ * id when the thing is gone (refresh drops it; the next up recreates it).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { defaultOpsEnv, type OpsEnv } from "./ops-env";
