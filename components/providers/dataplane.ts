@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { probeDataPlane, runDataPlane, type DataPlaneInputs, type DataPlaneOutputs } from "./dataplane-ops";
 import { same } from "./diff-values";
 import { shimOf } from "./ops-env";
-import { opsProvider } from "./ops-provider";
+import { inPlaceDiff, opsProvider } from "./ops-provider";
 import type { DataPlaneMatrix } from "./dataplane-matrix";
 
 /** Fields of the check's state that hold secrets. */
@@ -48,10 +48,7 @@ export const dataPlaneProviderImpl: pulumi.dynamic.ResourceProvider = opsProvide
   what: "data-plane check",
   name: () => "dataplane",
   check: checkDataPlaneInputs,
-  diff: (olds, news) => {
-    const updates = diffDataPlane(olds, news);
-    return { changes: updates.length > 0, replaces: [], updates, deleteBeforeReplace: false };
-  },
+  diff: (olds, news) => inPlaceDiff(diffDataPlane(olds, news)),
   create: runDataPlane,
   update: async (env, olds, news) =>
     same(facts(olds), facts(news)) && olds.ok ? { ...olds, ...news } : runDataPlane(env, news),

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runGate, updateGate } from "./gate-ops";
 import { same } from "./diff-values";
-import { opsProvider } from "./ops-provider";
+import { inPlaceDiff, opsProvider } from "./ops-provider";
 import type { GateInputs, GateOutputs } from "./types";
 import { containsUnknown, isRecord, isUnknown } from "./unknowns";
 
@@ -71,10 +71,7 @@ export const gateProviderImpl: pulumi.dynamic.ResourceProvider = opsProvider<Gat
   check: checkGateInputs,
   // Re-verify when the ring's facts or any router changed, or when it was not healthy; a value
   // a preview does not know yet may change. Nothing is ever replaced.
-  diff: (olds, news) => {
-    const updates = diffGate(olds, news);
-    return { changes: updates.length > 0, replaces: [], updates, deleteBeforeReplace: false };
-  },
+  diff: (olds, news) => inPlaceDiff(diffGate(olds, news)),
   create: runGate,
   update: async (env, olds, news) =>
     // Only connection settings or the timeout changed: nothing to verify again.

@@ -20,6 +20,11 @@ export interface OpsDiff {
   reasons?: string[];
 }
 
+/** The diff of a resource that is never replaced: `updates` change in place (none: no change). */
+export function inPlaceDiff(updates: string[]): OpsDiff {
+  return { changes: updates.length > 0, replaces: [], updates, deleteBeforeReplace: false };
+}
+
 /** What one resource kind does; `what` names it in the log (`router`, `container`, `DNS record`). */
 export interface OpsResource<I extends { lab: string; key?: string }, O> {
   what: string;
