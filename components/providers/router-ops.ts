@@ -11,6 +11,7 @@
  */
 import type { ExecResult, HostConnection } from "../remote/types";
 import { parseLaunchContainerId } from "../weave/ps";
+import type { WeaveReport } from "../weave/types";
 import { listContainerNames, weaveCli } from "./cli";
 import { withWeaveAdvice } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
@@ -37,6 +38,20 @@ import {
 } from "./router-status";
 import type { RouterInputs, RouterOutputs, RouterPeer } from "./types";
 
+/** A peer's report, reached with its own credentials; undefined when it does not answer within `ms`. */
+async function peerReport(
+  env: OpsEnv,
+  router: Pick<RouterInputs, "connection" | "peerCredentials">,
+  p: RouterPeer,
+  ms: number,
+): Promise<WeaveReport | undefined> {
+  try {
+    return await withTimeout(fetchReport(env.connect(peerConnection(router, p)), ms), ms);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Should this host launch without `--ipalloc-init`? Asks every peer for its report and lets
  * `rejoinEvidence` decide (a peer's ring without this host). Peers that do not answer in time
@@ -49,16 +64,7 @@ export async function shouldRejoin(
   inputs: RouterInputs,
   probeMs = 20_000,
 ): Promise<{ rejoin: boolean; evidence?: string }> {
-  const probes = await Promise.all(
-    inputs.peers.map(async (p: RouterPeer) => {
-      try {
-        const conn = env.connect(peerConnection(inputs, p));
-        return await withTimeout(fetchReport(conn, probeMs), probeMs);
-      } catch {
-        return undefined;
-      }
-    }),
-  );
+  const probes = await Promise.all(inputs.peers.map((p) => peerReport(env, inputs, p, probeMs)));
   return rejoinEvidence(inputs, probes);
 }
 
@@ -305,15 +311,7 @@ export async function deleteRouter(env: OpsEnv, olds: RouterOutputs): Promise<vo
 async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
-    const reports = await Promise.all(
-      olds.peers.map(async (p) => {
-        try {
-          return await withTimeout(fetchReport(env.connect(peerConnection(olds, p)), 3_000), 3_000);
-        } catch {
-          return undefined;
-        }
-      }),
-    );
+    const reports = await Promise.all(olds.peers.map((p) => peerReport(env, olds, p, 3_000)));
     const stillOwner = reports.filter((r) => ownsAddresses(r, olds.peerName));
     if (stillOwner.length === 0) return;
     await env.sleep(300);
@@ -325,14 +323,8 @@ async function waitHandedOver(env: OpsEnv, olds: RouterOutputs, maxMs = 15_000):
 
 async function forgetOnSurvivor(env: OpsEnv, olds: RouterOutputs): Promise<void> {
   const reachable: RouterPeer[] = [];
-  for (const p of olds.peers) {
-    try {
-      const r = await withTimeout(fetchReport(env.connect(peerConnection(olds, p)), 5_000), 5_000);
-      if (r) reachable.push(p);
-    } catch {
-      // Not a survivor.
-    }
-  }
+  // A peer that does not answer is not a survivor.
+  for (const p of olds.peers) if (await peerReport(env, olds, p, 5_000)) reachable.push(p);
   if (reachable.length === 0) {
     env.log(`${olds.host}: unreachable and no surviving peer answers: nothing to take over`);
     return;

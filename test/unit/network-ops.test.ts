@@ -373,6 +373,18 @@ describe("router operations", () => {
     const r = await shouldRejoin(envOf(hosts), routerInputs(grown, "docker5", c5, undefined));
     expect(r.rejoin).toBe(true);
     expect(r.evidence).toMatch(/already has a ring for 172\.16\.16\.0\/24 without docker5/);
+    // Peers that cannot be reached are skipped: the others decide, and with none there is no ring.
+    const env = envOf(hosts);
+    const connect = env.connect;
+    env.connect = (p) => {
+      if (p.hostName !== "docker1") throw new Error(`${p.hostName}: unreachable`);
+      return connect(p);
+    };
+    expect((await shouldRejoin(env, routerInputs(grown, "docker5", c5, undefined))).rejoin).toBe(true);
+    env.connect = () => {
+      throw new Error("unreachable");
+    };
+    expect(await shouldRejoin(env, routerInputs(grown, "docker5", c5, undefined))).toEqual({ rejoin: false });
   });
 
   test("preflight refuses Docker Engine 25 for Weave 2.8.1 before changing anything, naming host, engine and fix", async () => {
