@@ -200,13 +200,16 @@ function expectLogFaithful(
 }
 
 /**
- * Pairs of hosts that each name the other as a peer to dial (`weave launch … <addr>` or
- * `weave connect <addr>` in the captured commands), as sorted `a|b` keys. Between two such hosts
- * Weave keeps one connection, whichever dial completed first: the direction is left to chance
- * (fixture 13 captured docker3 → docker2; a replay sometimes makes docker2 → docker3). A link
- * only one side dials has a fixed direction and keeps being compared as is.
+ * Pairs of hosts whose link direction Weave leaves to chance, as sorted `a|b` keys. Weave dials
+ * every peer it names (`weave launch … <addr>`, `weave connect <addr>`) and every peer it learns
+ * of through gossip; where both ends dial, both connections may complete and mesh keeps the one
+ * with the smaller connection UID, which both ends draw at random. So the direction is fixed only
+ * where exactly one host names the other in the captured commands (the other cannot know its
+ * address before it dials). Two hosts naming each other (fixture 13: captured docker3 → docker2,
+ * a replay sometimes makes docker2 → docker3) and two hosts meeting through a third (fixture 05:
+ * docker3 launched with docker1 only, then docker2 and docker3 each dial the other) are chance.
  */
-function mutualDialPairs(steps: Step[]): Set<string> {
+function chanceDirectionPairs(steps: Step[]): Set<string> {
   const targets = new Map<string, Set<string>>();
   for (const s of steps) {
     const m = /\bweave (?:launch|connect)\b(.*)$/.exec(s.command);
@@ -217,11 +220,20 @@ function mutualDialPairs(steps: Step[]): Set<string> {
       if (HOSTS[i]) targets.set(s.host, (targets.get(s.host) ?? new Set()).add(HOSTS[i]));
     }
   }
+  const names = (a: string, b: string): boolean => targets.get(a)?.has(b) ?? false;
   const pairs = new Set<string>();
-  for (const [a, ts] of targets)
-    for (const b of ts) if (targets.get(b)?.has(a)) pairs.add([a, b].sort().join("|"));
+  for (const a of HOSTS)
+    for (const b of HOSTS) if (a < b && names(a, b) === names(b, a)) pairs.add(`${a}|${b}`);
   return pairs;
 }
+
+/** A link line (`-> 10.10.10.102:6783 …` or `<- 10.10.10.102:<PORT> …`) without its direction and dial port. */
+function undirect(line: string): string {
+  return line.replace(/^(\s*)(?:->|<-) (\d{1,3}(?:\.\d{1,3}){3}):\S+\s+/, "$1<> $2:<DIAL> ");
+}
+
+/** The nickname in a line's `name(nick)`. */
+const nick = (line: string): string | undefined => /\(([^)]+)\)/.exec(line)?.[1];
 
 /**
  * `weave status peers` (already normalised: blocks and their lines sorted) with the dial direction
@@ -229,9 +241,8 @@ function mutualDialPairs(steps: Step[]): Set<string> {
  * dialled, an ephemeral one when they did) `<DIAL>`. Which peers are connected, to whom, at which
  * address and in which state is still compared; so is the direction of every other link.
  */
-function undirectMutualLinks(text: string, pairs: Set<string>): string {
+function undirectPeerLinks(text: string, pairs: Set<string>): string {
   if (pairs.size === 0) return text;
-  const nick = (line: string): string | undefined => /\(([^)]+)\)/.exec(line)?.[1];
   const blocks: string[][] = [];
   for (const l of text.split("\n")) {
     if (!l.startsWith(" ")) blocks.push([l]);
@@ -242,11 +253,27 @@ function undirectMutualLinks(text: string, pairs: Set<string>): string {
       const self = nick(head);
       const out = links.map((l) => {
         const other = nick(l);
-        if (!self || !other || !pairs.has([self, other].sort().join("|"))) return l;
-        return l.replace(/^(\s+)(?:->|<-) (\d{1,3}(?:\.\d{1,3}){3}):\S+\s+/, "$1<> $2:<DIAL> ");
+        return self && other && pairs.has([self, other].sort().join("|")) ? undirect(l) : l;
       });
       return [head, ...out.sort()].join("\n");
     })
+    .join("\n");
+}
+
+/**
+ * `weave status connections` on `self` (already normalised: lines sorted) with the direction of
+ * the connections in `pairs` made direction-free, as `undirectPeerLinks` does; the state, the
+ * transport and the peer are still compared.
+ */
+function undirectConnections(text: string, self: string, pairs: Set<string>): string {
+  if (pairs.size === 0) return text;
+  return text
+    .split("\n")
+    .map((l) => {
+      const other = nick(l);
+      return other && pairs.has([self, other].sort().join("|")) ? undirect(l) : l;
+    })
+    .sort()
     .join("\n");
 }
 
@@ -293,7 +320,7 @@ function replaySuite(
     let map: Array<[string, string]> = [];
     const steps = captureOrder(prefixes).filter((s) => replayable(s.command) && !(s.file in exclude));
     const peerNames = [...Object.values(CAPTURED_PEERS), ...extraPeers];
-    const mutual = mutualDialPairs(steps);
+    const chance = chanceDirectionPairs(steps);
 
     beforeAll(async () => {
       lab = await getLab({ hosts: 4, names: HOSTS });
@@ -368,7 +395,9 @@ function replaySuite(
           let out = normalise(step.command, s, { peerNames });
           for (const [re, as] of EQUIVALENT[step.file] ?? []) out = out.replace(re, as);
           // In both capture and replay: who dialled first is chance where both sides dial.
-          if (/^weave status peers$/.test(step.command.trim())) out = undirectMutualLinks(out, mutual);
+          if (/^weave status peers$/.test(step.command.trim())) out = undirectPeerLinks(out, chance);
+          if (/^weave status connections$/.test(step.command.trim()))
+            out = undirectConnections(out, step.host, chance);
           return out;
         };
         const expected = {
