@@ -272,11 +272,12 @@ export class Connections {
     if (cfg.password && !c.authed) return;
     const p = c.peer;
     r.log.info(`${this.label(c)}: connection ready; using protocol version 2`);
-    // One connection per pair: both ends keep the one dialled by the peer with the smaller name.
+    // One connection per pair. Like mesh, which keeps the one with the smaller connection UID
+    // (each end draws half of it at random), both ends keep the one whose two nonces sort first:
+    // which dial survives is chance, and both ends agree on it.
     for (const other of this.conns.values()) {
       if (other === c || other.state !== "established" || other.peer?.name !== p.name) continue;
-      const initiator = (x: Conn): string => (x.outbound ? r.name : p.name);
-      const keepNew = initiator(c) < initiator(other);
+      const keepNew = tieKey(c) < tieKey(other);
       const loser = keepNew ? other : c;
       this.drop(
         loser,
@@ -334,4 +335,9 @@ export class Connections {
     else if (c.state === "established" && c.listenAddr)
       r.targets.inboundLost(c.listenAddr, !!c.droppedByUs, error);
   }
+}
+
+/** The same random value at both ends of one connection: its two handshake nonces, sorted. */
+function tieKey(c: Conn): string {
+  return [c.nonce, c.theirNonce ?? ""].sort().join("");
 }

@@ -709,6 +709,36 @@ describe("topology", () => {
     );
   });
 
+  it("two routers dialling each other at once keep one connection, seen from opposite sides at both ends", async () => {
+    // Both dials can complete; each end must drop the same one, or the pair keeps none or two.
+    for (let round = 0; round < 6; round++) {
+      const lab = newLab();
+      const a = await lab.up(1, { nick: "a" });
+      const b = await lab.up(2, { nick: "b" });
+      await Promise.all([
+        call(a.api, "POST", "/connect", { form: { peer: [ip(2)] } }),
+        call(b.api, "POST", "/connect", { form: { peer: [ip(1)] } }),
+      ]);
+      await until("one link each", async () => (await established(1)(a)) && (await established(1)(b)));
+      await new Promise((r) => setTimeout(r, 300));
+      const dirs = await Promise.all(
+        [a, b].map(async (h) => (await get(h, "/status/connections")).split("\n").filter(Boolean)),
+      );
+      expect(dirs.map((lines) => lines.map((l) => `${l.slice(0, 2)} ${/established/.test(l)}`))).toEqual(
+        dirs[0][0]?.startsWith("->") ? [["-> true"], ["<- true"]] : [["<- true"], ["-> true"]],
+      );
+      // The one kept was never closed: every connection either end shut down was a duplicate.
+      const shutdowns = [a, b].flatMap((h) =>
+        logOf(h)
+          .split("\n")
+          .filter((l) => /connection shutting down/.test(l) && !/Multiple connections/.test(l)),
+      );
+      expect(shutdowns).toEqual([]);
+      await stop(a);
+      await stop(b);
+    }
+  });
+
   it("with --no-discovery everywhere peers only talk to their own targets", async () => {
     const lab = newLab();
     const flags = ["--no-discovery"];
