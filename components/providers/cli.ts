@@ -4,7 +4,7 @@
  * reads whose output format the providers choose.
  */
 import type { CommandPlan } from "../model/plan";
-import { dockerVersion, weaveCommands } from "../weave/commands";
+import { dockerInspect, dockerLogs, dockerVersion, ROUTER_CONTAINER, weaveCommands } from "../weave/commands";
 
 /** The router facts providers act on (script path, API override). */
 export interface CliTarget {
@@ -31,7 +31,12 @@ export function dockerVersionCmd(): CommandPlan {
 
 /** `docker inspect --format <tmpl> weave`: the router container's id, state and args (fails if absent). */
 export function inspectRouter(): string[] {
-  return ["docker", "inspect", "--format", "{{.Id}} {{.State.Status}} {{json .Args}}", "weave"];
+  return dockerInspect([ROUTER_CONTAINER], "{{.Id}} {{.State.Status}} {{json .Args}}").argv;
+}
+
+/** `docker logs --tail <lines> weave`: the router's last log lines (Weave logs to stderr). */
+export function routerLogTail(lines: number): string[] {
+  return dockerLogs(ROUTER_CONTAINER, { tail: lines }).argv;
 }
 
 /** `docker ps -a --format {{.Names}}`: every container name, to prove a reset left nothing. */

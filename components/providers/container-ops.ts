@@ -16,6 +16,7 @@ import type { ExecResult, HostConnection } from "../remote/types";
 import {
   addressArgs,
   dockerInspect,
+  dockerLogs,
   dockerRm,
   dockerRun,
   weaveCommands,
@@ -185,7 +186,7 @@ export async function exitedError(
     inputs.command.length > 0 ? JSON.stringify(inputs.command) : `the default command of ${inputs.image}`;
   let logs = "(none: the container is gone)";
   if (st.code === 0) {
-    const l = await conn.exec(["docker", "logs", "--tail", String(OUTPUT_TAIL_LINES), id], {
+    const l = await conn.exec(dockerLogs(id, { tail: OUTPUT_TAIL_LINES }).argv, {
       allowFailure: true,
       timeoutMs,
       what: `the logs of ${inputs.name}`,

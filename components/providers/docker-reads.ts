@@ -9,6 +9,7 @@
  * should not give.
  */
 import type { ExecResult, HostConnection, HttpResponse } from "../remote/types";
+import { ROUTER_CONTAINER } from "../weave/commands";
 import { dockerVersionCmd, inspectRouter } from "./cli";
 import { isRecord } from "./unknowns";
 
@@ -85,7 +86,7 @@ export async function readDockerVersion(conn: HostConnection, timeoutMs: number)
 
 /** The `weave` container's id, state and args: the API, else `docker inspect weave`. */
 export async function readRouterContainer(conn: HostConnection, timeoutMs: number): Promise<CliAnswer> {
-  const r = await dockerGet(conn, "/containers/weave/json", timeoutMs);
+  const r = await dockerGet(conn, `/containers/${ROUTER_CONTAINER}/json`, timeoutMs);
   const viaApi = r && routerFromApi(r);
   if (viaApi) return viaApi;
   return conn.exec(inspectRouter(), { allowFailure: true, timeoutMs, what: "docker inspect weave" });

@@ -12,7 +12,7 @@
 import type { ExecResult, HostConnection } from "../remote/types";
 import { parseLaunchContainerId } from "../weave/ps";
 import type { WeaveReport } from "../weave/types";
-import { listContainerNames, weaveCli } from "./cli";
+import { listContainerNames, routerLogTail, weaveCli } from "./cli";
 import { withWeaveAdvice } from "./host-errors";
 import { isConnectError, type OpsEnv } from "./ops-env";
 import {
@@ -223,7 +223,7 @@ async function explainLaunchFailure(
   const err = withWeaveAdvice(failure) as Error;
   if (!/has died/.test(err.message)) return err;
   try {
-    const logs = await conn.exec(["docker", "logs", "--tail", "15", "weave"], {
+    const logs = await conn.exec(routerLogTail(15), {
       allowFailure: true,
       timeoutMs: inputs.timeouts.commandMs,
     });
