@@ -480,10 +480,28 @@ describe("container operations against an in-memory host", () => {
     ]);
   });
 
-  test("a failing attach surfaces the transport's error (host, command, what was awaited)", async () => {
+  test("a failing attach surfaces the transport's error (host, command, what was awaited) and removes the container it ran", async () => {
     const host = freshHost("docker2", { attach: { code: 1, stderr: "IP allocation exhausted" } });
-    await expect(createContainer(envWith({ docker2: host }), inputsOf(plan, 2))).rejects.toThrow(
+    const env = envWith({ docker2: host });
+    await expect(createContainer(env, inputsOf(plan, 2))).rejects.toThrow(
       /docker2: .*attach net:172\.16\.16\.128\/26 .* exited 1: IP allocation exhausted \(while waiting for weave attach sub \(an address from IPAM: waits while the ring has no consensus/,
+    );
+    // No resource is recorded for a failed create: what it started must not outlive it.
+    expect(host.calls.at(-1)).toEqual(["docker", "rm", "-f", ID]);
+    expect(env.logs).toContain(`docker2: removing sub (${ID.slice(0, 12)}): its create failed`);
+  });
+
+  test("a create that fails after docker run raises its own error even when removing the container fails too", async () => {
+    const host = freshHost("docker2", {
+      attach: { code: 1, stderr: "IP allocation exhausted" },
+      rm: { code: 1, stderr: "Error response from daemon: removal of container is already in progress" },
+    });
+    const env = envWith({ docker2: host });
+    await expect(createContainer(env, inputsOf(plan, 2))).rejects.toThrow(
+      /exited 1: IP allocation exhausted/,
+    );
+    expect(env.logs.at(-1)).toMatch(
+      /^docker2: could not remove sub \(4e5b1d7e0f0a\): docker2: `docker rm -f sub` failed \(exit 1\): .*removal of container is already in progress/,
     );
   });
 

@@ -259,7 +259,6 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
     );
   const conn = env.connect(inputs.connection);
   const t = inputs.timeouts.commandMs;
-  const w = cli(inputs.weave);
   const dnsArgs =
     inputs.fqdn !== undefined ? await dnsArgsOf(conn, inputs.weave, t, dnsArgsScope(inputs)) : [];
   const secretEnv = inputs.secretEnv ?? {};
@@ -283,6 +282,29 @@ export async function createContainer(env: OpsEnv, inputs: ContainerInputs): Pro
       `docker run ${inputs.name} printed no container id: ${saidBy({ ...r, stderr: "" }, secretsOf(inputs))}`,
     );
 
+  try {
+    return await attachAndObserve(env, conn, inputs, id);
+  } catch (e) {
+    // A failed create leaves nothing behind: the engine records no resource, so neither a destroy
+    // nor a refresh would find this container. Its death also ends an attach still waiting for an
+    // address in the router (Weave's allocator cancels the pending requests of a dead container).
+    env.log(`${inputs.host}: removing ${inputs.name} (${id.slice(0, 12)}): its create failed`);
+    await removeContainer(env, conn, inputs, id).catch((rmErr: Error) =>
+      env.log(`${inputs.host}: could not remove ${inputs.name} (${id.slice(0, 12)}): ${rmErr.message}`),
+    );
+    throw e;
+  }
+}
+
+/** After `docker run`: attach, add extra names, read the address and MAC. */
+async function attachAndObserve(
+  env: OpsEnv,
+  conn: HostConnection,
+  inputs: ContainerInputs,
+  id: string,
+): Promise<ContainerOutputs> {
+  const t = inputs.timeouts.commandMs;
+  const w = cli(inputs.weave);
   const attach = w.attach(addressArgs(inputs.addressing), id, { withoutDns: inputs.fqdn === undefined });
   const what =
     inputs.addressing.kind === "static"

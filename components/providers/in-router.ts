@@ -15,8 +15,9 @@ import type { OpsEnv } from "./ops-env";
  * command), the host's script runs it, as before, and the log says so. Any other failure is the
  * command's own: raised, or returned under `allowFailure`. A deadline ends the `docker exec`
  * client, not the script: Docker does not stop an exec'd process when its client goes, so an
- * attach that waits for the ring goes on in the router container until it ends by itself or the
- * router stops.
+ * attach that waits for the ring goes on in the router container. A create that fails removes its
+ * container, and Weave then drops the pending request: on real Weave 2.8.1 the script was gone
+ * within 3 s of `docker rm -f`.
  */
 export async function weaveInRouter(
   env: OpsEnv,
